@@ -1,0 +1,176 @@
+//! Formula engine and optimizer speed against hand-written Rust (the limit).
+
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use gradscape::core::expr::{Formula, Jet2};
+use gradscape::core::optim::{Hyper, Kind, Optimizer};
+use gradscape::core::presets::ZScale;
+use gradscape::core::surface::{Domain, sample};
+use gradscape::core::view::{WorldMap, surface_mesh};
+use rayon::prelude::*;
+use std::f64::consts::{E, PI};
+
+const ROSENBROCK: &str = "(1-x)^2 + 100*(y-x^2)^2";
+const RASTRIGIN: &str = "20 + x^2 - 10*cos(2*pi*x) + y^2 - 10*cos(2*pi*y)";
+const ACKLEY: &str =
+    "-20*exp(-0.2*sqrt(0.5*(x^2 + y^2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20";
+
+fn rosenbrock(x: f64, y: f64) -> f64 {
+    (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2)
+}
+fn rastrigin(x: f64, y: f64) -> f64 {
+    20.0 + x * x - 10.0 * (2.0 * PI * x).cos() + y * y - 10.0 * (2.0 * PI * y).cos()
+}
+fn ackley(x: f64, y: f64) -> f64 {
+    -20.0 * (-0.2 * (0.5 * (x * x + y * y)).sqrt()).exp()
+        - (0.5 * ((2.0 * PI * x).cos() + (2.0 * PI * y).cos())).exp()
+        + E
+        + 20.0
+}
+
+/// Rosenbrock's value, gradient and Hessian written out by hand.
+fn rosenbrock_vgh(x: f64, y: f64) -> (f64, [f64; 2], [f64; 3]) {
+    let a = 1.0 - x;
+    let b = y - x * x;
+    let v = a * a + 100.0 * b * b;
+    let g = [-2.0 * a - 400.0 * x * b, 200.0 * b];
+    let h = [2.0 - 400.0 * b + 800.0 * x * x, -400.0 * x, 200.0];
+    (v, g, h)
+}
+
+fn points() -> Vec<[f64; 2]> {
+    (0..1024)
+        .map(|i| {
+            [
+                -2.0 + 4.0 * (i as f64 * 0.618).fract(),
+                -1.0 + 4.0 * (i as f64 * 0.414).fract(),
+            ]
+        })
+        .collect()
+}
+
+fn single_point(c: &mut Criterion) {
+    let pts = points();
+    let cases: [(&str, &str, fn(f64, f64) -> f64); 3] = [
+        ("rosenbrock", ROSENBROCK, rosenbrock),
+        ("rastrigin", RASTRIGIN, rastrigin),
+        ("ackley", ACKLEY, ackley),
+    ];
+    let mut group = c.benchmark_group("value_1024_points");
+    for (name, src, native) in cases {
+        let f = Formula::parse(src).unwrap();
+        let program = f.program().clone();
+        let params = f.param_values().to_vec();
+        let mut slots = Vec::new();
+        group.bench_function(format!("{name}/gradscape"), |b| {
+            b.iter(|| {
+                pts.iter()
+                    .map(|p| program.value(black_box(p[0]), black_box(p[1]), &params, &mut slots))
+                    .sum::<f64>()
+            })
+        });
+        group.bench_function(format!("{name}/native"), |b| {
+            b.iter(|| {
+                pts.iter()
+                    .map(|p| native(black_box(p[0]), black_box(p[1])))
+                    .sum::<f64>()
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("value_gradient_hessian_1024_points");
+    let f = Formula::parse(ROSENBROCK).unwrap();
+    let program = f.program().clone();
+    let mut slots: Vec<Jet2> = Vec::new();
+    group.bench_function("rosenbrock/gradscape", |b| {
+        b.iter(|| {
+            pts.iter()
+                .map(|p| {
+                    program
+                        .hessian(black_box(p[0]), black_box(p[1]), &[], &mut slots)
+                        .h[0]
+                })
+                .sum::<f64>()
+        })
+    });
+    group.bench_function("rosenbrock/hand-written", |b| {
+        b.iter(|| {
+            pts.iter()
+                .map(|p| rosenbrock_vgh(black_box(p[0]), black_box(p[1])).2[0])
+                .sum::<f64>()
+        })
+    });
+    group.finish();
+}
+
+fn native_grid(n: usize, d: Domain, f: fn(f64, f64) -> f64) -> Vec<f64> {
+    let mut z = vec![0.0; n * n];
+    z.par_chunks_mut(n).enumerate().for_each(|(j, row)| {
+        let y = d.y_at(j, n);
+        for (i, out) in row.iter_mut().enumerate() {
+            *out = f(d.x_at(i, n), y);
+        }
+    });
+    z
+}
+
+fn grids(c: &mut Criterion) {
+    let mut group = c.benchmark_group("grid_1024x1024");
+    group.sample_size(20);
+    let d = Domain::new(-5.0, 5.0, -5.0, 5.0);
+    for (name, src, native) in [
+        ("rosenbrock", ROSENBROCK, rosenbrock as fn(f64, f64) -> f64),
+        ("ackley", ACKLEY, ackley),
+    ] {
+        let f = Formula::parse(src).unwrap();
+        group.bench_function(format!("{name}/gradscape"), |b| {
+            b.iter(|| sample(&f, d, 1024, false).range.max)
+        });
+        group.bench_function(format!("{name}/native"), |b| {
+            b.iter(|| native_grid(1024, d, native)[5])
+        });
+    }
+    group.finish();
+}
+
+fn optimizer_steps(c: &mut Criterion) {
+    let f = Formula::parse(ROSENBROCK).unwrap();
+    let mut group = c.benchmark_group("optimizer_step_rosenbrock");
+    for kind in [Kind::Gd, Kind::Momentum, Kind::Adam, Kind::Newton] {
+        let mut opt = Optimizer::new(
+            kind,
+            Hyper {
+                lr: 1e-4,
+                ..Hyper::defaults(kind)
+            },
+        );
+        let mut x = [-1.5, 2.0];
+        group.bench_function(kind.name(), |b| {
+            b.iter(|| {
+                x = opt.step(black_box(x), &f).to;
+                if !x[0].is_finite() {
+                    x = [-1.5, 2.0];
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+fn mesh(c: &mut Criterion) {
+    let f = Formula::parse(ROSENBROCK).unwrap();
+    let d = Domain::new(-2.0, 2.0, -1.0, 3.0);
+    let mut group = c.benchmark_group("surface_rebuild_512");
+    group.sample_size(20);
+    group.bench_function("sample+gradient+mesh", |b| {
+        b.iter(|| {
+            let grid = sample(&f, d, 512, true);
+            let map = WorldMap::new(d, &grid.range, ZScale::Log, 1.0);
+            surface_mesh(&grid, &map).indices.len()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, single_point, grids, optimizer_steps, mesh);
+criterion_main!(benches);

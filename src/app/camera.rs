@@ -1,0 +1,108 @@
+//! Camera (orbit, pan, zoom with the mouse), lights, and the viewport beside the panel.
+
+use super::AppSet;
+use super::landscape::Landscape;
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::{CameraOutputMode, Viewport};
+use bevy::prelude::*;
+use bevy::render::render_resource::BlendState;
+use bevy::window::PrimaryWindow;
+use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
+use bevy_panorbit_camera::PanOrbitCamera;
+
+/// Width in logical pixels that the side panel takes from the left of the window.
+#[derive(Resource, Default)]
+pub struct PanelWidth(pub f32);
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<PanelWidth>()
+        .insert_resource(GlobalAmbientLight {
+            brightness: 350.0,
+            ..default()
+        })
+        .add_systems(Startup, spawn)
+        .add_systems(Update, fit_viewport.in_set(AppSet::Present));
+}
+
+/// Orbit pose for a preset's view (yaw, pitch in degrees).
+pub fn orbit(view: [f64; 2]) -> PanOrbitCamera {
+    PanOrbitCamera {
+        focus: Vec3::new(0.0, 1.0, 0.0),
+        radius: Some(15.0),
+        yaw: Some((view[0] as f32).to_radians()),
+        pitch: Some((view[1] as f32).to_radians()),
+        ..default()
+    }
+}
+
+fn spawn(mut commands: Commands, landscape: Res<Landscape>, mut egui: ResMut<EguiGlobalSettings>) {
+    let view = landscape.preset.map_or([35.0, 40.0], |p| p.view);
+    commands.spawn((
+        Name::new("Camera"),
+        Camera3d::default(),
+        orbit(view),
+        Transform::from_xyz(8.0, 9.0, 12.0),
+    ));
+    // The panel gets its own full-window camera: the 3D camera's viewport shrinks beside the
+    // panel, and egui must not shrink (or shift) with it.
+    egui.auto_create_primary_context = false;
+    commands.spawn((
+        Name::new("UI camera"),
+        PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write {
+                blend_state: Some(BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
+    commands.spawn((
+        Name::new("Sun"),
+        DirectionalLight {
+            illuminance: 9_000.0,
+            shadow_maps_enabled: false,
+            ..default()
+        },
+        Transform::from_xyz(4.0, 10.0, 6.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+    commands.spawn((
+        Name::new("Fill light"),
+        DirectionalLight {
+            illuminance: 2_500.0,
+            shadow_maps_enabled: false,
+            ..default()
+        },
+        Transform::from_xyz(-6.0, 4.0, -5.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+}
+
+fn fit_viewport(
+    panel: Res<PanelWidth>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut camera: Single<&mut Camera, (With<Camera3d>, Without<PrimaryEguiContext>)>,
+) {
+    let scale = window.scale_factor();
+    let left = (panel.0 * scale) as u32;
+    let size = UVec2::new(
+        window.physical_width().saturating_sub(left).max(1),
+        window.physical_height().max(1),
+    );
+    let viewport = Viewport {
+        physical_position: UVec2::new(left.min(window.physical_width().saturating_sub(1)), 0),
+        physical_size: size,
+        ..default()
+    };
+    if camera
+        .viewport
+        .as_ref()
+        .map(|v| (v.physical_position, v.physical_size))
+        != Some((viewport.physical_position, viewport.physical_size))
+    {
+        camera.viewport = Some(viewport);
+    }
+}

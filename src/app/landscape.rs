@@ -1,0 +1,75 @@
+//! The current landscape (formula, domain, display) and its sampled surface, rebuilt on change.
+
+use super::AppSet;
+use crate::cli::Landscape as Launched;
+use crate::core::expr::Formula;
+use crate::core::presets::{Preset, ZScale};
+use crate::core::surface::{self, Domain, SurfaceGrid};
+use crate::core::view::WorldMap;
+use bevy::prelude::*;
+
+/// What the user chose to look at. Bump `generation` to have the surface rebuilt.
+#[derive(Resource, Clone)]
+pub struct Landscape {
+    pub formula: Formula,
+    pub domain: Domain,
+    pub z_scale: ZScale,
+    pub resolution: usize,
+    pub vertical_scale: f64,
+    pub preset: Option<&'static Preset>,
+    pub generation: u64,
+}
+
+impl Landscape {
+    /// The common start point for racers: the preset's first, else the domain's corner area.
+    pub fn default_start(&self) -> [f64; 2] {
+        self.preset
+            .and_then(|p| p.starts.first().copied())
+            .unwrap_or_else(|| {
+                let d = self.domain;
+                [d.x[0] + 0.15 * d.width(), d.y[1] - 0.15 * d.height()]
+            })
+    }
+}
+
+/// The sampled grid and the world mapping made from it.
+#[derive(Resource)]
+pub struct Surface {
+    pub grid: SurfaceGrid,
+    pub map: WorldMap,
+    pub generation: u64,
+}
+
+pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
+    move |app: &mut App| {
+        let landscape = Landscape {
+            formula: launched.formula.clone(),
+            domain: launched.domain,
+            z_scale: launched.preset.map_or(ZScale::Linear, |p| p.z_scale),
+            resolution: 192,
+            vertical_scale: 1.0,
+            preset: launched.preset,
+            generation: 0,
+        };
+        let surface = sample(&landscape);
+        app.insert_resource(surface)
+            .insert_resource(landscape)
+            .add_systems(Update, rebuild.in_set(AppSet::Rebuild));
+    }
+}
+
+fn sample(l: &Landscape) -> Surface {
+    let grid = surface::sample(&l.formula, l.domain, l.resolution, true);
+    let map = WorldMap::new(l.domain, &grid.range, l.z_scale, l.vertical_scale);
+    Surface {
+        grid,
+        map,
+        generation: l.generation,
+    }
+}
+
+fn rebuild(landscape: Res<Landscape>, mut surface: ResMut<Surface>) {
+    if landscape.generation != surface.generation {
+        *surface = sample(&landscape);
+    }
+}

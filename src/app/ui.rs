@@ -1,0 +1,212 @@
+//! The side panel: formula (Enter rebuilds), play / pause / step / reset, and each racer's numbers.
+
+use super::AppSet;
+use super::camera::PanelWidth;
+use super::landscape::Landscape;
+use super::racers::{Racer, Restart, Sim, Trail};
+use crate::core::expr::Formula;
+use bevy::prelude::*;
+use bevy_egui::input::EguiWantsInput;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+/// The formula box: its text (which may not parse yet) and the last error.
+#[derive(Resource)]
+pub struct FormulaEdit {
+    pub text: String,
+    pub error: Option<String>,
+}
+
+#[derive(Resource)]
+pub struct PanelVisible(pub bool);
+
+pub(super) fn plugin(app: &mut App) {
+    app.insert_resource(PanelVisible(true))
+        .add_systems(Startup, init_edit)
+        .add_systems(Update, keyboard.in_set(AppSet::Input))
+        .add_systems(EguiPrimaryContextPass, panel_ui);
+}
+
+fn init_edit(mut commands: Commands, landscape: Res<Landscape>) {
+    commands.insert_resource(FormulaEdit {
+        text: landscape.formula.source().to_string(),
+        error: None,
+    });
+}
+
+/// Applies an edited formula: on success the landscape is replaced (parameters with the same
+/// names keep their values); on failure the last good surface stays and the error is kept.
+pub fn apply_formula(text: &str, landscape: &mut Landscape) -> Result<(), String> {
+    let mut formula = Formula::parse(text).map_err(|e| e.to_string())?;
+    formula.inherit_params(&landscape.formula);
+    landscape.formula = formula;
+    landscape.preset = None;
+    landscape.generation += 1;
+    Ok(())
+}
+
+fn keyboard(
+    keys: Res<ButtonInput<KeyCode>>,
+    wants: Res<EguiWantsInput>,
+    mut sim: ResMut<Sim>,
+    mut restart: MessageWriter<Restart>,
+    mut trails: Query<&mut Trail>,
+    mut panel: ResMut<PanelVisible>,
+) {
+    if wants.wants_any_keyboard_input() {
+        return;
+    }
+    if keys.just_pressed(KeyCode::Space) {
+        sim.playing = !sim.playing;
+    }
+    if keys.just_pressed(KeyCode::KeyS) || keys.just_pressed(KeyCode::ArrowRight) {
+        sim.playing = false;
+        sim.pending += 1;
+    }
+    if keys.just_pressed(KeyCode::KeyR) {
+        restart.write(Restart);
+    }
+    if keys.just_pressed(KeyCode::KeyC) {
+        for mut trail in &mut trails {
+            let last = trail.points.last().copied();
+            trail.points.clear();
+            trail.points.extend(last);
+        }
+    }
+    if keys.just_pressed(KeyCode::KeyH) {
+        panel.0 = !panel.0;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn panel_ui(
+    mut contexts: EguiContexts,
+    mut landscape: ResMut<Landscape>,
+    mut edit: ResMut<FormulaEdit>,
+    mut sim: ResMut<Sim>,
+    mut restart: MessageWriter<Restart>,
+    racers: Query<&Racer>,
+    visible: Res<PanelVisible>,
+    mut width: ResMut<PanelWidth>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if !visible.0 {
+        width.0 = 0.0;
+        return Ok(());
+    }
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "root".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+    let panel = egui::Panel::left("panel").resizable(true).default_size(320.0).show_inside(&mut root, |ui| {
+        ui.add_space(6.0);
+        ui.heading("gradscape");
+        if let Some(p) = landscape.preset {
+            ui.label(egui::RichText::new(p.title).strong());
+            ui.label(egui::RichText::new(p.teaches).small());
+        }
+        ui.separator();
+        formula_ui(ui, &mut edit, &mut landscape);
+        ui.separator();
+        controls_ui(ui, &mut sim, &mut restart);
+        ui.separator();
+        racers_ui(ui, &racers);
+        ui.with_layout(egui::Layout::bottom_up(egui::Align::LEFT), |ui| {
+            ui.label(
+                egui::RichText::new("Drag: orbit · Right-drag: pan · Wheel: zoom\nSpace: play/pause · S: step · R: reset · C: clear trails · H: hide panel")
+                    .small()
+                    .weak(),
+            );
+        });
+    });
+    width.0 = panel.response.rect.width();
+    Ok(())
+}
+
+fn formula_ui(ui: &mut egui::Ui, edit: &mut FormulaEdit, landscape: &mut Landscape) {
+    ui.label("f(x, y) =");
+    let response = ui.add(
+        egui::TextEdit::singleline(&mut edit.text)
+            .font(egui::TextStyle::Monospace)
+            .desired_width(f32::INFINITY),
+    );
+    if response.changed() {
+        // Live validation while typing; the surface changes only on Enter.
+        edit.error = Formula::parse(&edit.text).err().map(|e| e.to_string());
+    }
+    if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+        edit.error = apply_formula(&edit.text, landscape).err();
+    }
+    match &edit.error {
+        Some(e) => ui.colored_label(egui::Color32::from_rgb(255, 110, 100), e),
+        None => ui.label(
+            egui::RichText::new("Enter rebuilds the surface")
+                .small()
+                .weak(),
+        ),
+    };
+}
+
+fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter<Restart>) {
+    ui.horizontal(|ui| {
+        if ui
+            .button(if sim.playing { "⏸ Pause" } else { "▶ Play" })
+            .clicked()
+        {
+            sim.playing = !sim.playing;
+        }
+        if ui.button("Step").clicked() {
+            sim.playing = false;
+            sim.pending += 1;
+        }
+        if ui.button("⟲ Reset").clicked() {
+            restart.write(Restart);
+        }
+    });
+    ui.add(
+        egui::Slider::new(&mut sim.steps_per_second, 0.1..=1000.0)
+            .logarithmic(true)
+            .text("steps / s"),
+    );
+}
+
+fn racers_ui(ui: &mut egui::Ui, racers: &Query<&Racer>) {
+    egui::Grid::new("racers")
+        .num_columns(4)
+        .striped(true)
+        .show(ui, |ui| {
+            ui.strong("racer");
+            ui.strong("step");
+            ui.strong("loss");
+            ui.strong("status");
+            ui.end_row();
+            for racer in racers {
+                let [r, g, b, _] = racer.color.to_srgba().to_u8_array();
+                let colour = egui::Color32::from_rgb(r, g, b);
+                ui.horizontal(|ui| {
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                    ui.painter().circle_filled(rect.center(), 5.0, colour);
+                    ui.colored_label(colour, &racer.label);
+                });
+                ui.monospace(racer.run.steps.to_string());
+                ui.monospace(format_loss(racer.run.loss));
+                ui.label(racer.run.status.label());
+                ui.end_row();
+            }
+        });
+}
+
+/// Losses shown compactly: fixed for everyday magnitudes, scientific beyond.
+pub fn format_loss(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    if v == 0.0 || (1e-3..1e5).contains(&v.abs()) {
+        format!("{v:.4}")
+    } else {
+        format!("{v:.3e}")
+    }
+}

@@ -1,0 +1,322 @@
+//! The command line: no subcommand opens the app; `trace`, `critical` and `presets` print CSV.
+
+use crate::core::critical;
+use crate::core::expr::Formula;
+use crate::core::optim::run::{Run, StopRules};
+use crate::core::optim::schedule::Schedule;
+use crate::core::optim::{Hyper, Kind, Optimizer};
+use crate::core::presets::{self, Preset};
+use crate::core::surface::Domain;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "gradscape", version, about = "Watch optimizers race across loss landscapes.", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub landscape: LandscapeArgs,
+    /// Save screenshots of the app into this folder at --capture-frames, print the racers'
+    /// state at those frames, then exit.
+    #[arg(long, value_name = "DIR")]
+    pub capture: Option<std::path::PathBuf>,
+    /// Frame numbers for --capture.
+    #[arg(long, value_delimiter = ',', default_value = "60")]
+    pub capture_frames: Vec<u32>,
+    /// Optimizer steps per frame while capturing (fixed, so captures replay on any machine).
+    #[arg(long, default_value_t = 2)]
+    pub steps_per_frame: u32,
+}
+
+/// Which landscape: a preset, or a formula with an optional domain.
+#[derive(Debug, Clone, Args, Default)]
+pub struct LandscapeArgs {
+    /// A named landscape (see `gradscape presets`).
+    #[arg(long, conflicts_with = "formula")]
+    pub preset: Option<String>,
+    /// f(x, y) in the formula language, e.g. "(1-x)^2 + 100*(y-x^2)^2".
+    #[arg(long, allow_hyphen_values = true)]
+    pub formula: Option<String>,
+    /// xmin,xmax,ymin,ymax
+    #[arg(long, allow_hyphen_values = true)]
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one optimizer and print its trajectory as CSV: step,x,y,loss.
+    Trace(TraceArgs),
+    /// Find and classify the stationary points in a domain; CSV: x,y,f,kind.
+    Critical {
+        #[command(flatten)]
+        landscape: LandscapeArgs,
+    },
+    /// List the built-in landscapes: name, formula, domain.
+    Presets,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    #[command(flatten)]
+    pub landscape: LandscapeArgs,
+    /// gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, amsgrad, newton, nelder-mead
+    #[arg(long, default_value = "gd")]
+    pub optimizer: String,
+    /// Start point x,y (default: the preset's first start, else the domain's centre).
+    #[arg(long, allow_hyphen_values = true)]
+    pub start: Option<String>,
+    #[arg(long, default_value_t = 100)]
+    pub steps: u64,
+    #[arg(long)]
+    pub lr: Option<f64>,
+    #[arg(long)]
+    pub momentum: Option<f64>,
+    #[arg(long)]
+    pub dampening: Option<f64>,
+    #[arg(long)]
+    pub beta1: Option<f64>,
+    #[arg(long)]
+    pub beta2: Option<f64>,
+    #[arg(long)]
+    pub eps: Option<f64>,
+    /// RMSprop smoothing constant.
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    #[arg(long)]
+    pub lr_decay: Option<f64>,
+    /// Centered RMSprop.
+    #[arg(long)]
+    pub centered: bool,
+    /// SGD gradient noise σ.
+    #[arg(long)]
+    pub noise: Option<f64>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// constant | step:EVERY:GAMMA | exp:GAMMA | cosine:PERIOD[:MIN_LR] | warmup:STEPS[:START_FACTOR]
+    #[arg(long)]
+    pub schedule: Option<String>,
+}
+
+#[derive(Clone)]
+/// A resolved landscape: the formula (with the preset's parameter values), domain and preset.
+pub struct Landscape {
+    pub formula: Formula,
+    pub domain: Domain,
+    pub preset: Option<&'static Preset>,
+}
+
+impl LandscapeArgs {
+    /// The landscape named on the command line; the default preset when none is.
+    pub fn resolve(&self) -> Result<Landscape> {
+        let preset = match (&self.preset, &self.formula) {
+            (Some(name), _) => {
+                Some(presets::find(name).ok_or_else(|| anyhow!(presets::unknown(name)))?)
+            }
+            (None, None) => presets::find(presets::DEFAULT),
+            (None, Some(_)) => None,
+        };
+        let source = self
+            .formula
+            .as_deref()
+            .or(preset.map(|p| p.formula))
+            .unwrap_or_default();
+        let mut formula =
+            Formula::parse(source).map_err(|e| anyhow!("bad formula {source:?}: {e}"))?;
+        for (name, v) in preset.map(|p| p.params).unwrap_or_default() {
+            formula.set_param(name, *v);
+        }
+        let domain = match &self.domain {
+            Some(d) => d
+                .parse::<Domain>()
+                .map_err(|e| anyhow!("bad --domain: {e}"))?,
+            None => preset.map_or(Domain::new(-2.0, 2.0, -2.0, 2.0), |p| p.domain),
+        };
+        Ok(Landscape {
+            formula,
+            domain,
+            preset,
+        })
+    }
+}
+
+/// Parses `x,y`.
+pub fn parse_point(s: &str) -> Result<[f64; 2]> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<f64>()
+                .with_context(|| format!("'{}' is not a number", p.trim()))
+        })
+        .collect::<Result<_>>()?;
+    let p = <[f64; 2]>::try_from(v)
+        .map_err(|v| anyhow!("a point is two numbers x,y, got {}", v.len()))?;
+    if !p.iter().all(|v| v.is_finite()) {
+        bail!("the point must be finite");
+    }
+    Ok(p)
+}
+
+impl TraceArgs {
+    pub fn hyper(&self, kind: Kind) -> Result<Hyper> {
+        let mut h = Hyper::defaults(kind);
+        let set = |slot: &mut f64, v: Option<f64>| {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        };
+        set(&mut h.lr, self.lr);
+        set(&mut h.momentum, self.momentum);
+        set(&mut h.dampening, self.dampening);
+        set(&mut h.beta1, self.beta1);
+        set(&mut h.beta2, self.beta2);
+        set(&mut h.eps, self.eps);
+        set(&mut h.alpha, self.alpha);
+        set(&mut h.weight_decay, self.weight_decay);
+        set(&mut h.lr_decay, self.lr_decay);
+        set(&mut h.noise, self.noise);
+        h.centered |= self.centered;
+        if let Some(seed) = self.seed {
+            h.seed = seed;
+        }
+        if let Some(s) = &self.schedule {
+            h.schedule = s.parse::<Schedule>().map_err(|e| anyhow!(e))?;
+        }
+        h.validate()
+            .map_err(|e| anyhow!("bad hyperparameter: {e}"))?;
+        Ok(h)
+    }
+}
+
+/// Shortest round-trip text of a number: plain for everyday magnitudes, exponent beyond.
+pub fn num(v: f64) -> String {
+    if v == 0.0 || (1e-5..1e16).contains(&v.abs()) || !v.is_finite() {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// Runs `trace`, writing CSV to `out`; returns the final status for stderr.
+pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
+    let land = args.landscape.resolve()?;
+    let kind: Kind = args.optimizer.parse().map_err(|e: String| anyhow!(e))?;
+    let hyper = args.hyper(kind)?;
+    let start = match &args.start {
+        Some(s) => parse_point(s).context("bad --start")?,
+        None => land
+            .preset
+            .and_then(|p| p.starts.first().copied())
+            .unwrap_or(land.domain.center()),
+    };
+    let rules = StopRules {
+        max_steps: Some(args.steps),
+        ..StopRules::default()
+    };
+    let mut run = Run::new(Optimizer::new(kind, hyper), start, rules, &land.formula);
+    writeln!(out, "step,x,y,loss")?;
+    writeln!(
+        out,
+        "0,{},{},{}",
+        num(run.pos[0]),
+        num(run.pos[1]),
+        num(run.loss)
+    )?;
+    while run.status.is_running() && run.steps < args.steps {
+        run.step(&land.formula);
+        if run.last.as_ref().is_some_and(|u| u.to == run.pos) {
+            writeln!(
+                out,
+                "{},{},{},{}",
+                run.steps,
+                num(run.pos[0]),
+                num(run.pos[1]),
+                num(run.loss)
+            )?;
+        }
+    }
+    Ok(format!(
+        "{} after {} steps at ({}, {}), f = {}",
+        run.status, run.steps, run.pos[0], run.pos[1], run.loss
+    ))
+}
+
+pub fn critical_csv(landscape: &LandscapeArgs, out: &mut dyn Write) -> Result<()> {
+    let land = landscape.resolve()?;
+    writeln!(out, "x,y,f,kind")?;
+    for p in critical::find(&land.formula, land.domain) {
+        writeln!(
+            out,
+            "{},{},{},{}",
+            num(p.pos[0]),
+            num(p.pos[1]),
+            num(p.value),
+            p.kind.name()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn presets_csv(out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "name,formula,domain")?;
+    for p in presets::PRESETS {
+        let d = p.domain;
+        writeln!(
+            out,
+            "{},\"{}\",\"{},{},{},{}\"",
+            p.name, p.formula, d.x[0], d.x[1], d.y[0], d.y[1]
+        )?;
+    }
+    Ok(())
+}
+
+/// Entry point shared by the binary: exit code 2 for any bad input, with the reason on stderr.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let result = match &cli.command {
+        Some(Command::Trace(args)) => {
+            trace(args, &mut stdout.lock()).map(|status| eprintln!("{status}"))
+        }
+        Some(Command::Critical { landscape }) => critical_csv(landscape, &mut stdout.lock()),
+        Some(Command::Presets) => presets_csv(&mut stdout.lock()),
+        None => open_app(&cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gradscape: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(feature = "app")]
+fn open_app(cli: &Cli) -> Result<()> {
+    // Resolve first: a bad formula or preset exits with a message, not a broken window.
+    let land = cli.landscape.resolve()?;
+    let capture = match &cli.capture {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            Some(crate::app::CaptureRequest {
+                dir: dir.clone(),
+                frames: cli.capture_frames.clone(),
+                steps_per_frame: cli.steps_per_frame,
+            })
+        }
+        None => None,
+    };
+    crate::app::run(land, capture);
+    Ok(())
+}
+
+#[cfg(not(feature = "app"))]
+fn open_app(_: &Cli) -> Result<()> {
+    bail!("this build has no app (built without the `app` feature); try `gradscape --help`")
+}

@@ -1,0 +1,371 @@
+//! Tests of the formula engine: exactness of derivatives, error messages, parameters.
+
+use super::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Fourth-order central difference of a scalar function along one axis.
+fn fd(f: impl Fn([f64; 2]) -> f64, p: [f64; 2], axis: usize) -> f64 {
+    let h = 1e-3 * p[axis].abs().max(1.0);
+    let at = |k: f64| {
+        let mut q = p;
+        q[axis] += k * h;
+        f(q)
+    };
+    (at(-2.0) - 8.0 * at(-1.0) + 8.0 * at(1.0) - at(2.0)) / (12.0 * h)
+}
+
+fn close(exact: f64, approx: f64, scale: f64) -> bool {
+    (exact - approx).abs() <= 1e-6 * (exact.abs().max(approx.abs()) + scale)
+}
+
+/// Smooth formulas, each with a box where it is defined and smooth.
+const SMOOTH: &[(&str, f64)] = &[
+    ("(1-x)^2 + 100*(y-x^2)^2", 2.0),
+    ("10*2 + x^2 - 10*cos(2*pi*x) + y^2 - 10*cos(2*pi*y)", 2.0),
+    ("(x^2+y-11)^2 + (x+y^2-7)^2", 4.0),
+    (
+        "(1.5 - x + x*y)^2 + (2.25 - x + x*y^2)^2 + (2.625 - x + x*y^3)^2",
+        2.0,
+    ),
+    (
+        "-20*exp(-0.2*sqrt(0.5*(x^2+y^2)+1)) - exp(0.5*(cos(2*pi*x)+cos(2*pi*y))) + e + 20",
+        2.0,
+    ),
+    ("(4 - 2.1*x^2 + x^4/3)*x^2 + x*y + (-4 + 4*y^2)*y^2", 1.5),
+    (
+        "sin(3*pi*x)^2 + (x-1)^2*(1+sin(3*pi*y)^2) + (y-1)^2*(1+sin(2*pi*y)^2)",
+        2.0,
+    ),
+    ("0.26*(x^2+y^2) - 0.48*x*y", 5.0),
+    ("x^2 - y^2", 3.0),
+    ("x^3 - 3*x*y^2", 2.0),
+    ("tanh(x*y) + atan(x - y)", 2.0),
+    ("ln(1 + x^2 + y^2)", 3.0),
+    ("sqrt(1 + x^2) * exp(-y^2/4)", 2.0),
+    ("sinh(x/2)*cosh(y/3) - tan(x*y/10)", 2.0),
+    ("x/(1 + y^2) + y/(2 + x^2)", 3.0),
+    ("atan2(y + 3, x + 4)", 1.0),
+    ("asin(x/3) + acos(y/3)", 2.0),
+    ("(2 + sin(x))^(1 + cos(y))", 2.0),
+    ("(x^2 + 1)^1.5 - (y^2 + 2)^-0.5", 2.0),
+    ("asinh(x) + acosh(2 + y^2) + atanh(x/4)", 2.0),
+    ("exp(-(x^2+y^2)) * (x - 2*y)^3", 2.0),
+    ("a*x^2 + b*y^2 + x*y", 2.0),
+];
+
+#[test]
+fn gradients_and_hessians_match_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut checked = 0;
+    for (src, r) in SMOOTH {
+        let mut f = Formula::parse(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+        f.set_param("a", 1.7);
+        f.set_param("b", 0.3);
+        for _ in 0..25 {
+            let p = [rng.random_range(-r..*r), rng.random_range(-r..*r)];
+            let d = f.derivatives(p);
+            let scale = 1.0 + d.value.abs() * 1e-3;
+            let (v1, g1) = f.gradient(p);
+            assert_eq!(
+                v1.to_bits(),
+                d.value.to_bits(),
+                "{src}: value differs between jets"
+            );
+            for i in 0..2 {
+                assert!(
+                    (g1[i] - d.gradient[i]).abs() <= 1e-14 * g1[i].abs().max(1.0),
+                    "{src}: gradient differs between jets"
+                );
+            }
+            assert_eq!(f.value(p).to_bits(), d.value.to_bits(), "{src}");
+            for axis in 0..2 {
+                let numeric = fd(|q| f.value(q), p, axis);
+                assert!(
+                    close(d.gradient[axis], numeric, scale),
+                    "{src} at {p:?}: ∂{axis} {} vs {numeric}",
+                    d.gradient[axis]
+                );
+                for col in 0..2 {
+                    let numeric = fd(|q| f.gradient(q).1[col], p, axis);
+                    let exact = d.hessian[axis][col];
+                    assert!(
+                        close(exact, numeric, scale),
+                        "{src} at {p:?}: H[{axis}][{col}] {exact} vs {numeric}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(SMOOTH.len() >= 20);
+    assert_eq!(checked, SMOOTH.len() * 25);
+}
+
+#[test]
+fn rosenbrock_matches_hand_derived_closed_form() {
+    let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+    for p in [[-1.5, 2.0], [0.3, -0.7], [1.0, 1.0], [2.0, 4.0]] {
+        let [x, y] = p;
+        let d = f.derivatives(p);
+        let gx = -2.0 * (1.0 - x) - 400.0 * x * (y - x * x);
+        let gy = 200.0 * (y - x * x);
+        let hxx = 2.0 - 400.0 * (y - x * x) + 800.0 * x * x;
+        let hxy = -400.0 * x;
+        assert_eq!(d.value, (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2));
+        assert!((d.gradient[0] - gx).abs() <= 1e-12 * gx.abs().max(1.0));
+        assert_eq!(d.gradient[1], gy);
+        assert!((d.hessian[0][0] - hxx).abs() <= 1e-12 * hxx.abs().max(1.0));
+        assert_eq!(d.hessian[0][1], hxy);
+        assert_eq!(d.hessian[1][0], hxy);
+        assert_eq!(d.hessian[1][1], 200.0);
+    }
+}
+
+#[test]
+fn polynomials_are_exact_at_integer_points() {
+    let f = Formula::parse("x^3 + 3*x*y - 2*y^2 + 5").unwrap();
+    let d = f.derivatives([2.0, -3.0]);
+    assert_eq!(d.value, 8.0 - 18.0 - 18.0 + 5.0);
+    assert_eq!(d.gradient, [3.0 * 4.0 + 3.0 * -3.0, 6.0 + 12.0]);
+    assert_eq!(d.hessian, [[12.0, 3.0], [3.0, -4.0]]);
+    let saddle = Formula::parse("x^2 - y^2").unwrap().derivatives([0.0, 0.0]);
+    assert_eq!(saddle.gradient, [0.0, 0.0]);
+    assert_eq!(saddle.hessian, [[2.0, 0.0], [0.0, -2.0]]);
+}
+
+#[test]
+fn gradient_text_is_readable() {
+    let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+    assert_eq!(f.gradient_text()[0], "-2*(1 - x) - 400*(y - x^2)*x");
+    assert_eq!(f.gradient_text()[1], "200*(y - x^2)");
+    let g = Formula::parse("a*x^2 + sin(y)").unwrap();
+    assert_eq!(
+        g.gradient_text(),
+        &["2*a*x".to_string(), "cos(y)".to_string()]
+    );
+}
+
+#[test]
+fn gradient_text_evaluates_to_the_gradient() {
+    // The printed derivative is itself a formula: parse it back and compare numbers.
+    for (src, _) in SMOOTH {
+        let f = Formula::parse(src).unwrap();
+        for (axis, text) in f.gradient_text().iter().enumerate() {
+            let mut g = Formula::parse(text)
+                .unwrap_or_else(|e| panic!("{src}: ∂{axis} text {text:?}: {e}"));
+            g.inherit_params(&f);
+            for p in [[0.31, -0.42], [0.77, 0.12]] {
+                let exact = f.gradient(p).1[axis];
+                assert!(close(exact, g.value(p), 1e-9), "{src}: {text} at {p:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn parameters_default_to_one_and_can_be_set() {
+    let mut f = Formula::parse("a*x^2 + b*y^2 + a").unwrap();
+    let names: Vec<_> = f.params().iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!(f.value([1.0, 1.0]), 3.0);
+    assert!(f.set_param("b", 10.0));
+    assert!(!f.set_param("c", 1.0));
+    assert_eq!(f.value([1.0, 1.0]), 12.0);
+    assert_eq!(f.gradient([1.0, 1.0]).1, [2.0, 20.0]);
+}
+
+#[test]
+fn constants_pi_and_e() {
+    let f = Formula::parse("pi + e*x").unwrap();
+    assert!(f.params().is_empty());
+    assert_eq!(
+        f.value([2.0, 0.0]),
+        std::f64::consts::PI + std::f64::consts::E * 2.0
+    );
+}
+
+#[test]
+fn non_finite_results_are_values() {
+    let ln = Formula::parse("ln(x)").unwrap();
+    assert!(ln.value([-1.0, 0.0]).is_nan());
+    assert_eq!(ln.value([0.0, 0.0]), f64::NEG_INFINITY);
+    let inv = Formula::parse("1/x").unwrap();
+    assert_eq!(inv.value([0.0, 0.0]), f64::INFINITY);
+    assert!(!inv.gradient([0.0, 0.0]).1[0].is_finite());
+    assert_eq!(
+        Formula::parse("exp(x)").unwrap().value([1000.0, 0.0]),
+        f64::INFINITY
+    );
+}
+
+fn err(src: &str) -> FormulaError {
+    Formula::parse(src).expect_err(src)
+}
+
+#[test]
+fn error_messages_name_the_problem_and_column() {
+    assert_eq!(err("").to_string(), "the formula is empty");
+    assert_eq!(err("   ").to_string(), "the formula is empty");
+    assert_eq!(err("(x + y))").to_string(), "unexpected ')' at column 8");
+    assert_eq!(err("x + * y").to_string(), "unexpected '*' at column 5");
+    assert_eq!(err("x y").to_string(), "unexpected 'y' at column 3");
+    assert_eq!(
+        err("sin(x) + foo(y)").to_string(),
+        "unknown function 'foo' at column 10"
+    );
+    assert_eq!(
+        err("x + atan2(y)").to_string(),
+        "'atan2' takes 2 arguments but got 1 at column 5"
+    );
+    assert_eq!(
+        err("sin(x, y)").to_string(),
+        "'sin' takes 1 argument but got 2 at column 1"
+    );
+    assert_eq!(
+        err("max(x)").to_string(),
+        "'max' takes at least 2 arguments but got 1 at column 1"
+    );
+    assert_eq!(
+        err("(x + y").to_string(),
+        "missing 1 closing ')' at column 7"
+    );
+    assert_eq!(
+        err("x +").to_string(),
+        "the formula ends early: an operand is missing at column 4"
+    );
+    assert_eq!(
+        err("x + sin").to_string(),
+        "'sin' is a function: write sin(…) at column 5"
+    );
+    assert_eq!(err("x $ y").to_string(), "unexpected '$' at column 3");
+    assert_eq!(err("x + é").to_string(), "unexpected 'é' at column 5");
+    assert_eq!(
+        err(&"x+".repeat(600)).to_string(),
+        "the formula is too long (1200 characters, at most 1000)"
+    );
+    assert_eq!(err("(x + y)) ").column(), Some(8));
+}
+
+#[test]
+fn nested_functions_report_their_own_column() {
+    assert_eq!(
+        err("sin(bar(x)) + cos(y)").to_string(),
+        "unknown function 'bar' at column 5"
+    );
+    assert_eq!(
+        err("max(x, y, atan2(x)) ").to_string(),
+        "'atan2' takes 2 arguments but got 1 at column 11"
+    );
+}
+
+#[test]
+fn min_max_fold_many_arguments() {
+    let f = Formula::parse("max(x, y, 3) + min(x, y, -1)").unwrap();
+    assert_eq!(f.value([1.0, 5.0]), 5.0 - 1.0);
+    assert_eq!(f.gradient([1.0, 5.0]).1, [0.0, 1.0]);
+}
+
+#[test]
+fn unary_minus_binds_looser_than_power() {
+    assert_eq!(Formula::parse("-x^2").unwrap().value([3.0, 0.0]), -9.0);
+    assert_eq!(Formula::parse("2^-x").unwrap().value([1.0, 0.0]), 0.5);
+}
+
+#[test]
+fn batch_values_equal_point_values() {
+    for (src, r) in SMOOTH {
+        let f = Formula::parse(src).unwrap();
+        let n = 300;
+        let xs: Vec<f64> = (0..n).map(|i| -r + 2.0 * r * i as f64 / n as f64).collect();
+        let ys: Vec<f64> = (0..n).map(|i| r - 1.7 * r * i as f64 / n as f64).collect();
+        let mut out = vec![0.0; n];
+        f.values_into(&xs, &ys, &mut out, &mut Vec::new());
+        for i in 0..n {
+            assert_eq!(
+                out[i].to_bits(),
+                f.value([xs[i], ys[i]]).to_bits(),
+                "{src} at {i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn finite_difference_mode_is_close_but_not_exact() {
+    let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+    let p = [-1.2, 1.0];
+    let exact = f.gradient(p).1;
+    let fd = f.finite_difference_gradient(p);
+    for i in 0..2 {
+        assert!((fd[i] - exact[i]).abs() < 1e-5 * exact[i].abs().max(1.0));
+    }
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fragments of the formula language, so mutated inputs reach deep into the parser.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("x".to_string()),
+            Just("y".to_string()),
+            Just("(".to_string()),
+            Just(")".to_string()),
+            Just(",".to_string()),
+            Just(" ".to_string()),
+            Just("sin(".to_string()),
+            Just("max(".to_string()),
+            Just("atan2(".to_string()),
+            Just("foo(".to_string()),
+            Just("^".to_string()),
+            Just("-".to_string()),
+            Just("+".to_string()),
+            Just("*".to_string()),
+            Just("/".to_string()),
+            Just("%".to_string()),
+            Just("e".to_string()),
+            Just("pi".to_string()),
+            Just("1e".to_string()),
+            Just("2.5".to_string()),
+            Just("a".to_string()),
+            "[0-9]{1,3}",
+            ".",
+        ]
+    }
+
+    fn cases() -> u32 {
+        std::env::var("GRADSCAPE_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_string_parses_or_errors_without_panic(s in "\\PC{0,40}") {
+            if let Ok(f) = Formula::parse(&s) {
+                let _value = f.derivatives([0.5, -0.25]);
+            }
+        }
+
+        #[test]
+        fn formula_shaped_strings_never_panic(parts in proptest::collection::vec(piece(), 0..30)) {
+            let s = parts.concat();
+            match Formula::parse(&s) {
+                Ok(f) => {
+                    let d = f.derivatives([0.5, -0.25]);
+                    let v = f.value([0.5, -0.25]);
+                    prop_assert!(v.to_bits() == d.value.to_bits() || (v.is_nan() && d.value.is_nan()));
+                }
+                Err(e) => {
+                    let col = e.column().unwrap_or(1);
+                    prop_assert!(col >= 1 && col <= s.chars().count() + 1, "{e} for {s:?}");
+                }
+            }
+        }
+    }
+}

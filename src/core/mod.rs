@@ -1,0 +1,7 @@
+//! The Bevy-free core: formulas, surfaces, optimizers, presets, critical points, scenes.
+pub mod critical;
+pub mod expr;
+pub mod optim;
+pub mod presets;
+pub mod surface;
+pub mod view;

@@ -1,0 +1,101 @@
+//! Adam, AdamW and AMSGrad: torch.optim.Adam / AdamW (single-tensor path, same operation order).
+//!
+//!     AdamW:  x ← x·(1 − α·λ)                 (decoupled weight decay)
+//!     Adam:   g ← ∇f + λ·x                    (L2 added to the gradient)
+//!     m ← m + (1 − β₁)·(g − m)                (torch's lerp, = β₁·m + (1 − β₁)·g)
+//!     v ← β₂·v + (1 − β₂)·g²
+//!     AMSGrad: v_max ← max(v_max, v), and v_max replaces v below
+//!     m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ)
+//!     x ← x − α·m̂ / (√v̂ + ε)
+//! computed as torch does: x ← x − (α / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
+
+use super::{Hyper, Kind, State, Term, Update, map2, zip2};
+
+pub(super) fn step(
+    h: &Hyper,
+    s: &mut State,
+    x0: [f64; 2],
+    grad: [f64; 2],
+    lr: f64,
+    kind: Kind,
+) -> Update {
+    let mut x = x0;
+    let mut g = grad;
+    if kind == Kind::AdamW {
+        x = map2(x, |x| x * (1.0 - lr * h.weight_decay));
+    } else if h.weight_decay != 0.0 {
+        g = zip2(g, x, |g, x| g + h.weight_decay * x);
+    }
+    let m = zip2(s.buf.unwrap_or([0.0; 2]), g, |m, g| {
+        m + (1.0 - h.beta1) * (g - m)
+    });
+    s.buf = Some(m);
+    s.sq = zip2(s.sq, g, |v, g| v * h.beta2 + (1.0 - h.beta2) * g * g);
+    let t = s.t as i32;
+    let bias1 = 1.0 - h.beta1.powi(t);
+    let bias2 = 1.0 - h.beta2.powi(t);
+    let step_size = lr / bias1;
+    let v = if kind == Kind::AmsGrad {
+        s.sq_max = zip2(s.sq_max, s.sq, f64::max);
+        s.sq_max
+    } else {
+        s.sq
+    };
+    let denom = map2(v, |v| v.sqrt() / bias2.sqrt() + h.eps);
+    let to = [
+        x[0] - step_size * m[0] / denom[0],
+        x[1] - step_size * m[1] / denom[1],
+    ];
+    let mut terms = vec![
+        Term {
+            name: "g",
+            value: g,
+        },
+        Term {
+            name: "m (mean g)",
+            value: m,
+        },
+        Term {
+            name: "v (mean g²)",
+            value: s.sq,
+        },
+    ];
+    if kind == Kind::AmsGrad {
+        terms.push(Term {
+            name: "v_max",
+            value: s.sq_max,
+        });
+    }
+    terms.extend([
+        Term {
+            name: "m̂ = m/(1−β₁ᵗ)",
+            value: map2(m, |m| m / bias1),
+        },
+        Term {
+            name: "v̂ = v/(1−β₂ᵗ)",
+            value: map2(v, |v| v / bias2),
+        },
+        Term {
+            name: "α/(√v̂+ε) per coordinate",
+            value: map2(denom, |d| lr / d),
+        },
+        Term {
+            name: "step α·m̂/(√v̂+ε)",
+            value: zip2(x, to, |a, b| a - b),
+        },
+    ]);
+    let rule = match kind {
+        Kind::AdamW => "x ← x·(1 − αλ);  x ← x − α·m̂/(√v̂ + ε)",
+        Kind::AmsGrad => "v_max ← max(v_max, v);  x ← x − α·m̂/(√v̂_max + ε)",
+        _ => "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  x ← x − α·m̂/(√v̂ + ε)",
+    };
+    Update {
+        from: x0,
+        to,
+        grad: g,
+        lr,
+        rule,
+        terms,
+        note: None,
+    }
+}

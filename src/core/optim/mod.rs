@@ -1,0 +1,371 @@
+//! Optimizers with torch.optim's exact update equations, hyperparameter names and defaults.
+//!
+//! One [`Optimizer`] steps one point; its [`Update`] carries the terms of that step with their
+//! numbers so the app can write the rule out ("x ← x − α·m̂/(√v̂+ε)" with this step's values).
+//! Families live in their own files, each with its equations in the doc comment.
+
+mod adagrad;
+mod adam;
+mod nelder_mead;
+mod newton;
+mod rmsprop;
+pub mod run;
+pub mod schedule;
+mod sgd;
+
+use crate::core::expr::Formula;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use schedule::Schedule;
+use serde::{Deserialize, Serialize};
+
+/// Which optimizer. Names are the CLI's and the scene files'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Gd,
+    Sgd,
+    Momentum,
+    Nesterov,
+    Adagrad,
+    #[serde(rename = "rmsprop")]
+    RmsProp,
+    Adam,
+    #[serde(rename = "adamw")]
+    AdamW,
+    #[serde(rename = "amsgrad")]
+    AmsGrad,
+    Newton,
+    NelderMead,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::Gd,
+        Kind::Sgd,
+        Kind::Momentum,
+        Kind::Nesterov,
+        Kind::Adagrad,
+        Kind::RmsProp,
+        Kind::Adam,
+        Kind::AdamW,
+        Kind::AmsGrad,
+        Kind::Newton,
+        Kind::NelderMead,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Gd => "gd",
+            Kind::Sgd => "sgd",
+            Kind::Momentum => "momentum",
+            Kind::Nesterov => "nesterov",
+            Kind::Adagrad => "adagrad",
+            Kind::RmsProp => "rmsprop",
+            Kind::Adam => "adam",
+            Kind::AdamW => "adamw",
+            Kind::AmsGrad => "amsgrad",
+            Kind::Newton => "newton",
+            Kind::NelderMead => "nelder-mead",
+        }
+    }
+
+    /// How a person would say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Gd => "Gradient descent",
+            Kind::Sgd => "SGD (noisy gradient)",
+            Kind::Momentum => "Momentum",
+            Kind::Nesterov => "Nesterov",
+            Kind::Adagrad => "AdaGrad",
+            Kind::RmsProp => "RMSProp",
+            Kind::Adam => "Adam",
+            Kind::AdamW => "AdamW",
+            Kind::AmsGrad => "AMSGrad",
+            Kind::Newton => "Newton (damped)",
+            Kind::NelderMead => "Nelder–Mead",
+        }
+    }
+
+    /// Whether the optimizer uses the gradient (Nelder–Mead looks at values only).
+    pub fn uses_gradient(self) -> bool {
+        self != Kind::NelderMead
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Kind, String> {
+        let s = s.trim().to_ascii_lowercase();
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown optimizer '{s}': choose one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every hyperparameter, named as in torch.optim. Each optimizer reads the ones it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Hyper {
+    /// Learning rate α (torch `lr`). For Nelder–Mead: the initial simplex size.
+    pub lr: f64,
+    /// SGD / RMSprop momentum μ.
+    pub momentum: f64,
+    /// SGD dampening τ.
+    pub dampening: f64,
+    /// Adam β₁, β₂ (torch `betas`).
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    /// RMSprop smoothing constant (torch `alpha`).
+    pub alpha: f64,
+    pub weight_decay: f64,
+    /// Adagrad `lr_decay`.
+    pub lr_decay: f64,
+    /// RMSprop `centered`.
+    pub centered: bool,
+    /// Standard deviation σ of the Gaussian noise SGD adds to each gradient component.
+    pub noise: f64,
+    /// Seed of the noise, so runs replay identically.
+    pub seed: u64,
+    pub schedule: Schedule,
+}
+
+impl Default for Hyper {
+    fn default() -> Hyper {
+        Hyper {
+            lr: 1e-3,
+            momentum: 0.0,
+            dampening: 0.0,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            alpha: 0.99,
+            weight_decay: 0.0,
+            lr_decay: 0.0,
+            centered: false,
+            noise: 0.0,
+            seed: 0,
+            schedule: Schedule::Constant,
+        }
+    }
+}
+
+impl Hyper {
+    /// torch.optim's defaults for this kind. Where torch has no default that makes the
+    /// optimizer what its name says (momentum's μ = 0.9, SGD's σ), the conventional value.
+    pub fn defaults(kind: Kind) -> Hyper {
+        let base = Hyper::default();
+        match kind {
+            Kind::Gd | Kind::AmsGrad | Kind::Adam => base,
+            Kind::Sgd => Hyper { noise: 1.0, ..base },
+            Kind::Momentum | Kind::Nesterov => Hyper {
+                momentum: 0.9,
+                ..base
+            },
+            Kind::Adagrad => Hyper {
+                lr: 1e-2,
+                eps: 1e-10,
+                ..base
+            },
+            Kind::RmsProp => Hyper { lr: 1e-2, ..base },
+            Kind::AdamW => Hyper {
+                weight_decay: 1e-2,
+                ..base
+            },
+            Kind::Newton => Hyper { lr: 1.0, ..base },
+            Kind::NelderMead => Hyper { lr: 0.5, ..base },
+        }
+    }
+
+    /// The first problem found, naming the hyperparameter.
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |name: &str, v: f64, ok: bool, want: &str| {
+            if v.is_finite() && ok {
+                Ok(())
+            } else {
+                Err(format!("{name} must be {want}, got {v}"))
+            }
+        };
+        check("lr", self.lr, self.lr > 0.0, "a positive number")?;
+        check(
+            "momentum",
+            self.momentum,
+            (0.0..1.0).contains(&self.momentum),
+            "in [0, 1)",
+        )?;
+        check(
+            "dampening",
+            self.dampening,
+            (0.0..=1.0).contains(&self.dampening),
+            "in [0, 1]",
+        )?;
+        check(
+            "beta1",
+            self.beta1,
+            (0.0..1.0).contains(&self.beta1),
+            "in [0, 1)",
+        )?;
+        check(
+            "beta2",
+            self.beta2,
+            (0.0..1.0).contains(&self.beta2),
+            "in [0, 1)",
+        )?;
+        check("eps", self.eps, self.eps >= 0.0, "≥ 0")?;
+        check(
+            "alpha",
+            self.alpha,
+            (0.0..1.0).contains(&self.alpha),
+            "in [0, 1)",
+        )?;
+        check(
+            "weight_decay",
+            self.weight_decay,
+            self.weight_decay >= 0.0,
+            "≥ 0",
+        )?;
+        check("lr_decay", self.lr_decay, self.lr_decay >= 0.0, "≥ 0")?;
+        check("noise", self.noise, self.noise >= 0.0, "≥ 0")?;
+        self.schedule.validate()
+    }
+}
+
+/// One named quantity of an update, per coordinate, for display.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Term {
+    pub name: &'static str,
+    pub value: [f64; 2],
+}
+
+/// What one step did and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    pub from: [f64; 2],
+    pub to: [f64; 2],
+    /// The gradient the optimizer saw (noisy for SGD; `[NaN; 2]` for Nelder–Mead).
+    pub grad: [f64; 2],
+    /// The learning rate after the schedule.
+    pub lr: f64,
+    /// The rule in symbols, e.g. `x ← x − α·m̂/(√v̂+ε)`.
+    pub rule: &'static str,
+    pub terms: Vec<Term>,
+    /// Something the learner should know about this step (Newton's fallback, say).
+    pub note: Option<String>,
+}
+
+impl Update {
+    pub fn delta(&self) -> [f64; 2] {
+        [self.to[0] - self.from[0], self.to[1] - self.from[1]]
+    }
+}
+
+/// Optimizer state: the union of what the families keep between steps.
+#[derive(Debug, Clone)]
+struct State {
+    /// Steps taken (torch's `step`).
+    t: u64,
+    /// Momentum buffer / Adam's first moment m.
+    buf: Option<[f64; 2]>,
+    /// Adagrad's sum of squares / RMSprop's and Adam's second moment v.
+    sq: [f64; 2],
+    /// AMSGrad's running max of v.
+    sq_max: [f64; 2],
+    /// Centered RMSprop's mean gradient.
+    grad_avg: [f64; 2],
+    rng: ChaCha8Rng,
+    simplex: Option<nelder_mead::Simplex>,
+}
+
+impl State {
+    fn new(seed: u64) -> State {
+        State {
+            t: 0,
+            buf: None,
+            sq: [0.0; 2],
+            sq_max: [0.0; 2],
+            grad_avg: [0.0; 2],
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            simplex: None,
+        }
+    }
+}
+
+/// An optimizer: its kind, hyperparameters (editable between steps) and state.
+#[derive(Debug, Clone)]
+pub struct Optimizer {
+    pub kind: Kind,
+    pub hyper: Hyper,
+    state: State,
+}
+
+impl Optimizer {
+    pub fn new(kind: Kind, hyper: Hyper) -> Optimizer {
+        let state = State::new(hyper.seed);
+        Optimizer { kind, hyper, state }
+    }
+
+    pub fn with_defaults(kind: Kind) -> Optimizer {
+        Optimizer::new(kind, Hyper::defaults(kind))
+    }
+
+    /// Forgets all state (moments, step count, noise stream) as if new.
+    pub fn reset(&mut self) {
+        self.state = State::new(self.hyper.seed);
+    }
+
+    /// Steps taken since the last reset.
+    pub fn steps(&self) -> u64 {
+        self.state.t
+    }
+
+    /// Nelder–Mead's current triangle, for drawing.
+    pub fn simplex(&self) -> Option<[[f64; 2]; 3]> {
+        self.state.simplex.as_ref().map(|s| s.points)
+    }
+
+    /// One step from `x` on `f`. Hyperparameter edits since the last step take effect here.
+    pub fn step(&mut self, x: [f64; 2], f: &Formula) -> Update {
+        let lr = self.hyper.schedule.lr(self.hyper.lr, self.state.t);
+        let h = &self.hyper;
+        let s = &mut self.state;
+        let grad = || f.gradient(x).1;
+        s.t += 1;
+        match self.kind {
+            Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => {
+                sgd::step(h, s, x, grad(), lr, self.kind == Kind::Nesterov)
+            }
+            Kind::Adagrad => adagrad::step(h, s, x, grad(), lr),
+            Kind::RmsProp => rmsprop::step(h, s, x, grad(), lr),
+            Kind::Adam | Kind::AdamW | Kind::AmsGrad => adam::step(h, s, x, grad(), lr, self.kind),
+            Kind::Newton => newton::step(s, x, f, lr),
+            Kind::NelderMead => nelder_mead::step(h, s, x, f),
+        }
+    }
+}
+
+/// Per-coordinate helpers: the math reads like the equations.
+fn zip2(a: [f64; 2], b: [f64; 2], f: impl Fn(f64, f64) -> f64) -> [f64; 2] {
+    [f(a[0], b[0]), f(a[1], b[1])]
+}
+
+fn map2(a: [f64; 2], f: impl Fn(f64) -> f64) -> [f64; 2] {
+    [f(a[0]), f(a[1])]
+}
+
+#[cfg(test)]
+mod tests;

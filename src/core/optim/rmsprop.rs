@@ -1,0 +1,67 @@
+//! RMSProp: torch.optim.RMSprop.
+//!
+//!     g ← ∇f + λ·x
+//!     v ← a·v + (1 − a)·g²
+//!     centered:  ḡ ← a·ḡ + (1 − a)·g;   d = √(v − ḡ²) + ε     else  d = √v + ε
+//!     momentum μ > 0:  b ← μ·b + g/d;   x ← x − α·b
+//!     otherwise:       x ← x − α·g/d
+
+use super::{Hyper, State, Term, Update, map2, zip2};
+
+pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f64) -> Update {
+    let a = h.alpha;
+    let g = zip2(grad, x, |g, x| g + h.weight_decay * x);
+    s.sq = zip2(s.sq, g, |v, g| v * a + (1.0 - a) * g * g);
+    let denom = if h.centered {
+        s.grad_avg = zip2(s.grad_avg, g, |m, g| m * a + (1.0 - a) * g);
+        zip2(s.sq, s.grad_avg, |v, m| (v - m * m).sqrt() + h.eps)
+    } else {
+        map2(s.sq, |v| v.sqrt() + h.eps)
+    };
+    let mut terms = vec![
+        Term {
+            name: "g",
+            value: g,
+        },
+        Term {
+            name: "v (mean g²)",
+            value: s.sq,
+        },
+    ];
+    let (direction, rule) = if h.momentum > 0.0 {
+        let b = zip2(
+            s.buf.unwrap_or([0.0; 2]),
+            zip2(g, denom, |g, d| g / d),
+            |b, q| h.momentum * b + q,
+        );
+        s.buf = Some(b);
+        terms.push(Term {
+            name: "b (velocity)",
+            value: b,
+        });
+        (b, "v ← a·v + (1−a)·g²;  b ← μ·b + g/(√v+ε);  x ← x − α·b")
+    } else {
+        (
+            zip2(g, denom, |g, d| g / d),
+            "v ← a·v + (1−a)·g²;  x ← x − α·g/(√v + ε)",
+        )
+    };
+    terms.push(Term {
+        name: "α/(√v+ε) per coordinate",
+        value: map2(denom, |d| lr / d),
+    });
+    let to = zip2(x, direction, |x, d| x - lr * d);
+    terms.push(Term {
+        name: "step",
+        value: zip2(x, to, |a, b| a - b),
+    });
+    Update {
+        from: x,
+        to,
+        grad: g,
+        lr,
+        rule,
+        terms,
+        note: None,
+    }
+}

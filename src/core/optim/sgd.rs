@@ -1,0 +1,83 @@
+//! Gradient descent, noisy SGD, heavy-ball momentum and Nesterov: torch.optim.SGD.
+//!
+//! With gradient g = ∇f(x) (+ σ·ξ, ξ ~ N(0, I) seeded, for noisy SGD), weight decay λ,
+//! momentum μ, dampening τ and learning rate α:
+//!
+//!     g ← g + λ·x
+//!     b ← g                          on the first step (torch starts the buffer at g)
+//!     b ← μ·b + (1 − τ)·g            afterwards            (only when μ ≠ 0)
+//!     g ← g + μ·b   (Nesterov)   or   g ← b   (heavy ball)
+//!     x ← x − α·g
+
+use super::{Hyper, State, Term, Update, zip2};
+use rand_distr::{Distribution, StandardNormal};
+
+pub(super) fn step(
+    h: &Hyper,
+    s: &mut State,
+    x: [f64; 2],
+    grad: [f64; 2],
+    lr: f64,
+    nesterov: bool,
+) -> Update {
+    let mut terms = vec![Term {
+        name: "∇f",
+        value: grad,
+    }];
+    let mut g = grad;
+    if h.noise > 0.0 {
+        let xi: [f64; 2] = [
+            StandardNormal.sample(&mut s.rng),
+            StandardNormal.sample(&mut s.rng),
+        ];
+        g = zip2(g, xi, |g, xi| g + h.noise * xi);
+        terms.push(Term {
+            name: "g (noisy)",
+            value: g,
+        });
+    }
+    if h.weight_decay != 0.0 {
+        g = zip2(g, x, |g, x| g + h.weight_decay * x);
+    }
+    let seen = g;
+    let rule = if h.momentum != 0.0 {
+        let b = match s.buf {
+            None => g,
+            Some(b) => zip2(b, g, |b, g| h.momentum * b + (1.0 - h.dampening) * g),
+        };
+        s.buf = Some(b);
+        terms.push(Term {
+            name: "b (velocity)",
+            value: b,
+        });
+        if nesterov {
+            g = zip2(g, b, |g, b| g + h.momentum * b);
+            terms.push(Term {
+                name: "g + μ·b",
+                value: g,
+            });
+            "b ← μ·b + g;  x ← x − α·(g + μ·b)"
+        } else {
+            g = b;
+            "b ← μ·b + g;  x ← x − α·b"
+        }
+    } else if h.noise > 0.0 {
+        "x ← x − α·(∇f + σ·ξ)"
+    } else {
+        "x ← x − α·∇f"
+    };
+    let step = g.map(|g| lr * g);
+    terms.push(Term {
+        name: "step α·g",
+        value: step,
+    });
+    Update {
+        from: x,
+        to: zip2(x, g, |x, g| x - lr * g),
+        grad: seen,
+        lr,
+        rule,
+        terms,
+        note: None,
+    }
+}

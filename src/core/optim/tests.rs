@@ -1,0 +1,580 @@
+//! Each optimizer against steps derived by hand on f = x² + 3y² (∇f = (2x, 6y)).
+
+use super::run::{Run, Status, StopRules};
+use super::schedule::Schedule;
+use super::*;
+
+fn bowl() -> Formula {
+    Formula::parse("x^2 + 3*y^2").unwrap()
+}
+
+fn grad(p: [f64; 2]) -> [f64; 2] {
+    [2.0 * p[0], 6.0 * p[1]]
+}
+
+fn steps(kind: Kind, hyper: Hyper, n: usize) -> Vec<[f64; 2]> {
+    let f = bowl();
+    let mut opt = Optimizer::new(kind, hyper);
+    let mut x = [1.0, 1.0];
+    (0..n)
+        .map(|_| {
+            x = opt.step(x, &f).to;
+            x
+        })
+        .collect()
+}
+
+fn assert_close(got: [f64; 2], want: [f64; 2]) {
+    for i in 0..2 {
+        assert!(
+            (got[i] - want[i]).abs() <= 1e-14 * want[i].abs().max(1.0),
+            "{got:?} vs {want:?}"
+        );
+    }
+}
+
+#[test]
+fn gradient_descent() {
+    let h = Hyper {
+        lr: 0.1,
+        ..Hyper::defaults(Kind::Gd)
+    };
+    let xs = steps(Kind::Gd, h, 2);
+    assert_eq!(xs[0], [1.0 - 0.1 * 2.0, 1.0 - 0.1 * 6.0]);
+    assert_close(
+        xs[1],
+        [
+            xs[0][0] - 0.1 * 2.0 * xs[0][0],
+            xs[0][1] - 0.1 * 6.0 * xs[0][1],
+        ],
+    );
+}
+
+#[test]
+fn heavy_ball_momentum_starts_its_buffer_at_g() {
+    let h = Hyper {
+        lr: 0.1,
+        ..Hyper::defaults(Kind::Momentum)
+    };
+    let xs = steps(Kind::Momentum, h, 2);
+    assert_close(xs[0], [0.8, 0.4]);
+    // b₂ = 0.9·(2, 6) + (1.6, 2.4)
+    assert_close(xs[1], [0.8 - 0.1 * 3.4, 0.4 - 0.1 * 7.8]);
+}
+
+#[test]
+fn nesterov_looks_ahead_with_the_buffer() {
+    let h = Hyper {
+        lr: 0.1,
+        ..Hyper::defaults(Kind::Nesterov)
+    };
+    let xs = steps(Kind::Nesterov, h, 2);
+    // b₁ = g₁ = (2, 6); direction g₁ + 0.9·b₁ = (3.8, 11.4)
+    assert_close(xs[0], [1.0 - 0.38, 1.0 - 1.14]);
+    let g2 = grad(xs[0]);
+    let b2 = [0.9 * 2.0 + g2[0], 0.9 * 6.0 + g2[1]];
+    assert_close(
+        xs[1],
+        [
+            xs[0][0] - 0.1 * (g2[0] + 0.9 * b2[0]),
+            xs[0][1] - 0.1 * (g2[1] + 0.9 * b2[1]),
+        ],
+    );
+}
+
+#[test]
+fn sgd_with_dampening_and_weight_decay() {
+    let h = Hyper {
+        lr: 0.1,
+        momentum: 0.5,
+        dampening: 0.5,
+        weight_decay: 0.1,
+        ..Hyper::defaults(Kind::Momentum)
+    };
+    let xs = steps(Kind::Momentum, h, 2);
+    // g₁ = (2, 6) + 0.1·(1, 1); buffer starts at g₁ undamped
+    let g1 = [2.1, 6.1];
+    assert_close(xs[0], [1.0 - 0.1 * g1[0], 1.0 - 0.1 * g1[1]]);
+    let g2 = [
+        2.0 * xs[0][0] + 0.1 * xs[0][0],
+        6.0 * xs[0][1] + 0.1 * xs[0][1],
+    ];
+    let b2 = [0.5 * g1[0] + 0.5 * g2[0], 0.5 * g1[1] + 0.5 * g2[1]];
+    assert_close(xs[1], [xs[0][0] - 0.1 * b2[0], xs[0][1] - 0.1 * b2[1]]);
+}
+
+#[test]
+fn adagrad() {
+    let h = Hyper {
+        lr: 0.5,
+        lr_decay: 0.1,
+        ..Hyper::defaults(Kind::Adagrad)
+    };
+    let xs = steps(Kind::Adagrad, h, 2);
+    let eps = 1e-10;
+    let want1 = [1.0 - 0.5 * 2.0 / (2.0 + eps), 1.0 - 0.5 * 6.0 / (6.0 + eps)];
+    assert_close(xs[0], want1);
+    let g2 = grad(want1);
+    let clr = 0.5 / (1.0 + 0.1);
+    let sum = [4.0 + g2[0] * g2[0], 36.0 + g2[1] * g2[1]];
+    assert_close(
+        xs[1],
+        [
+            want1[0] - clr * g2[0] / (sum[0].sqrt() + eps),
+            want1[1] - clr * g2[1] / (sum[1].sqrt() + eps),
+        ],
+    );
+}
+
+#[test]
+fn rmsprop_plain_centered_and_with_momentum() {
+    let eps = 1e-8;
+    let h = Hyper {
+        lr: 0.01,
+        ..Hyper::defaults(Kind::RmsProp)
+    };
+    let xs = steps(Kind::RmsProp, h.clone(), 1);
+    // v = 0.01·g², so g/√v = 10 per coordinate (up to ε)
+    assert_close(
+        xs[0],
+        [
+            1.0 - 0.01 * 2.0 / ((0.01f64 * 4.0).sqrt() + eps),
+            1.0 - 0.01 * 6.0 / ((0.01f64 * 36.0).sqrt() + eps),
+        ],
+    );
+
+    let centered = steps(
+        Kind::RmsProp,
+        Hyper {
+            centered: true,
+            ..h.clone()
+        },
+        1,
+    );
+    // v − ḡ² = 0.01·g² − 0.0001·g² = 0.0099·g²
+    assert_close(
+        centered[0],
+        [
+            1.0 - 0.01 * 2.0 / ((0.0099f64 * 4.0).sqrt() + eps),
+            1.0 - 0.01 * 6.0 / ((0.0099f64 * 36.0).sqrt() + eps),
+        ],
+    );
+
+    let mom = steps(Kind::RmsProp, Hyper { momentum: 0.9, ..h }, 2);
+    let b1 = [
+        2.0 / ((0.04f64).sqrt() + eps),
+        6.0 / ((0.36f64).sqrt() + eps),
+    ];
+    let x1 = [1.0 - 0.01 * b1[0], 1.0 - 0.01 * b1[1]];
+    assert_close(mom[0], x1);
+    let g2 = grad(x1);
+    let v2 = [
+        0.99 * 0.04 + 0.01 * g2[0] * g2[0],
+        0.99 * 0.36 + 0.01 * g2[1] * g2[1],
+    ];
+    let b2 = [
+        0.9 * b1[0] + g2[0] / (v2[0].sqrt() + eps),
+        0.9 * b1[1] + g2[1] / (v2[1].sqrt() + eps),
+    ];
+    assert_close(mom[1], [x1[0] - 0.01 * b2[0], x1[1] - 0.01 * b2[1]]);
+}
+
+/// Adam written from the paper's equations, independently of the implementation's order.
+fn adam_by_hand(lr: f64, wd: f64, decoupled: bool, amsgrad: bool, n: usize) -> Vec<[f64; 2]> {
+    let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
+    let (mut x, mut m, mut v, mut vmax) = ([1.0, 1.0], [0.0; 2], [0.0; 2], [0.0f64; 2]);
+    let mut out = vec![];
+    for t in 1..=n as i32 {
+        let mut g = grad(x);
+        for i in 0..2 {
+            if decoupled {
+                x[i] -= lr * wd * x[i];
+            } else {
+                g[i] += wd * x[i];
+            }
+            m[i] = b1 * m[i] + (1.0 - b1) * g[i];
+            v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+            vmax[i] = vmax[i].max(v[i]);
+            let mhat = m[i] / (1.0 - b1.powi(t));
+            let vhat = if amsgrad { vmax[i] } else { v[i] } / (1.0 - b2.powi(t));
+            x[i] -= lr * mhat / (vhat.sqrt() + eps);
+        }
+        out.push(x);
+    }
+    out
+}
+
+fn assert_trajectory(got: &[[f64; 2]], want: &[[f64; 2]]) {
+    for (g, w) in got.iter().zip(want) {
+        for i in 0..2 {
+            assert!((g[i] - w[i]).abs() <= 1e-12, "{g:?} vs {w:?}");
+        }
+    }
+}
+
+#[test]
+fn adam_family_matches_the_equations() {
+    let h = Hyper {
+        lr: 0.1,
+        ..Hyper::defaults(Kind::Adam)
+    };
+    let adam = steps(Kind::Adam, h.clone(), 50);
+    // First Adam step is α·sign(g) (up to ε): the bias correction makes m̂ = g, v̂ = g².
+    assert!((adam[0][0] - 0.9).abs() < 1e-8 && (adam[0][1] - 0.9).abs() < 1e-8);
+    assert_trajectory(&adam, &adam_by_hand(0.1, 0.0, false, false, 50));
+    let l2 = steps(
+        Kind::Adam,
+        Hyper {
+            weight_decay: 0.05,
+            ..h.clone()
+        },
+        50,
+    );
+    assert_trajectory(&l2, &adam_by_hand(0.1, 0.05, false, false, 50));
+    let adamw = steps(
+        Kind::AdamW,
+        Hyper {
+            weight_decay: 0.05,
+            ..h.clone()
+        },
+        50,
+    );
+    assert_trajectory(&adamw, &adam_by_hand(0.1, 0.05, true, false, 50));
+    let ams = steps(Kind::AmsGrad, h, 50);
+    assert_trajectory(&ams, &adam_by_hand(0.1, 0.0, false, true, 50));
+    assert_ne!(
+        ams[49], adam[49],
+        "AMSGrad must differ from Adam once v shrinks"
+    );
+}
+
+#[test]
+fn newton_solves_a_quadratic_in_one_step() {
+    let xs = steps(Kind::Newton, Hyper::defaults(Kind::Newton), 1);
+    assert_eq!(xs[0], [0.0, 0.0]);
+    let damped = steps(
+        Kind::Newton,
+        Hyper {
+            lr: 0.5,
+            ..Hyper::defaults(Kind::Newton)
+        },
+        1,
+    );
+    assert_close(damped[0], [0.5, 0.5]);
+}
+
+#[test]
+fn newton_walks_away_from_a_saddle_and_says_so() {
+    let f = Formula::parse("x^2 - y^2").unwrap();
+    let mut opt = Optimizer::with_defaults(Kind::Newton);
+    let u = opt.step([0.5, 0.1], &f);
+    // Plain Newton would jump to the saddle (0, 0); saddle-free Newton moves y away from it.
+    assert_close(u.to, [0.0, 0.2]);
+    assert!(
+        u.note
+            .as_deref()
+            .unwrap_or("")
+            .contains("not positive definite"),
+        "{:?}",
+        u.note
+    );
+}
+
+#[test]
+fn nelder_mead_finds_the_bowl_minimum_without_gradients() {
+    let f = bowl();
+    let mut opt = Optimizer::with_defaults(Kind::NelderMead);
+    let mut x = [1.0, 1.0];
+    for _ in 0..200 {
+        x = opt.step(x, &f).to;
+    }
+    assert!(x[0].abs() < 1e-6 && x[1].abs() < 1e-6, "{x:?}");
+    assert!(opt.simplex().is_some());
+}
+
+#[test]
+fn noisy_sgd_is_seeded_and_reproducible() {
+    let h = Hyper {
+        lr: 0.1,
+        noise: 0.5,
+        seed: 42,
+        ..Hyper::defaults(Kind::Sgd)
+    };
+    let a = steps(Kind::Sgd, h.clone(), 20);
+    let b = steps(Kind::Sgd, h.clone(), 20);
+    assert_eq!(a, b);
+    let c = steps(
+        Kind::Sgd,
+        Hyper {
+            seed: 43,
+            ..h.clone()
+        },
+        20,
+    );
+    assert_ne!(a, c);
+    let clean = steps(Kind::Gd, Hyper { noise: 0.0, ..h }, 1);
+    assert_ne!(a[0], clean[0], "noise moves the first step");
+}
+
+#[test]
+fn schedule_scales_the_learning_rate() {
+    let f = bowl();
+    let h = Hyper {
+        lr: 0.1,
+        schedule: Schedule::Step {
+            every: 1,
+            gamma: 0.5,
+        },
+        ..Hyper::defaults(Kind::Gd)
+    };
+    let mut opt = Optimizer::new(Kind::Gd, h);
+    assert_eq!(opt.step([1.0, 1.0], &f).lr, 0.1);
+    assert_eq!(opt.step([1.0, 1.0], &f).lr, 0.05);
+}
+
+#[test]
+fn hyperparameters_change_mid_run_without_reset() {
+    let f = bowl();
+    let mut opt = Optimizer::new(
+        Kind::Momentum,
+        Hyper {
+            lr: 0.1,
+            ..Hyper::defaults(Kind::Momentum)
+        },
+    );
+    let x1 = opt.step([1.0, 1.0], &f).to;
+    opt.hyper.lr = 0.01;
+    let u = opt.step(x1, &f);
+    // Buffer kept: b₂ = 0.9·(2, 6) + ∇f(x₁), applied with the new rate.
+    let g2 = grad(x1);
+    assert_close(
+        u.to,
+        [x1[0] - 0.01 * (1.8 + g2[0]), x1[1] - 0.01 * (5.4 + g2[1])],
+    );
+    assert_eq!(opt.steps(), 2);
+}
+
+#[test]
+fn updates_expose_terms() {
+    let f = bowl();
+    let mut opt = Optimizer::new(
+        Kind::Adam,
+        Hyper {
+            lr: 0.1,
+            ..Hyper::defaults(Kind::Adam)
+        },
+    );
+    let u = opt.step([1.0, 1.0], &f);
+    let term = |name: &str| {
+        u.terms
+            .iter()
+            .find(|t| t.name.starts_with(name))
+            .map(|t| t.value)
+    };
+    let mhat = term("m̂").unwrap();
+    assert_close(mhat, [2.0, 6.0]);
+    assert_eq!(term("m ("), Some([(1.0 - 0.9) * 2.0, (1.0 - 0.9) * 6.0]));
+    assert!(term("step").unwrap().iter().all(|s| (s - 0.1).abs() < 1e-8));
+    assert!(u.rule.contains("m̂"));
+}
+
+#[test]
+fn hyperparameter_validation_names_the_field() {
+    assert_eq!(
+        Hyper {
+            lr: -1.0,
+            ..Hyper::default()
+        }
+        .validate()
+        .unwrap_err(),
+        "lr must be a positive number, got -1"
+    );
+    assert_eq!(
+        Hyper {
+            beta2: 1.0,
+            ..Hyper::default()
+        }
+        .validate()
+        .unwrap_err(),
+        "beta2 must be in [0, 1), got 1"
+    );
+    assert!(
+        Hyper {
+            eps: f64::NAN,
+            ..Hyper::default()
+        }
+        .validate()
+        .unwrap_err()
+        .starts_with("eps must be")
+    );
+    assert!(Hyper::defaults(Kind::AdamW).validate().is_ok());
+}
+
+#[test]
+fn kinds_round_trip_by_name() {
+    for k in Kind::ALL {
+        assert_eq!(k.name().parse::<Kind>(), Ok(k));
+    }
+    assert!(
+        "adamax"
+            .parse::<Kind>()
+            .unwrap_err()
+            .contains("choose one of gd, sgd")
+    );
+}
+
+#[test]
+fn run_converges_on_a_bowl() {
+    let f = bowl();
+    let mut run = Run::new(
+        Optimizer::new(
+            Kind::Gd,
+            Hyper {
+                lr: 0.1,
+                ..Hyper::default()
+            },
+        ),
+        [1.0, 1.0],
+        StopRules::default(),
+        &f,
+    );
+    for _ in 0..1000 {
+        run.step(&f);
+    }
+    assert_eq!(run.status, Status::Converged);
+    assert!(run.steps < 200);
+}
+
+#[test]
+fn run_diverges_cleanly_and_keeps_the_last_finite_point() {
+    let f = bowl();
+    let mut run = Run::new(
+        Optimizer::new(
+            Kind::Gd,
+            Hyper {
+                lr: 1.5,
+                ..Hyper::default()
+            },
+        ),
+        [1.0, 1.0],
+        StopRules::default(),
+        &f,
+    );
+    for _ in 0..1000 {
+        run.step(&f);
+    }
+    assert!(
+        matches!(run.status, Status::Diverged(ref why) if why.contains("bound")),
+        "{:?}",
+        run.status
+    );
+    assert!(run.pos.iter().all(|v| v.is_finite() && v.abs() <= 1e6));
+    assert!(run.loss.is_finite());
+    let steps = run.steps;
+    run.step(&f);
+    assert_eq!(run.steps, steps, "a stopped run does not step");
+}
+
+#[test]
+fn run_into_undefined_region_is_diverged() {
+    let f = Formula::parse("ln(x) + y^2").unwrap();
+    let mut run = Run::new(
+        Optimizer::new(
+            Kind::Gd,
+            Hyper {
+                lr: 10.0,
+                ..Hyper::default()
+            },
+        ),
+        [0.5, 0.0],
+        StopRules::default(),
+        &f,
+    );
+    run.step(&f);
+    assert!(
+        matches!(run.status, Status::Diverged(ref why) if why.contains("not finite")),
+        "{:?}",
+        run.status
+    );
+    assert_eq!(run.pos, [0.5, 0.0]);
+}
+
+#[test]
+fn gd_on_the_exact_ridge_stalls_at_the_saddle() {
+    let f = Formula::parse("x^2 - y^2").unwrap();
+    let mut run = Run::new(
+        Optimizer::new(
+            Kind::Gd,
+            Hyper {
+                lr: 0.1,
+                ..Hyper::default()
+            },
+        ),
+        [1.0, 0.0],
+        StopRules::default(),
+        &f,
+    );
+    for _ in 0..1000 {
+        run.step(&f);
+    }
+    assert!(
+        matches!(run.status, Status::Stalled(ref why) if why.contains("saddle")),
+        "{:?}",
+        run.status
+    );
+}
+
+#[test]
+fn plateau_stalls() {
+    // Far out on a Gaussian well the gradient is ~1e-40: nothing moves.
+    let f = Formula::parse("-exp(-(x^2 + y^2))").unwrap();
+    let rules = StopRules {
+        grad_tol: 0.0,
+        ..StopRules::default()
+    };
+    let mut run = Run::new(
+        Optimizer::new(
+            Kind::Gd,
+            Hyper {
+                lr: 0.1,
+                ..Hyper::default()
+            },
+        ),
+        [10.0, 0.0],
+        rules,
+        &f,
+    );
+    for _ in 0..600 {
+        run.step(&f);
+    }
+    assert!(
+        matches!(run.status, Status::Stalled(ref why) if why.contains("loss changed")),
+        "{:?}",
+        run.status
+    );
+}
+
+#[test]
+fn step_limit() {
+    let f = bowl();
+    let rules = StopRules {
+        max_steps: Some(5),
+        ..StopRules::default()
+    };
+    let mut run = Run::new(
+        Optimizer::new(
+            Kind::Gd,
+            Hyper {
+                lr: 0.01,
+                ..Hyper::default()
+            },
+        ),
+        [1.0, 1.0],
+        rules,
+        &f,
+    );
+    for _ in 0..10 {
+        run.step(&f);
+    }
+    assert_eq!((run.status.clone(), run.steps), (Status::StepLimit, 5));
+}

@@ -1,0 +1,257 @@
+//! Samples a formula on a grid (in parallel) and finds a z-range that one spike cannot flatten.
+
+use crate::core::expr::{Formula, LANES};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The rectangle of the (x, y) plane a landscape is shown on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Domain {
+    pub x: [f64; 2],
+    pub y: [f64; 2],
+}
+
+impl Domain {
+    pub const fn new(xmin: f64, xmax: f64, ymin: f64, ymax: f64) -> Domain {
+        Domain {
+            x: [xmin, xmax],
+            y: [ymin, ymax],
+        }
+    }
+
+    /// A domain is usable when finite and not empty in either direction.
+    pub fn validate(&self) -> Result<(), String> {
+        let ok = |[a, b]: [f64; 2]| a.is_finite() && b.is_finite() && a < b;
+        if ok(self.x) && ok(self.y) {
+            Ok(())
+        } else {
+            Err(format!(
+                "domain must be finite with min < max, got x {}..{}, y {}..{}",
+                self.x[0], self.x[1], self.y[0], self.y[1]
+            ))
+        }
+    }
+
+    pub fn width(&self) -> f64 {
+        self.x[1] - self.x[0]
+    }
+
+    pub fn height(&self) -> f64 {
+        self.y[1] - self.y[0]
+    }
+
+    pub fn center(&self) -> [f64; 2] {
+        [(self.x[0] + self.x[1]) / 2.0, (self.y[0] + self.y[1]) / 2.0]
+    }
+
+    pub fn contains(&self, p: [f64; 2]) -> bool {
+        (self.x[0]..=self.x[1]).contains(&p[0]) && (self.y[0]..=self.y[1]).contains(&p[1])
+    }
+
+    /// Grid coordinate `i` of `n` samples along x.
+    pub fn x_at(&self, i: usize, n: usize) -> f64 {
+        self.x[0] + self.width() * i as f64 / (n - 1).max(1) as f64
+    }
+
+    pub fn y_at(&self, j: usize, n: usize) -> f64 {
+        self.y[0] + self.height() * j as f64 / (n - 1).max(1) as f64
+    }
+}
+
+impl std::str::FromStr for Domain {
+    type Err = String;
+
+    /// `xmin,xmax,ymin,ymax`
+    fn from_str(s: &str) -> Result<Domain, String> {
+        let v: Vec<f64> = s
+            .split(',')
+            .map(|p| {
+                p.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("'{}' is not a number", p.trim()))
+            })
+            .collect::<Result<_, _>>()?;
+        let [xmin, xmax, ymin, ymax] = <[f64; 4]>::try_from(v)
+            .map_err(|v| format!("a domain is 4 numbers xmin,xmax,ymin,ymax, got {}", v.len()))?;
+        let d = Domain::new(xmin, xmax, ymin, ymax);
+        d.validate()?;
+        Ok(d)
+    }
+}
+
+/// Heights on an `n × n` grid, row-major with x varying fastest. Non-finite cells are holes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurfaceGrid {
+    pub domain: Domain,
+    pub n: usize,
+    pub z: Vec<f64>,
+    /// Exact ∇f per cell, when asked for (mesh normals need it).
+    pub gradient: Option<Vec<[f64; 2]>>,
+    pub range: ZRange,
+}
+
+/// Height statistics over the finite cells.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZRange {
+    pub min: f64,
+    pub max: f64,
+    /// The range to draw: percentile-clipped at the top and bottom where outliers would
+    /// otherwise squash everything else flat. Never narrower than the data in the bulk.
+    pub robust: [f64; 2],
+    pub holes: usize,
+}
+
+impl SurfaceGrid {
+    pub fn at(&self, i: usize, j: usize) -> f64 {
+        self.z[j * self.n + i]
+    }
+}
+
+/// Samples `formula` on `n × n` points spanning `domain` (corners included).
+pub fn sample(formula: &Formula, domain: Domain, n: usize, with_gradient: bool) -> SurfaceGrid {
+    let n = n.max(2);
+    let xs: Vec<f64> = (0..n).map(|i| domain.x_at(i, n)).collect();
+    let mut z = vec![0.0; n * n];
+    z.par_chunks_mut(n)
+        .enumerate()
+        .for_each_init(Vec::new, |slots, (j, row)| {
+            let ys = [domain.y_at(j, n); LANES];
+            for (xs, out) in xs.chunks(LANES).zip(row.chunks_mut(LANES)) {
+                formula
+                    .program()
+                    .values_batch(xs, &ys, formula.param_values(), out, slots);
+            }
+        });
+    let gradient = with_gradient.then(|| {
+        let mut g = vec![[0.0; 2]; n * n];
+        g.par_chunks_mut(n).enumerate().for_each(|(j, row)| {
+            let y = domain.y_at(j, n);
+            for (i, cell) in row.iter_mut().enumerate() {
+                *cell = formula.gradient([xs[i], y]).1;
+            }
+        });
+        g
+    });
+    let range = z_range(&z);
+    SurfaceGrid {
+        domain,
+        n,
+        z,
+        gradient,
+        range,
+    }
+}
+
+/// Min, max and a robust drawing range of the finite values in `z`.
+pub fn z_range(z: &[f64]) -> ZRange {
+    let mut finite: Vec<f64> = z.iter().copied().filter(|v| v.is_finite()).collect();
+    let holes = z.len() - finite.len();
+    if finite.is_empty() {
+        return ZRange {
+            min: 0.0,
+            max: 1.0,
+            robust: [0.0, 1.0],
+            holes,
+        };
+    }
+    let (min, max) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let q = |finite: &mut Vec<f64>, p: f64| {
+        let k = ((finite.len() - 1) as f64 * p).round() as usize;
+        *finite.select_nth_unstable_by(k, f64::total_cmp).1
+    };
+    let (q01, q99) = (q(&mut finite, 0.01), q(&mut finite, 0.99));
+    // Allow generous slack beyond the 1st–99th percentiles so smooth surfaces keep their true
+    // extremes; only isolated spikes (1/x, ln x near 0) are cut.
+    let slack = 0.5 * (q99 - q01);
+    let mut lo = min.max(q01 - slack);
+    let mut hi = max.min(q99 + slack);
+    if hi - lo <= f64::EPSILON * (1.0 + lo.abs()) {
+        // A flat landscape still needs a visible, non-degenerate range.
+        lo -= 0.5;
+        hi += 0.5;
+    }
+    ZRange {
+        min,
+        max,
+        robust: [lo, hi],
+        holes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_values_match_point_values() {
+        let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+        let d = Domain::new(-2.0, 2.0, -1.0, 3.0);
+        let g = sample(&f, d, 33, true);
+        assert_eq!(g.z.len(), 33 * 33);
+        assert_eq!(g.at(0, 0), f.value([-2.0, -1.0]));
+        assert_eq!(g.at(32, 32), f.value([2.0, 3.0]));
+        assert_eq!(g.at(16, 8), f.value([0.0, 0.0]));
+        let grad = g.gradient.as_ref().unwrap();
+        assert_eq!(grad[8 * 33 + 16], f.gradient([0.0, 0.0]).1);
+        assert_eq!(g.range.min, 0.0, "the minimum (1,1) is a grid point");
+        assert_eq!(g.range.holes, 0);
+    }
+
+    #[test]
+    fn holes_are_counted_and_ranges_stay_finite() {
+        let f = Formula::parse("ln(x)").unwrap();
+        let g = sample(&f, Domain::new(-1.0, 1.0, -1.0, 1.0), 21, false);
+        // x ≤ 0 on 11 of 21 columns: ln is NaN or -inf there.
+        assert_eq!(g.range.holes, 11 * 21);
+        assert!(g.range.robust.iter().all(|v| v.is_finite()));
+        assert_eq!(g.range.max, 0.0);
+    }
+
+    #[test]
+    fn one_spike_does_not_flatten_the_range() {
+        let mut z: Vec<f64> = (0..1000).map(|i| (i as f64 / 100.0).sin()).collect();
+        z[500] = 1e9;
+        let r = z_range(&z);
+        assert_eq!(r.max, 1e9);
+        assert!(r.robust[1] < 5.0, "robust top {:?}", r.robust);
+        assert!(r.robust[0] <= -0.99);
+    }
+
+    #[test]
+    fn smooth_surfaces_keep_their_extremes() {
+        let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+        let g = sample(&f, Domain::new(-2.0, 2.0, -1.0, 3.0), 64, false);
+        assert_eq!(g.range.robust, [g.range.min, g.range.max]);
+    }
+
+    #[test]
+    fn flat_landscape_gets_a_range() {
+        let r = z_range(&[3.0; 10]);
+        assert_eq!(r.robust, [2.5, 3.5]);
+    }
+
+    #[test]
+    fn domains_parse_and_validate() {
+        assert_eq!(
+            "-2, 2,-1,3".parse::<Domain>(),
+            Ok(Domain::new(-2.0, 2.0, -1.0, 3.0))
+        );
+        assert!(
+            "1,0,0,1"
+                .parse::<Domain>()
+                .unwrap_err()
+                .contains("min < max")
+        );
+        assert!("1,2,3".parse::<Domain>().unwrap_err().contains("got 3"));
+        assert!(
+            "a,2,3,4"
+                .parse::<Domain>()
+                .unwrap_err()
+                .contains("'a' is not a number")
+        );
+    }
+}
