@@ -59,6 +59,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct TraceArgs {
     #[command(flatten)]
     pub landscape: LandscapeArgs,

@@ -3,6 +3,7 @@
 use super::AppSet;
 use crate::cli::Landscape as Launched;
 use crate::core::expr::Formula;
+use crate::core::optim::run::StopRules;
 use crate::core::presets::{Preset, ZScale};
 use crate::core::surface::{self, Domain, SurfaceGrid};
 use crate::core::view::WorldMap;
@@ -21,6 +22,18 @@ pub struct Landscape {
 }
 
 impl Landscape {
+    /// Stop rules for racers here: leaving far beyond the domain counts as diverging.
+    pub fn stop_rules(&self) -> StopRules {
+        let d = self.domain;
+        let reach = [d.x[0], d.x[1], d.y[0], d.y[1]]
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        StopRules {
+            bound: 10.0 * reach.max(d.width()).max(d.height()),
+            ..StopRules::default()
+        }
+    }
+
     /// The common start point for racers: the preset's first, else the domain's corner area.
     pub fn default_start(&self) -> [f64; 2] {
         self.preset
@@ -68,7 +81,7 @@ fn sample(l: &Landscape) -> Surface {
     }
 }
 
-fn rebuild(landscape: Res<Landscape>, mut surface: ResMut<Surface>) {
+pub(super) fn rebuild(landscape: Res<Landscape>, mut surface: ResMut<Surface>) {
     if landscape.generation != surface.generation {
         *surface = sample(&landscape);
     }

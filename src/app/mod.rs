@@ -3,6 +3,7 @@
 mod camera;
 mod capture;
 mod landscape;
+mod markers;
 mod racers;
 mod surface;
 mod trails;
@@ -67,6 +68,7 @@ pub fn build(launch: Launch) -> App {
     app.add_plugins((
         landscape::plugin(launch.landscape),
         surface::plugin,
+        markers::plugin,
         camera::plugin,
         racers::plugin,
         trails::plugin,

@@ -2,7 +2,7 @@
 
 use super::AppSet;
 use super::landscape::{Landscape, Surface};
-use crate::core::optim::run::{Run, StopRules};
+use crate::core::optim::run::Run;
 use crate::core::optim::{Hyper, Kind, Optimizer};
 use bevy::prelude::*;
 
@@ -71,9 +71,10 @@ impl Default for Sim {
     }
 }
 
-/// Asks for every racer to go back to its start (and trails to clear).
+/// Asks for every racer to go back to its start (and trails to clear); with a point, that
+/// point becomes every racer's start.
 #[derive(Message, Default)]
-pub struct Restart;
+pub struct Restart(pub Option<[f64; 2]>);
 
 /// Racer palette: distinct under common colour-vision deficiencies (Okabe–Ito).
 pub const PALETTE: [Color; 8] = [
@@ -145,7 +146,7 @@ fn spawn_default_racers(
         let run = Run::new(
             Optimizer::new(kind, hyper),
             start,
-            StopRules::default(),
+            landscape.stop_rules(),
             &landscape.formula,
         );
         let mut trail = Trail::default();
@@ -172,7 +173,7 @@ fn spawn_default_racers(
 
 fn restart_on_new_surface(surface: Res<Surface>, mut restart: MessageWriter<Restart>) {
     if surface.is_changed() && !surface.is_added() {
-        restart.write(Restart);
+        restart.write(Restart(None));
     }
 }
 
@@ -181,11 +182,17 @@ fn restart(
     landscape: Res<Landscape>,
     mut racers: Query<(&mut Racer, &mut Trail)>,
 ) {
-    if messages.read().count() == 0 {
+    let (mut any, mut new_start) = (false, None);
+    for Restart(start) in messages.read() {
+        any = true;
+        new_start = start.or(new_start);
+    }
+    if !any {
         return;
     }
     for (mut racer, mut trail) in &mut racers {
-        let start = racer.run.start;
+        let start = new_start.unwrap_or(racer.run.start);
+        racer.run.rules = landscape.stop_rules();
         racer.run.restart(start, &landscape.formula);
         trail.points.clear();
         trail.push([start[0], start[1], racer.run.loss]);

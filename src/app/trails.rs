@@ -17,11 +17,14 @@ fn draw(mut gizmos: Gizmos, surface: Res<Surface>, racers: Query<(&Racer, &Trail
         if *visibility == Visibility::Hidden {
             continue;
         }
-        let points = trail
-            .points
-            .iter()
-            .filter_map(|p| surface.map.world_from_landscape([p[0], p[1]], p[2]))
-            .map(|w| Vec3::new(w[0], w[1] + LIFT, w[2]));
-        gizmos.linestrip(points, racer.color);
+        // Only the part inside the domain is drawn: a path that leaves is cut where it left.
+        let domain = surface.map.domain;
+        for run in trail.points.split(|p| !domain.contains([p[0], p[1]])) {
+            let points = run
+                .iter()
+                .filter_map(|p| surface.map.world_from_landscape([p[0], p[1]], p[2]))
+                .map(|w| Vec3::new(w[0], w[1] + LIFT, w[2]));
+            gizmos.linestrip(points, racer.color);
+        }
     }
 }

@@ -5,9 +5,11 @@ use super::camera::PanelWidth;
 use super::landscape::Landscape;
 use super::racers::{Racer, Restart, Sim, Trail};
 use crate::core::expr::Formula;
+use crate::core::presets::{PRESETS, Preset};
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use bevy_panorbit_camera::PanOrbitCamera;
 
 /// The formula box: its text (which may not parse yet) and the last error.
 #[derive(Resource)]
@@ -31,6 +33,25 @@ fn init_edit(mut commands: Commands, landscape: Res<Landscape>) {
         text: landscape.formula.source().to_string(),
         error: None,
     });
+}
+
+/// Switches to a preset: formula with its parameter values, domain, height scale; returns
+/// where the racers should start.
+pub fn apply_preset(
+    preset: &'static Preset,
+    landscape: &mut Landscape,
+) -> Result<[f64; 2], String> {
+    let mut formula =
+        Formula::parse(preset.formula).map_err(|e| format!("preset {}: {e}", preset.name))?;
+    for (name, value) in preset.params {
+        formula.set_param(name, *value);
+    }
+    landscape.formula = formula;
+    landscape.domain = preset.domain;
+    landscape.z_scale = preset.z_scale;
+    landscape.preset = Some(preset);
+    landscape.generation += 1;
+    Ok(landscape.default_start())
 }
 
 /// Applies an edited formula: on success the landscape is replaced (parameters with the same
@@ -63,7 +84,7 @@ fn keyboard(
         sim.pending += 1;
     }
     if keys.just_pressed(KeyCode::KeyR) {
-        restart.write(Restart);
+        restart.write(Restart(None));
     }
     if keys.just_pressed(KeyCode::KeyC) {
         for mut trail in &mut trails {
@@ -84,9 +105,11 @@ fn panel_ui(
     mut edit: ResMut<FormulaEdit>,
     mut sim: ResMut<Sim>,
     mut restart: MessageWriter<Restart>,
-    racers: Query<&Racer>,
+    mut racers: Query<&mut Racer>,
     visible: Res<PanelVisible>,
     mut width: ResMut<PanelWidth>,
+    mut markers: ResMut<super::markers::Markers>,
+    mut camera: Single<&mut PanOrbitCamera>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if !visible.0 {
@@ -103,8 +126,19 @@ fn panel_ui(
     let panel = egui::Panel::left("panel").resizable(true).default_size(320.0).show_inside(&mut root, |ui| {
         ui.add_space(6.0);
         ui.heading("gradscape");
+        if let Some(preset) = presets_ui(ui, &landscape) {
+            match apply_preset(preset, &mut landscape) {
+                Ok(start) => {
+                    edit.text = preset.formula.to_string();
+                    edit.error = None;
+                    restart.write(Restart(Some(start)));
+                    camera.target_yaw = (preset.view[0] as f32).to_radians();
+                    camera.target_pitch = (preset.view[1] as f32).to_radians();
+                }
+                Err(e) => edit.error = Some(e),
+            }
+        }
         if let Some(p) = landscape.preset {
-            ui.label(egui::RichText::new(p.title).strong());
             ui.label(egui::RichText::new(p.teaches).small());
         }
         ui.separator();
@@ -112,7 +146,9 @@ fn panel_ui(
         ui.separator();
         controls_ui(ui, &mut sim, &mut restart);
         ui.separator();
-        racers_ui(ui, &racers);
+        racers_ui(ui, &mut racers);
+        ui.separator();
+        ui.checkbox(&mut markers.visible, "Show critical points (minima, saddles, maxima)");
         ui.with_layout(egui::Layout::bottom_up(egui::Align::LEFT), |ui| {
             ui.label(
                 egui::RichText::new("Drag: orbit · Right-drag: pan · Wheel: zoom\nSpace: play/pause · S: step · R: reset · C: clear trails · H: hide panel")
@@ -123,6 +159,28 @@ fn panel_ui(
     });
     width.0 = panel.response.rect.width();
     Ok(())
+}
+
+/// The landscape menu; returns the preset picked this frame.
+fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<&'static Preset> {
+    let mut picked = None;
+    let current = landscape.preset.map_or("Custom formula", |p| p.title);
+    egui::ComboBox::from_id_salt("preset")
+        .selected_text(current)
+        .width(ui.available_width())
+        .show_ui(ui, |ui| {
+            for preset in PRESETS {
+                let selected = landscape.preset.is_some_and(|p| p.name == preset.name);
+                if ui
+                    .selectable_label(selected, preset.title)
+                    .on_hover_text(preset.teaches)
+                    .clicked()
+                {
+                    picked = Some(preset);
+                }
+            }
+        });
+    picked
 }
 
 fn formula_ui(ui: &mut egui::Ui, edit: &mut FormulaEdit, landscape: &mut Landscape) {
@@ -162,7 +220,7 @@ fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter<Res
             sim.pending += 1;
         }
         if ui.button("⟲ Reset").clicked() {
-            restart.write(Restart);
+            restart.write(Restart(None));
         }
     });
     ui.add(
@@ -172,7 +230,8 @@ fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter<Res
     );
 }
 
-fn racers_ui(ui: &mut egui::Ui, racers: &Query<&Racer>) {
+fn racers_ui(ui: &mut egui::Ui, racers: &mut Query<&mut Racer>) {
+    ui.spacing_mut().slider_width = 90.0;
     egui::Grid::new("racers")
         .num_columns(4)
         .striped(true)
@@ -182,7 +241,7 @@ fn racers_ui(ui: &mut egui::Ui, racers: &Query<&Racer>) {
             ui.strong("loss");
             ui.strong("status");
             ui.end_row();
-            for racer in racers {
+            for mut racer in racers.iter_mut() {
                 let [r, g, b, _] = racer.color.to_srgba().to_u8_array();
                 let colour = egui::Color32::from_rgb(r, g, b);
                 ui.horizontal(|ui| {
@@ -193,7 +252,18 @@ fn racers_ui(ui: &mut egui::Ui, racers: &Query<&Racer>) {
                 });
                 ui.monospace(racer.run.steps.to_string());
                 ui.monospace(format_loss(racer.run.loss));
-                ui.label(racer.run.status.label());
+                ui.label(racer.run.status.label())
+                    .on_hover_text(racer.run.status.to_string());
+                ui.end_row();
+                // The learning rate, editable mid-run: the next step uses the new value.
+                ui.label("   learning rate");
+                let mut lr = racer.run.optimizer.hyper.lr;
+                let slider = egui::Slider::new(&mut lr, 1e-5..=10.0)
+                    .logarithmic(true)
+                    .max_decimals(6);
+                if ui.add(slider).changed() && lr > 0.0 {
+                    racer.run.optimizer.hyper.lr = lr;
+                }
                 ui.end_row();
             }
         });

@@ -1,9 +1,11 @@
 //! AdaGrad: torch.optim.Adagrad.
 //!
-//!     g ← ∇f + λ·x
-//!     α_t = α / (1 + (t − 1)·lr_decay)
-//!     G ← G + g²
-//!     x ← x − α_t · g / (√G + ε)
+//! ```text
+//! g ← ∇f + λ·x
+//! α_t = α / (1 + (t − 1)·lr_decay)
+//! G ← G + g²
+//! x ← x − α_t · g / (√G + ε)
+//! ```
 
 use super::{Hyper, State, Term, Update, map2, zip2};
 

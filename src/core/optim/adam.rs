@@ -1,12 +1,14 @@
 //! Adam, AdamW and AMSGrad: torch.optim.Adam / AdamW (single-tensor path, same operation order).
 //!
-//!     AdamW:  x ← x·(1 − α·λ)                 (decoupled weight decay)
-//!     Adam:   g ← ∇f + λ·x                    (L2 added to the gradient)
-//!     m ← m + (1 − β₁)·(g − m)                (torch's lerp, = β₁·m + (1 − β₁)·g)
-//!     v ← β₂·v + (1 − β₂)·g²
-//!     AMSGrad: v_max ← max(v_max, v), and v_max replaces v below
-//!     m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ)
-//!     x ← x − α·m̂ / (√v̂ + ε)
+//! ```text
+//! AdamW:  x ← x·(1 − α·λ)                 (decoupled weight decay)
+//! Adam:   g ← ∇f + λ·x                    (L2 added to the gradient)
+//! m ← m + (1 − β₁)·(g − m)                (torch's lerp, = β₁·m + (1 − β₁)·g)
+//! v ← β₂·v + (1 − β₂)·g²
+//! AMSGrad: v_max ← max(v_max, v), and v_max replaces v below
+//! m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ)
+//! x ← x − α·m̂ / (√v̂ + ε)
+//! ```
 //! computed as torch does: x ← x − (α / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
 
 use super::{Hyper, Kind, State, Term, Update, map2, zip2};

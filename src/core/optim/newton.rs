@@ -1,9 +1,11 @@
 //! Damped Newton with the exact Hessian, safe where the Hessian is not positive definite.
 //!
-//!     H positive definite:  x ← x − α·H⁻¹∇f
-//!     H indefinite:         x ← x − α·|H|⁻¹∇f, |H| = V·|Λ|·Vᵀ  (saddle-free Newton: the
-//!                           negative-curvature direction is walked downhill, not toward the saddle)
-//!     H (nearly) singular:  x ← x − α·∇f  (a plain gradient step)
+//! ```text
+//! H positive definite:  x ← x − α·H⁻¹∇f
+//! H indefinite:         x ← x − α·|H|⁻¹∇f, |H| = V·|Λ|·Vᵀ  (saddle-free Newton: the
+//!                       negative-curvature direction is walked downhill, not toward the saddle)
+//! H (nearly) singular:  x ← x − α·∇f  (a plain gradient step)
+//! ```
 //! The update's note says which case applied.
 
 use super::{State, Term, Update, zip2};

@@ -1,10 +1,12 @@
 //! RMSProp: torch.optim.RMSprop.
 //!
-//!     g ← ∇f + λ·x
-//!     v ← a·v + (1 − a)·g²
-//!     centered:  ḡ ← a·ḡ + (1 − a)·g;   d = √(v − ḡ²) + ε     else  d = √v + ε
-//!     momentum μ > 0:  b ← μ·b + g/d;   x ← x − α·b
-//!     otherwise:       x ← x − α·g/d
+//! ```text
+//! g ← ∇f + λ·x
+//! v ← a·v + (1 − a)·g²
+//! centered:  ḡ ← a·ḡ + (1 − a)·g;   d = √(v − ḡ²) + ε     else  d = √v + ε
+//! momentum μ > 0:  b ← μ·b + g/d;   x ← x − α·b
+//! otherwise:       x ← x − α·g/d
+//! ```
 
 use super::{Hyper, State, Term, Update, map2, zip2};
 
@@ -13,7 +15,8 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
     let g = zip2(grad, x, |g, x| g + h.weight_decay * x);
     s.sq = zip2(s.sq, g, |v, g| v * a + (1.0 - a) * g * g);
     let denom = if h.centered {
-        s.grad_avg = zip2(s.grad_avg, g, |m, g| m * a + (1.0 - a) * g);
+        // torch's lerp: ḡ + (1 − a)(g − ḡ)
+        s.grad_avg = zip2(s.grad_avg, g, |m, g| m + (1.0 - a) * (g - m));
         zip2(s.sq, s.grad_avg, |v, m| (v - m * m).sqrt() + h.eps)
     } else {
         map2(s.sq, |v| v.sqrt() + h.eps)

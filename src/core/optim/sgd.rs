@@ -3,11 +3,13 @@
 //! With gradient g = ∇f(x) (+ σ·ξ, ξ ~ N(0, I) seeded, for noisy SGD), weight decay λ,
 //! momentum μ, dampening τ and learning rate α:
 //!
-//!     g ← g + λ·x
-//!     b ← g                          on the first step (torch starts the buffer at g)
-//!     b ← μ·b + (1 − τ)·g            afterwards            (only when μ ≠ 0)
-//!     g ← g + μ·b   (Nesterov)   or   g ← b   (heavy ball)
-//!     x ← x − α·g
+//! ```text
+//! g ← g + λ·x
+//! b ← g                          on the first step (torch starts the buffer at g)
+//! b ← μ·b + (1 − τ)·g            afterwards            (only when μ ≠ 0)
+//! g ← g + μ·b   (Nesterov)   or   g ← b   (heavy ball)
+//! x ← x − α·g
+//! ```
 
 use super::{Hyper, State, Term, Update, zip2};
 use rand_distr::{Distribution, StandardNormal};

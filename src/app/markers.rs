@@ -1,0 +1,168 @@
+//! Critical-point markers: ▼ minima, ▲ maxima, ✕ saddles, ○ degenerate points, labelled;
+//! the global minimum in gold.
+
+use super::AppSet;
+use super::landscape::{Landscape, Surface};
+use crate::core::critical::{self, CriticalKind, CriticalPoint};
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+/// The stationary points of the current landscape, and whether to show them.
+#[derive(Resource, Default)]
+pub struct Markers {
+    pub points: Vec<CriticalPoint>,
+    pub visible: bool,
+}
+
+/// Most markers drawn: Rastrigin has over a hundred stationary points; the lowest matter most.
+const MAX_SHOWN: usize = 60;
+const GOLD: Color = Color::srgb(1.0, 0.82, 0.2);
+
+/// Markers draw over the surface, so a minimum at the bottom of a deep well stays visible.
+#[derive(Default, Reflect, GizmoConfigGroup)]
+struct MarkerGizmos;
+
+pub(super) fn plugin(app: &mut App) {
+    app.insert_gizmo_config(
+        MarkerGizmos,
+        GizmoConfig {
+            depth_bias: -1.0,
+            ..default()
+        },
+    )
+    .insert_resource(Markers {
+        points: Vec::new(),
+        visible: true,
+    })
+    .add_systems(
+        Update,
+        find.in_set(AppSet::Rebuild)
+            .after(super::landscape::rebuild)
+            .run_if(resource_changed::<Surface>),
+    )
+    .add_systems(Update, draw.in_set(AppSet::Present))
+    .add_systems(EguiPrimaryContextPass, labels_ui);
+}
+
+fn find(landscape: Res<Landscape>, mut markers: ResMut<Markers>) {
+    markers.points = critical::find(&landscape.formula, landscape.domain);
+}
+
+/// The index of the global minimum (lowest minimum) among `points`.
+pub fn global_minimum(points: &[CriticalPoint]) -> Option<usize> {
+    points.iter().position(|p| p.kind == CriticalKind::Minimum)
+}
+
+fn colour(kind: CriticalKind) -> Color {
+    match kind {
+        CriticalKind::Minimum => Color::srgb(0.55, 0.95, 0.75),
+        CriticalKind::Maximum => Color::srgb(1.0, 0.45, 0.4),
+        CriticalKind::Saddle => Color::srgb(0.95, 0.95, 0.95),
+        CriticalKind::Degenerate => Color::srgb(0.7, 0.7, 0.9),
+    }
+}
+
+fn draw(mut gizmos: Gizmos<MarkerGizmos>, markers: Res<Markers>, surface: Res<Surface>) {
+    if !markers.visible {
+        return;
+    }
+    let global = global_minimum(&markers.points);
+    for (i, p) in markers.points.iter().take(MAX_SHOWN).enumerate() {
+        let Some(w) = surface.map.world_from_landscape(p.pos, p.value) else {
+            continue;
+        };
+        let at = Vec3::from(w) + Vec3::Y * 0.02;
+        let (c, s) = if Some(i) == global {
+            (GOLD, 0.22)
+        } else {
+            (colour(p.kind), 0.14)
+        };
+        match p.kind {
+            // ▼ stands on its tip at a minimum; ▲ sits on its base at a maximum.
+            CriticalKind::Minimum | CriticalKind::Maximum => {
+                let (point, across) = if p.kind == CriticalKind::Minimum {
+                    (at, at + Vec3::Y * 2.0 * s)
+                } else {
+                    (at + Vec3::Y * 2.0 * s, at)
+                };
+                gizmos.linestrip(
+                    [point, across + Vec3::X * s, across - Vec3::X * s, point],
+                    c,
+                );
+                gizmos.linestrip(
+                    [point, across + Vec3::Z * s, across - Vec3::Z * s, point],
+                    c,
+                );
+            }
+            CriticalKind::Saddle => {
+                gizmos.line(at - Vec3::new(s, 0.0, s), at + Vec3::new(s, 0.0, s), c);
+                gizmos.line(at - Vec3::new(s, 0.0, -s), at + Vec3::new(s, 0.0, -s), c);
+            }
+            CriticalKind::Degenerate => {
+                gizmos.circle(
+                    Isometry3d::new(at, Quat::from_rotation_x(std::f32::consts::FRAC_PI_2)),
+                    s,
+                    c,
+                );
+            }
+        }
+    }
+}
+
+/// Short labels next to the markers, on the screen.
+fn labels_ui(
+    mut contexts: EguiContexts,
+    markers: Res<Markers>,
+    surface: Res<Surface>,
+    camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
+) -> Result {
+    if !markers.visible {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let (camera, transform) = *camera;
+    let global = global_minimum(&markers.points);
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Background,
+        egui::Id::new("marker labels"),
+    ));
+    for (i, p) in markers.points.iter().take(MAX_SHOWN).enumerate() {
+        let Some(w) = surface.map.world_from_landscape(p.pos, p.value) else {
+            continue;
+        };
+        let Ok(v) = camera.world_to_viewport(transform, Vec3::from(w)) else {
+            continue;
+        };
+        let text = match (p.kind, Some(i) == global) {
+            (CriticalKind::Minimum, true) => format!("global min {}", short(p.value)),
+            (CriticalKind::Minimum, false) => format!("min {}", short(p.value)),
+            (kind, _) => kind.name().to_string(),
+        };
+        let [r, g, b, _] = (if Some(i) == global {
+            GOLD
+        } else {
+            colour(p.kind)
+        })
+        .to_srgba()
+        .to_u8_array();
+        painter.text(
+            // Viewport coordinates already include the viewport's offset beside the panel.
+            egui::pos2(v.x + 10.0, v.y + 4.0),
+            egui::Align2::LEFT_TOP,
+            text,
+            egui::FontId::proportional(12.0),
+            egui::Color32::from_rgb(r, g, b),
+        );
+    }
+    Ok(())
+}
+
+fn short(v: f64) -> String {
+    if v.abs() < 1e-9 {
+        "0".into()
+    } else if v.abs() >= 1e-3 && v.abs() < 1e4 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
