@@ -45,6 +45,8 @@ pub struct LandscapeArgs {
     pub domain: Option<String>,
 }
 
+// Parsed once per process: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run one optimizer and print its trajectory as CSV: step,x,y,loss.

@@ -107,8 +107,9 @@ impl SurfaceGrid {
     }
 }
 
-/// Samples `formula` on `n × n` points spanning `domain` (corners included).
-pub fn sample(formula: &Formula, domain: Domain, n: usize, with_gradient: bool) -> SurfaceGrid {
+/// Values of `formula` on `n × n` points spanning `domain` (corners included), row-major;
+/// rows in parallel, each row in batches of [`LANES`] points.
+pub fn evaluate(formula: &Formula, domain: Domain, n: usize) -> Vec<f64> {
     let n = n.max(2);
     let xs: Vec<f64> = (0..n).map(|i| domain.x_at(i, n)).collect();
     let mut z = vec![0.0; n * n];
@@ -122,12 +123,19 @@ pub fn sample(formula: &Formula, domain: Domain, n: usize, with_gradient: bool) 
                     .values_batch(xs, &ys, formula.param_values(), out, slots);
             }
         });
+    z
+}
+
+/// Samples `formula` on `n × n` points: values, optionally exact gradients, and the z-range.
+pub fn sample(formula: &Formula, domain: Domain, n: usize, with_gradient: bool) -> SurfaceGrid {
+    let n = n.max(2);
+    let z = evaluate(formula, domain, n);
     let gradient = with_gradient.then(|| {
         let mut g = vec![[0.0; 2]; n * n];
         g.par_chunks_mut(n).enumerate().for_each(|(j, row)| {
             let y = domain.y_at(j, n);
             for (i, cell) in row.iter_mut().enumerate() {
-                *cell = formula.gradient([xs[i], y]).1;
+                *cell = formula.gradient([domain.x_at(i, n), y]).1;
             }
         });
         g
@@ -163,6 +171,12 @@ pub fn z_range(z: &[f64]) -> ZRange {
         let k = ((finite.len() - 1) as f64 * p).round() as usize;
         *finite.select_nth_unstable_by(k, f64::total_cmp).1
     };
+    // Percentiles from at most ~65k evenly spaced cells: the same answer to the eye, and a
+    // 1024² grid does not pay for sorting a million values on every rebuild.
+    let stride = (finite.len() / 65_536).max(1);
+    if stride > 1 {
+        finite = finite.into_iter().step_by(stride).collect();
+    }
     let (q01, q99) = (q(&mut finite, 0.01), q(&mut finite, 0.99));
     // Allow generous slack beyond the 1st–99th percentiles so smooth surfaces keep their true
     // extremes; only isolated spikes (1/x, ln x near 0) are cut.
@@ -219,6 +233,19 @@ mod tests {
         assert_eq!(r.max, 1e9);
         assert!(r.robust[1] < 5.0, "robust top {:?}", r.robust);
         assert!(r.robust[0] <= -0.99);
+    }
+
+    #[test]
+    fn large_grids_use_a_strided_sample_for_percentiles() {
+        let mut z: Vec<f64> = (0..300_000).map(|i| (i as f64 / 1000.0).sin()).collect();
+        z[123_457] = -1e12;
+        let r = z_range(&z);
+        assert_eq!(r.min, -1e12);
+        assert!(
+            r.robust[0] > -5.0 && r.robust[1] >= 0.99 && r.robust[1] < 5.0,
+            "{:?}",
+            r.robust
+        );
     }
 
     #[test]

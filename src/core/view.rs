@@ -38,7 +38,7 @@ impl WorldMap {
         };
         map.lo = map.shape(range.robust[0]);
         map.hi = map.shape(range.robust[1]);
-        if !(map.hi > map.lo) {
+        if map.hi.partial_cmp(&map.lo) != Some(std::cmp::Ordering::Greater) {
             map.hi = map.lo + 1.0;
         }
         map

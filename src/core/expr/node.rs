@@ -270,8 +270,8 @@ fn leading_constant(n: &Node) -> Option<(f64, N)> {
 pub fn add(a: N, b: N) -> N {
     match (as_num(&a), as_num(&b)) {
         (Some(x), Some(y)) => num(x + y),
-        (Some(z), _) if z == 0.0 => b,
-        (_, Some(z)) if z == 0.0 => a,
+        (Some(0.0), _) => b,
+        (_, Some(0.0)) => a,
         (_, Some(y)) if y < 0.0 => sub(a, num(-y)),
         _ => match (&*b, leading_constant(&b)) {
             (Node::Neg(inner), _) => sub(a, inner.clone()),
@@ -284,8 +284,8 @@ pub fn add(a: N, b: N) -> N {
 pub fn sub(a: N, b: N) -> N {
     match (as_num(&a), as_num(&b)) {
         (Some(x), Some(y)) => num(x - y),
-        (Some(z), _) if z == 0.0 => neg(b),
-        (_, Some(z)) if z == 0.0 => a,
+        (Some(0.0), _) => neg(b),
+        (_, Some(0.0)) => a,
         _ => match (&*b, leading_constant(&b)) {
             (Node::Neg(inner), _) => add(a, inner.clone()),
             (_, Some((c, rest))) if c < 0.0 => add(a, mul(num(-c), rest)),
@@ -298,11 +298,11 @@ pub fn sub(a: N, b: N) -> N {
 pub fn mul(a: N, b: N) -> N {
     match (as_num(&a), as_num(&b)) {
         (Some(x), Some(y)) => num(x * y),
-        (Some(z), _) | (_, Some(z)) if z == 0.0 => num(0.0),
-        (Some(o), _) if o == 1.0 => b,
-        (_, Some(o)) if o == 1.0 => a,
-        (Some(m), _) if m == -1.0 => neg(b),
-        (_, Some(m)) if m == -1.0 => neg(a),
+        (Some(0.0), _) | (_, Some(0.0)) => num(0.0),
+        (Some(1.0), _) => b,
+        (_, Some(1.0)) => a,
+        (Some(-1.0), _) => neg(b),
+        (_, Some(-1.0)) => neg(a),
         // Constants go first (`2*x`, not `x*2`) and merge (`2*(3*x)` is `6*x`).
         (None, Some(_)) => mul(b, a),
         (Some(x), None) => match (&*b, leading_constant(&b)) {
@@ -323,8 +323,8 @@ pub fn mul(a: N, b: N) -> N {
 pub fn div(a: N, b: N) -> N {
     match (as_num(&a), as_num(&b)) {
         (Some(x), Some(y)) if y != 0.0 => num(x / y),
-        (Some(z), _) if z == 0.0 => num(0.0),
-        (_, Some(o)) if o == 1.0 => a,
+        (Some(0.0), _) => num(0.0),
+        (_, Some(1.0)) => a,
         _ if a == b => num(1.0),
         _ => match &*a {
             Node::Neg(inner) => neg(div(inner.clone(), b)),
@@ -336,8 +336,8 @@ pub fn div(a: N, b: N) -> N {
 pub fn pow(a: N, b: N) -> N {
     match (as_num(&a), as_num(&b)) {
         (Some(x), Some(y)) => num(x.powf(y)),
-        (_, Some(z)) if z == 0.0 => num(1.0),
-        (_, Some(o)) if o == 1.0 => a,
+        (_, Some(0.0)) => num(1.0),
+        (_, Some(1.0)) => a,
         _ => Rc::new(Node::Pow(a, b)),
     }
 }

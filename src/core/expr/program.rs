@@ -134,7 +134,7 @@ impl Program {
                 Op::Offset(a, k) => map1(dst, s(a), |a| a + k),
                 Op::Scale(a, k) => map1(dst, s(a), |a| a * k),
                 Op::SubFrom(k, a) => map1(dst, s(a), |a| k - a),
-                Op::PowK(a, k) if k == 2.0 => map1(dst, s(a), |a| a * a),
+                Op::PowK(a, 2.0) => map1(dst, s(a), |a| a * a),
                 Op::PowK(a, k) => map1(dst, s(a), |a| powk(a, k)),
                 Op::F1(f, a) => fn1_batch(f, dst, s(a)),
                 Op::F2(f, a, b) => map2(dst, s(a), s(b), |a, b| f.apply(a, b)),

@@ -7,7 +7,7 @@
 //! x ← x − α_t · g / (√G + ε)
 //! ```
 
-use super::{Hyper, State, Term, Update, map2, zip2};
+use super::{Hyper, State, Term, Terms, Update, map2, zip2};
 
 pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f64) -> Update {
     let g = zip2(grad, x, |g, x| g + h.weight_decay * x);
@@ -21,7 +21,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
         grad: g,
         lr: clr,
         rule: "G ← G + g²;  x ← x − α·g/(√G + ε)",
-        terms: vec![
+        terms: Terms::of(&[
             Term {
                 name: "g",
                 value: g,
@@ -38,7 +38,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
                 name: "step",
                 value: zip2(x, to, |a, b| a - b),
             },
-        ],
+        ]),
         note: None,
     }
 }

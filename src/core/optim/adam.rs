@@ -11,7 +11,7 @@
 //! ```
 //! computed as torch does: x ← x − (α / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
 
-use super::{Hyper, Kind, State, Term, Update, map2, zip2};
+use super::{Hyper, Kind, State, Term, Terms, Update, map2, zip2};
 
 pub(super) fn step(
     h: &Hyper,
@@ -33,9 +33,10 @@ pub(super) fn step(
     });
     s.buf = Some(m);
     s.sq = zip2(s.sq, g, |v, g| v * h.beta2 + (1.0 - h.beta2) * g * g);
-    let t = s.t as i32;
-    let bias1 = 1.0 - h.beta1.powi(t);
-    let bias2 = 1.0 - h.beta2.powi(t);
+    let t = s.t as f64;
+    // pow, as Python's `beta ** step` in torch (powi rounds differently for large t).
+    let bias1 = 1.0 - h.beta1.powf(t);
+    let bias2 = 1.0 - h.beta2.powf(t);
     let step_size = lr / bias1;
     let v = if kind == Kind::AmsGrad {
         s.sq_max = zip2(s.sq_max, s.sq, f64::max);
@@ -48,7 +49,7 @@ pub(super) fn step(
         x[0] - step_size * m[0] / denom[0],
         x[1] - step_size * m[1] / denom[1],
     ];
-    let mut terms = vec![
+    let mut terms = Terms::of(&[
         Term {
             name: "g",
             value: g,
@@ -61,14 +62,14 @@ pub(super) fn step(
             name: "v (mean g²)",
             value: s.sq,
         },
-    ];
+    ]);
     if kind == Kind::AmsGrad {
         terms.push(Term {
             name: "v_max",
             value: s.sq_max,
         });
     }
-    terms.extend([
+    terms.extend(&[
         Term {
             name: "m̂ = m/(1−β₁ᵗ)",
             value: map2(m, |m| m / bias1),

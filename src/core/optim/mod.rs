@@ -252,6 +252,52 @@ pub struct Term {
     pub value: [f64; 2],
 }
 
+/// Most terms one update reports.
+const MAX_TERMS: usize = 8;
+
+/// The named quantities of one update, kept inline: stepping allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Terms {
+    items: [Term; MAX_TERMS],
+    len: usize,
+}
+
+impl Terms {
+    pub fn of(terms: &[Term]) -> Terms {
+        let mut t = Terms {
+            items: [Term {
+                name: "",
+                value: [0.0; 2],
+            }; MAX_TERMS],
+            len: 0,
+        };
+        t.extend(terms);
+        t
+    }
+
+    pub fn push(&mut self, term: Term) {
+        // Every optimizer reports at most MAX_TERMS; a longer list keeps its first ones.
+        if self.len < MAX_TERMS {
+            self.items[self.len] = term;
+            self.len += 1;
+        }
+    }
+
+    pub fn extend(&mut self, terms: &[Term]) {
+        for t in terms {
+            self.push(*t);
+        }
+    }
+}
+
+impl std::ops::Deref for Terms {
+    type Target = [Term];
+
+    fn deref(&self) -> &[Term] {
+        &self.items[..self.len]
+    }
+}
+
 /// What one step did and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Update {
@@ -263,7 +309,7 @@ pub struct Update {
     pub lr: f64,
     /// The rule in symbols, e.g. `x ← x − α·m̂/(√v̂+ε)`.
     pub rule: &'static str,
-    pub terms: Vec<Term>,
+    pub terms: Terms,
     /// Something the learner should know about this step (Newton's fallback, say).
     pub note: Option<String>,
 }

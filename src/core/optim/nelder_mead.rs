@@ -4,7 +4,7 @@
 //! shrink ½). The racer's position is the best vertex; the triangle can be drawn.
 //! The first step builds the triangle x, x + (s, 0), x + (0, s) with s = `lr`.
 
-use super::{Hyper, State, Term, Update};
+use super::{Hyper, State, Term, Terms, Update};
 use crate::core::expr::Formula;
 
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Formula) -> Update
             "contract" => "contract: x_w ← halfway to c",
             _ => "shrink: all vertices halfway to the best",
         },
-        terms: vec![
+        terms: Terms::of(&[
             Term {
                 name: "centroid c",
                 value: c,
@@ -106,7 +106,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Formula) -> Update
                 name: "best vertex",
                 value: to,
             },
-        ],
+        ]),
         note: None,
     }
 }

@@ -8,7 +8,7 @@
 //! ```
 //! The update's note says which case applied.
 
-use super::{State, Term, Update, zip2};
+use super::{State, Term, Terms, Update, zip2};
 use crate::core::expr::Formula;
 use nalgebra::{Matrix2, SymmetricEigen, Vector2};
 
@@ -36,7 +36,7 @@ pub(super) fn step(_s: &mut State, x: [f64; 2], f: &Formula, lr: f64) -> Update 
         grad: d.gradient,
         lr,
         rule: "x ← x − α·H⁻¹∇f",
-        terms: vec![
+        terms: Terms::of(&[
             Term {
                 name: "∇f",
                 value: d.gradient,
@@ -53,7 +53,7 @@ pub(super) fn step(_s: &mut State, x: [f64; 2], f: &Formula, lr: f64) -> Update 
                 name: "step",
                 value: zip2(x, to, |a, b| a - b),
             },
-        ],
+        ]),
         note,
     }
 }

@@ -8,7 +8,7 @@
 //! otherwise:       x ← x − α·g/d
 //! ```
 
-use super::{Hyper, State, Term, Update, map2, zip2};
+use super::{Hyper, State, Term, Terms, Update, map2, zip2};
 
 pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f64) -> Update {
     let a = h.alpha;
@@ -21,7 +21,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
     } else {
         map2(s.sq, |v| v.sqrt() + h.eps)
     };
-    let mut terms = vec![
+    let mut terms = Terms::of(&[
         Term {
             name: "g",
             value: g,
@@ -30,7 +30,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
             name: "v (mean g²)",
             value: s.sq,
         },
-    ];
+    ]);
     let (direction, rule) = if h.momentum > 0.0 {
         let b = zip2(
             s.buf.unwrap_or([0.0; 2]),

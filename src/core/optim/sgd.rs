@@ -11,7 +11,7 @@
 //! x ← x − α·g
 //! ```
 
-use super::{Hyper, State, Term, Update, zip2};
+use super::{Hyper, State, Term, Terms, Update, zip2};
 use rand_distr::{Distribution, StandardNormal};
 
 pub(super) fn step(
@@ -22,10 +22,10 @@ pub(super) fn step(
     lr: f64,
     nesterov: bool,
 ) -> Update {
-    let mut terms = vec![Term {
+    let mut terms = Terms::of(&[Term {
         name: "∇f",
         value: grad,
-    }];
+    }]);
     let mut g = grad;
     if h.noise > 0.0 {
         let xi: [f64; 2] = [
