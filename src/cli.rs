@@ -320,6 +320,8 @@ fn open_app(cli: &Cli) -> Result<()> {
 }
 
 #[cfg(not(feature = "app"))]
-fn open_app(_: &Cli) -> Result<()> {
+fn open_app(cli: &Cli) -> Result<()> {
+    // Same order as with the app: a bad landscape is reported first.
+    cli.landscape.resolve()?;
     bail!("this build has no app (built without the `app` feature); try `gradscape --help`")
 }

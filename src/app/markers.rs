@@ -166,3 +166,32 @@ fn short(v: f64) -> String {
         format!("{v:.2e}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::expr::Formula;
+    use crate::core::presets;
+
+    #[test]
+    fn the_global_minimum_is_the_lowest_minimum_not_the_lowest_point() {
+        let p = presets::find("two-wells").unwrap();
+        let points = critical::find(&Formula::parse(p.formula).unwrap(), p.domain);
+        let g = global_minimum(&points).unwrap();
+        assert!((points[g].value + 1.619131087096998).abs() < 1e-12);
+        // A saddle below every minimum must not be called the global minimum.
+        let saddle_first = [
+            CriticalPoint {
+                pos: [0.0; 2],
+                value: -5.0,
+                kind: CriticalKind::Saddle,
+                eigenvalues: [-1.0, 1.0],
+                condition: 1.0,
+            },
+            points[g].clone(),
+        ];
+        assert_eq!(global_minimum(&saddle_first), Some(1));
+        assert_eq!(short(7.9e-31), "0");
+        assert_eq!(short(-1.6191), "-1.619");
+    }
+}

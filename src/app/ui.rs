@@ -280,3 +280,70 @@ pub fn format_loss(v: f64) -> String {
         format!("{v:.3e}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::presets::{self, ZScale};
+
+    fn landscape() -> Landscape {
+        let p = presets::find("two-wells").unwrap();
+        Landscape {
+            formula: Formula::parse(p.formula).unwrap(),
+            domain: p.domain,
+            z_scale: p.z_scale,
+            resolution: 64,
+            vertical_scale: 1.0,
+            preset: Some(p),
+            generation: 0,
+        }
+    }
+
+    #[test]
+    fn a_preset_sets_formula_parameters_domain_scale_and_start_in_one_go() {
+        let mut l = landscape();
+        let p = presets::find("ill-conditioned").unwrap();
+        let start = apply_preset(p, &mut l).unwrap();
+        assert_eq!(l.formula.source(), p.formula);
+        assert_eq!(l.formula.param_values(), [20.0]);
+        assert_eq!(
+            (l.domain, l.z_scale, l.generation),
+            (p.domain, ZScale::Linear, 1)
+        );
+        assert_eq!(start, p.starts[0]);
+        let rosen = presets::find("rosenbrock").unwrap();
+        apply_preset(rosen, &mut l).unwrap();
+        assert_eq!((l.z_scale, l.generation), (ZScale::Log, 2));
+    }
+
+    #[test]
+    fn a_broken_formula_keeps_the_last_good_surface() {
+        let mut l = landscape();
+        let before = l.formula.clone();
+        let err = apply_formula("x^2 + (y", &mut l).unwrap_err();
+        assert_eq!(err, "missing 1 closing ')' at column 9");
+        assert_eq!((l.formula.clone(), l.generation), (before, 0));
+        apply_formula("a*x^2 + y^2", &mut l).unwrap();
+        assert_eq!(
+            (l.formula.source(), l.generation, l.preset.is_none()),
+            ("a*x^2 + y^2", 1, true)
+        );
+    }
+
+    #[test]
+    fn edited_formulas_keep_parameter_values_by_name() {
+        let mut l = landscape();
+        apply_formula("a*x^2 + b*y^2", &mut l).unwrap();
+        l.formula.set_param("a", 5.0);
+        apply_formula("a*x^2 + c*y^2", &mut l).unwrap();
+        assert_eq!(l.formula.param_values(), [5.0, 1.0]);
+    }
+
+    #[test]
+    fn losses_are_formatted_compactly() {
+        assert_eq!(format_loss(-0.36952348), "-0.3695");
+        assert_eq!(format_loss(1.6e23), "1.600e23");
+        assert_eq!(format_loss(2.5e-7), "2.500e-7");
+        assert_eq!(format_loss(f64::NAN), "—");
+    }
+}

@@ -19,6 +19,9 @@ pub trait Scalar: Copy {
     /// `self^k` for a constant exponent.
     fn powf(self, k: f64) -> Self;
     fn pow(self, b: Self) -> Self;
+    fn square(self) -> Self {
+        self.powf(2.0)
+    }
     fn rem(self, b: Self) -> Self;
     fn f1(self, f: Fn1) -> Self;
     fn f2(self, f: Fn2, b: Self) -> Self;
@@ -80,6 +83,10 @@ impl Scalar for f64 {
     #[inline]
     fn pow(self, b: Self) -> Self {
         f64::powf(self, b)
+    }
+    #[inline]
+    fn square(self) -> Self {
+        self * self
     }
     #[inline]
     fn rem(self, b: Self) -> Self {

@@ -30,6 +30,8 @@ pub enum Op {
     SubFrom(f64, u32),
     /// a ^ k
     PowK(u32, f64),
+    /// a², the commonest power, without the exponent test.
+    Square(u32),
     F1(Fn1, u32),
     F2(Fn2, u32, u32),
 }
@@ -83,6 +85,7 @@ impl Program {
                 Op::Scale(a, k) => s(a).scale(k),
                 Op::SubFrom(k, a) => s(a).neg().offset(k),
                 Op::PowK(a, k) => s(a).powf(k),
+                Op::Square(a) => s(a).square(),
                 Op::F1(f, a) => s(a).f1(f),
                 Op::F2(f, a, b) => s(a).f2(f, s(b)),
             };
@@ -134,7 +137,7 @@ impl Program {
                 Op::Offset(a, k) => map1(dst, s(a), |a| a + k),
                 Op::Scale(a, k) => map1(dst, s(a), |a| a * k),
                 Op::SubFrom(k, a) => map1(dst, s(a), |a| k - a),
-                Op::PowK(a, 2.0) => map1(dst, s(a), |a| a * a),
+                Op::Square(a) => map1(dst, s(a), |a| a * a),
                 Op::PowK(a, k) => map1(dst, s(a), |a| powk(a, k)),
                 Op::F1(f, a) => fn1_batch(f, dst, s(a)),
                 Op::F2(f, a, b) => map2(dst, s(a), s(b), |a, b| f.apply(a, b)),
@@ -260,7 +263,11 @@ impl Compiler {
             Node::Pow(a, b) => match num(b) {
                 Some(k) => {
                     let a = self.emit(a);
-                    self.push(Op::PowK(a, k))
+                    self.push(if k == 2.0 {
+                        Op::Square(a)
+                    } else {
+                        Op::PowK(a, k)
+                    })
                 }
                 None => self.binary(a, b, Op::Pow),
             },
