@@ -5,41 +5,48 @@ use gradscape::core::expr::Formula;
 use gradscape::core::optim::schedule::Schedule;
 use gradscape::core::optim::{Hyper, Kind, Optimizer};
 
-fn case(name: &str) -> (Kind, Hyper) {
+/// Every fixture: its name, and the optimizer with the hyperparameters reference.py used.
+fn cases() -> Vec<(&'static str, Kind, Hyper)> {
     let d = Hyper::defaults;
-    match name {
-        "gd" => (
+    let (adam, rms, mom) = (d(Kind::Adam), d(Kind::RmsProp), d(Kind::Momentum));
+    vec![
+        (
+            "gd",
             Kind::Gd,
             Hyper {
                 lr: 2e-4,
                 ..d(Kind::Gd)
             },
         ),
-        "momentum" => (
+        (
+            "momentum",
             Kind::Momentum,
             Hyper {
                 lr: 1e-4,
-                ..d(Kind::Momentum)
+                ..mom.clone()
             },
         ),
-        "nesterov" => (
+        (
+            "nesterov",
             Kind::Nesterov,
             Hyper {
                 lr: 1e-4,
                 ..d(Kind::Nesterov)
             },
         ),
-        "sgd_dampening_wd" => (
+        (
+            "sgd_dampening_wd",
             Kind::Momentum,
             Hyper {
                 lr: 1e-4,
                 momentum: 0.5,
                 dampening: 0.3,
                 weight_decay: 0.1,
-                ..d(Kind::Momentum)
+                ..mom.clone()
             },
         ),
-        "adagrad" => (
+        (
+            "adagrad",
             Kind::Adagrad,
             Hyper {
                 lr: 0.1,
@@ -48,31 +55,35 @@ fn case(name: &str) -> (Kind, Hyper) {
                 ..d(Kind::Adagrad)
             },
         ),
-        "rmsprop" => (
+        (
+            "rmsprop",
             Kind::RmsProp,
             Hyper {
                 lr: 0.01,
-                ..d(Kind::RmsProp)
+                ..rms.clone()
             },
         ),
-        "rmsprop_centered_momentum" => (
+        (
+            "rmsprop_centered_momentum",
             Kind::RmsProp,
             Hyper {
                 lr: 0.001,
                 momentum: 0.5,
                 centered: true,
                 weight_decay: 0.01,
-                ..d(Kind::RmsProp)
+                ..rms.clone()
             },
         ),
-        "adam" => (
+        (
+            "adam",
             Kind::Adam,
             Hyper {
                 lr: 0.05,
-                ..d(Kind::Adam)
+                ..adam.clone()
             },
         ),
-        "adam_l2" => (
+        (
+            "adam_l2",
             Kind::Adam,
             Hyper {
                 lr: 0.01,
@@ -80,10 +91,11 @@ fn case(name: &str) -> (Kind, Hyper) {
                 beta2: 0.99,
                 eps: 1e-6,
                 weight_decay: 0.1,
-                ..d(Kind::Adam)
+                ..adam.clone()
             },
         ),
-        "adamw" => (
+        (
+            "adamw",
             Kind::AdamW,
             Hyper {
                 lr: 0.05,
@@ -91,14 +103,16 @@ fn case(name: &str) -> (Kind, Hyper) {
                 ..d(Kind::AdamW)
             },
         ),
-        "amsgrad" => (
+        (
+            "amsgrad",
             Kind::AmsGrad,
             Hyper {
                 lr: 0.05,
                 ..d(Kind::AmsGrad)
             },
         ),
-        "adam_step_lr" => (
+        (
+            "adam_step_lr",
             Kind::Adam,
             Hyper {
                 lr: 0.05,
@@ -106,10 +120,11 @@ fn case(name: &str) -> (Kind, Hyper) {
                     every: 50,
                     gamma: 0.5,
                 },
-                ..d(Kind::Adam)
+                ..adam.clone()
             },
         ),
-        "adam_cosine" => (
+        (
+            "adam_cosine",
             Kind::Adam,
             Hyper {
                 lr: 0.05,
@@ -117,18 +132,20 @@ fn case(name: &str) -> (Kind, Hyper) {
                     period: 100,
                     min_lr: 0.001,
                 },
-                ..d(Kind::Adam)
+                ..adam
             },
         ),
-        "momentum_exp" => (
+        (
+            "momentum_exp",
             Kind::Momentum,
             Hyper {
                 lr: 1e-4,
                 schedule: Schedule::Exponential { gamma: 0.99 },
-                ..d(Kind::Momentum)
+                ..mom
             },
         ),
-        "rmsprop_warmup" => (
+        (
+            "rmsprop_warmup",
             Kind::RmsProp,
             Hyper {
                 lr: 0.01,
@@ -136,30 +153,11 @@ fn case(name: &str) -> (Kind, Hyper) {
                     steps: 20,
                     start_factor: 0.1,
                 },
-                ..d(Kind::RmsProp)
+                ..rms
             },
         ),
-        _ => panic!("no case {name}"),
-    }
+    ]
 }
-
-const CASES: [&str; 15] = [
-    "gd",
-    "momentum",
-    "nesterov",
-    "sgd_dampening_wd",
-    "adagrad",
-    "rmsprop",
-    "rmsprop_centered_momentum",
-    "adam",
-    "adam_l2",
-    "adamw",
-    "amsgrad",
-    "adam_step_lr",
-    "adam_cosine",
-    "momentum_exp",
-    "rmsprop_warmup",
-];
 
 fn fixture(name: &str) -> Vec<[f64; 2]> {
     let path = format!("{}/tests/torch/{name}.csv", env!("CARGO_MANIFEST_DIR"));
@@ -177,10 +175,11 @@ fn fixture(name: &str) -> Vec<[f64; 2]> {
 fn trajectories_equal_pytorch_to_1e_9() {
     let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
     let mut worst = (0.0f64, "");
-    for name in CASES {
+    let cases = cases();
+    assert_eq!(cases.len(), 15);
+    for (name, kind, hyper) in cases {
         let want = fixture(name);
         assert_eq!(want.len(), 201, "{name}");
-        let (kind, hyper) = case(name);
         let mut opt = Optimizer::new(kind, hyper);
         let mut x = want[0];
         for (step, w) in want.iter().enumerate().skip(1) {
