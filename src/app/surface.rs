@@ -14,8 +14,13 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         update
             .in_set(super::AppSet::Rebuild)
-            .run_if(resource_changed::<Surface>),
+            .run_if(surface_rebuilt),
     );
+}
+
+/// A new surface after start-up (`spawn` already meshed the first one).
+fn surface_rebuilt(surface: Res<Surface>) -> bool {
+    surface.is_changed() && !surface.is_added()
 }
 
 pub fn to_bevy(data: MeshData) -> Mesh {
