@@ -29,6 +29,13 @@ pub struct Cli {
     /// Optimizer steps per frame while capturing (fixed, so captures replay on any machine).
     #[arg(long, default_value_t = 2)]
     pub steps_per_frame: u32,
+    /// Open on a race line-up instead of GD, Momentum and Adam: all (every optimizer),
+    /// goldilocks (GD at three learning rates) or ring (eight starts).
+    #[arg(long, value_parser = |s: &str| s.parse::<crate::core::race::Lineup>())]
+    pub race: Option<crate::core::race::Lineup>,
+    /// Show the step arrows (−α∇f, velocity, update) from the start.
+    #[arg(long)]
+    pub arrows: bool,
 }
 
 /// Which landscape: a preset, or a formula with an optional domain.
@@ -315,7 +322,12 @@ fn open_app(cli: &Cli) -> Result<()> {
         }
         None => None,
     };
-    crate::app::run(land, capture);
+    crate::app::run(crate::app::Launch {
+        landscape: land,
+        capture,
+        race: cli.race,
+        arrows: cli.arrows,
+    });
     Ok(())
 }
 

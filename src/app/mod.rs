@@ -1,10 +1,13 @@
 //! The Bevy app: thin plugins that own entities, input and drawing; every number comes from core.
 
+mod arrows;
+mod balls;
 mod camera;
 mod capture;
-mod landscape;
+pub mod landscape;
 mod markers;
-mod racers;
+mod pointer;
+pub mod racers;
 mod surface;
 mod trails;
 mod ui;
@@ -28,11 +31,41 @@ pub enum AppSet {
 pub struct Launch {
     pub landscape: Landscape,
     pub capture: Option<CaptureRequest>,
+    /// The line-up to open with (None: GD, Momentum and Adam).
+    pub race: Option<crate::core::race::Lineup>,
+    /// Step arrows shown from the start.
+    pub arrows: bool,
 }
 
 /// Opens the window and runs until it is closed.
-pub fn run(landscape: Landscape, capture: Option<CaptureRequest>) {
-    build(Launch { landscape, capture }).run();
+pub fn run(launch: Launch) {
+    build(launch).run();
+}
+
+/// The landscape and the race with no window, no renderer and no UI: what ECS tests and the
+/// race benchmark run, stepping `App::update` by hand.
+pub fn headless(landscape: Landscape) -> App {
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins).add_plugins((
+        order_sets,
+        landscape::plugin(landscape),
+        racers::sim_plugin,
+    ));
+    app
+}
+
+/// Chains the frame's sets once: input, simulation, rebuilds, drawing.
+fn order_sets(app: &mut App) {
+    app.configure_sets(
+        Update,
+        (
+            AppSet::Input,
+            AppSet::Simulate,
+            AppSet::Rebuild,
+            AppSet::Present,
+        )
+            .chain(),
+    );
 }
 
 pub fn build(launch: Launch) -> App {
@@ -51,16 +84,7 @@ pub fn build(launch: Launch) -> App {
         ..default()
     }))
     .insert_resource(ClearColor(Color::srgb(0.055, 0.06, 0.075)))
-    .configure_sets(
-        Update,
-        (
-            AppSet::Input,
-            AppSet::Simulate,
-            AppSet::Rebuild,
-            AppSet::Present,
-        )
-            .chain(),
-    );
+    .add_plugins(order_sets);
     app.add_plugins((
         bevy_egui::EguiPlugin::default(),
         bevy_panorbit_camera::PanOrbitCameraPlugin,
@@ -70,7 +94,10 @@ pub fn build(launch: Launch) -> App {
         surface::plugin,
         markers::plugin,
         camera::plugin,
-        racers::plugin,
+        racers::sim_plugin,
+        balls::plugin(launch.race),
+        arrows::plugin(launch.arrows),
+        pointer::plugin,
         trails::plugin,
         ui::plugin,
         capture::plugin(launch.capture),

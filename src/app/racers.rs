@@ -1,37 +1,74 @@
-//! Optimizer balls: each racer is an entity whose numbers come from a core `Run`.
+//! The race, headless: racers are entities whose numbers come from a core `Run`, stepped at a
+//! fixed rate. Drawing them (balls, markers, arrows) lives in other plugins, so this one runs
+//! under `MinimalPlugins` in tests and benchmarks.
 
 use super::AppSet;
 use super::landscape::{Landscape, Surface};
+use crate::core::optim::Optimizer;
 use crate::core::optim::run::Run;
-use crate::core::optim::{Hyper, Kind, Optimizer};
+use crate::core::race::RacerSpec;
+use crate::core::surface::Domain;
 use bevy::prelude::*;
 
-/// One optimizer racing from a start.
+/// One optimizer racing from its start.
 #[derive(Component)]
 pub struct Racer {
     pub run: Run,
     pub color: Color,
     pub label: String,
+    /// Position in the line-up: the key (1–9) that toggles it, and its default colour.
+    pub slot: usize,
 }
 
-/// Where a racer has been, in landscape coordinates (x, y, f); bounded in memory.
+/// A point of a racer's path: where, how high, how steep, and when.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    pub pos: [f64; 2],
+    pub f: f64,
+    pub grad_norm: f64,
+    pub step: u64,
+}
+
+impl Sample {
+    pub fn of(run: &Run) -> Sample {
+        Sample {
+            pos: run.pos,
+            f: run.loss,
+            grad_norm: run.grad[0].hypot(run.grad[1]),
+            step: run.steps,
+        }
+    }
+}
+
+/// Where a racer has been; bounded in memory.
 #[derive(Component, Default)]
 pub struct Trail {
-    pub points: Vec<[f64; 3]>,
+    pub points: Vec<Sample>,
 }
 
-/// Longest trail kept; beyond it the older half is thinned to every other point.
+/// Longest trail kept; beyond it the older half is thinned to every other point, so a long
+/// run keeps its whole history at decreasing detail.
 pub const TRAIL_MAX: usize = 4000;
 
 impl Trail {
-    pub fn push(&mut self, p: [f64; 3]) {
+    pub fn push(&mut self, p: Sample) {
         self.points.push(p);
         if self.points.len() > TRAIL_MAX {
             let half = self.points.len() / 2;
-            let mut kept: Vec<[f64; 3]> = self.points[..half].iter().step_by(2).copied().collect();
-            kept.extend_from_slice(&self.points[half..]);
-            self.points = kept;
+            let mut keep = 0;
+            for i in (0..half).step_by(2) {
+                self.points[keep] = self.points[i];
+                keep += 1;
+            }
+            self.points.drain(keep..half);
         }
+    }
+
+    /// Forgets the path but keeps where the racer is now.
+    pub fn clear(&mut self) {
+        let last = self.points.last().copied();
+        self.points.clear();
+        self.points.extend(last);
     }
 }
 
@@ -49,6 +86,9 @@ pub struct Sim {
     carry: f64,
 }
 
+/// The speeds the panel offers, in optimizer steps per second.
+pub const SPEEDS: std::ops::RangeInclusive<f64> = 0.1..=1000.0;
+
 impl Sim {
     /// A race that advances exactly `n` steps per rendered frame.
     pub fn fixed(n: u32) -> Sim {
@@ -56,6 +96,12 @@ impl Sim {
             fixed_steps_per_frame: Some(n),
             ..Sim::default()
         }
+    }
+
+    /// Pauses and asks for one step.
+    pub fn step_once(&mut self) {
+        self.playing = false;
+        self.pending += 1;
     }
 }
 
@@ -76,8 +122,18 @@ impl Default for Sim {
 #[derive(Message, Default)]
 pub struct Restart(pub Option<[f64; 2]>);
 
-/// Racer palette: distinct under common colour-vision deficiencies (Okabe–Ito).
-pub const PALETTE: [Color; 8] = [
+/// Moves one racer's start and restarts only that racer.
+#[derive(Message)]
+pub struct MoveStart(pub Entity, pub [f64; 2]);
+
+/// Replaces the whole line-up.
+#[derive(Message)]
+pub struct NewRace(pub Vec<RacerSpec>);
+
+/// Racer palette: the first eight are Okabe–Ito's, distinct under common colour-vision
+/// deficiencies (white stands in for black on the dark background); then four more from
+/// Paul Tol's bright set for the all-optimizer race.
+pub const PALETTE: [Color; 12] = [
     Color::srgb(0.90, 0.62, 0.0),
     Color::srgb(0.34, 0.71, 0.91),
     Color::srgb(0.94, 0.89, 0.26),
@@ -86,95 +142,100 @@ pub const PALETTE: [Color; 8] = [
     Color::srgb(0.84, 0.37, 0.0),
     Color::srgb(0.0, 0.45, 0.70),
     Color::srgb(0.95, 0.95, 0.95),
+    Color::srgb(0.93, 0.40, 0.47),
+    Color::srgb(0.13, 0.53, 0.20),
+    Color::srgb(0.67, 0.20, 0.47),
+    Color::srgb(0.73, 0.73, 0.73),
 ];
 
-/// Ball radius in world units.
-pub const BALL_RADIUS: f32 = 0.13;
-
-pub(super) fn plugin(app: &mut App) {
+/// The race without drawing: what tests and benchmarks run under `MinimalPlugins`.
+pub fn sim_plugin(app: &mut App) {
     app.init_resource::<Sim>()
         .add_message::<Restart>()
-        .add_systems(Startup, spawn_default_racers)
+        .add_message::<MoveStart>()
+        .add_message::<NewRace>()
         .add_systems(
             Update,
-            (restart_on_new_surface, restart)
+            (new_race, restart_on_new_surface, restart, move_start, step)
                 .chain()
-                .in_set(AppSet::Simulate)
-                .before(step),
+                .in_set(AppSet::Simulate),
         )
-        .add_systems(Update, step.in_set(AppSet::Simulate))
         .add_systems(Update, place_balls.in_set(AppSet::Present));
 }
 
-/// The default race: gradient descent, momentum and Adam from one start.
-fn default_racers() -> Vec<(Kind, Hyper)> {
-    vec![
-        (
-            Kind::Gd,
-            Hyper {
+/// The default line-up: gradient descent, momentum and Adam from the landscape's start.
+pub fn default_race(landscape: &Landscape) -> Vec<RacerSpec> {
+    use crate::core::optim::{Hyper, Kind};
+    let start = landscape.default_start();
+    [Kind::Gd, Kind::Momentum, Kind::Adam]
+        .into_iter()
+        .map(|kind| {
+            let hyper = Hyper {
                 lr: 0.1,
-                ..Hyper::defaults(Kind::Gd)
-            },
-        ),
-        (
-            Kind::Momentum,
-            Hyper {
-                lr: 0.1,
-                ..Hyper::defaults(Kind::Momentum)
-            },
-        ),
-        (
-            Kind::Adam,
-            Hyper {
-                lr: 0.1,
-                ..Hyper::defaults(Kind::Adam)
-            },
-        ),
-    ]
+                ..Hyper::defaults(kind)
+            };
+            RacerSpec::new(kind, hyper, start)
+        })
+        .collect()
 }
 
-fn spawn_default_racers(
+fn new_race(
     mut commands: Commands,
+    mut races: MessageReader<NewRace>,
     landscape: Res<Landscape>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    old: Query<Entity, With<Racer>>,
 ) {
-    let ball = meshes.add(Sphere::new(BALL_RADIUS).mesh().uv(32, 18));
-    let start = landscape.default_start();
-    for (i, (kind, hyper)) in default_racers().into_iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        let run = Run::new(
-            Optimizer::new(kind, hyper),
-            start,
-            landscape.stop_rules(),
-            &landscape.formula,
-        );
-        let mut trail = Trail::default();
-        trail.push([start[0], start[1], run.loss]);
-        commands.spawn((
-            Name::new(format!("Racer {}", kind.label())),
-            Racer {
-                run,
-                color,
-                label: kind.label().to_string(),
-            },
-            trail,
-            Mesh3d(ball.clone()),
-            MeshMaterial3d(materials.add(StandardMaterial {
-                base_color: color,
-                emissive: LinearRgba::from(color) * 0.35,
-                perceptual_roughness: 0.3,
-                ..default()
-            })),
-            Transform::IDENTITY,
-        ));
+    let Some(NewRace(specs)) = races.read().last() else {
+        return;
+    };
+    for e in &old {
+        commands.entity(e).despawn();
     }
+    for (slot, spec) in specs.iter().enumerate() {
+        commands.spawn(racer_bundle(spec, slot, &landscape));
+    }
+}
+
+/// The components of one racer (its ball is added by the drawing plugin).
+pub fn racer_bundle(
+    spec: &RacerSpec,
+    slot: usize,
+    landscape: &Landscape,
+) -> (Name, Racer, Trail, Transform, Visibility) {
+    let run = Run::new(
+        Optimizer::new(spec.kind, spec.hyper.clone()),
+        spec.start,
+        landscape.stop_rules(),
+        &landscape.formula,
+    );
+    let mut trail = Trail::default();
+    trail.push(Sample::of(&run));
+    (
+        Name::new(format!("Racer {}", spec.label)),
+        Racer {
+            run,
+            color: PALETTE[slot % PALETTE.len()],
+            label: spec.label.clone(),
+            slot,
+        },
+        trail,
+        Transform::IDENTITY,
+        Visibility::Inherited,
+    )
 }
 
 fn restart_on_new_surface(surface: Res<Surface>, mut restart: MessageWriter<Restart>) {
     if surface.is_changed() && !surface.is_added() {
         restart.write(Restart(None));
     }
+}
+
+/// Sends a racer back to `start` with fresh state and an empty trail.
+fn restart_racer(racer: &mut Racer, trail: &mut Trail, start: [f64; 2], landscape: &Landscape) {
+    racer.run.rules = landscape.stop_rules();
+    racer.run.restart(start, &landscape.formula);
+    trail.points.clear();
+    trail.push(Sample::of(&racer.run));
 }
 
 fn restart(
@@ -192,28 +253,58 @@ fn restart(
     }
     for (mut racer, mut trail) in &mut racers {
         let start = new_start.unwrap_or(racer.run.start);
-        racer.run.rules = landscape.stop_rules();
-        racer.run.restart(start, &landscape.formula);
-        trail.points.clear();
-        trail.push([start[0], start[1], racer.run.loss]);
+        restart_racer(&mut racer, &mut trail, start, &landscape);
     }
 }
 
-/// How many optimizer steps this frame: fixed-rate accumulation, so the number of steps per
-/// second of wall time does not depend on the frame rate.
+fn move_start(
+    mut messages: MessageReader<MoveStart>,
+    landscape: Res<Landscape>,
+    mut racers: Query<(&mut Racer, &mut Trail)>,
+) {
+    for MoveStart(entity, start) in messages.read() {
+        if let Ok((mut racer, mut trail)) = racers.get_mut(*entity) {
+            restart_racer(&mut racer, &mut trail, *start, &landscape);
+        }
+    }
+}
+
+/// How many optimizer steps this frame: a fixed timestep of 1/speed seconds, accumulated, so
+/// the steps per second of wall time do not depend on the frame rate and every step is the
+/// same computation whatever the machine.
 pub fn steps_this_frame(sim: &mut Sim, dt: f64) -> u32 {
     let mut n = std::mem::take(&mut sim.pending);
     if let (true, Some(fixed)) = (sim.playing, sim.fixed_steps_per_frame) {
         return n + fixed;
     }
     if sim.playing {
-        sim.carry += dt * sim.steps_per_second;
+        let speed = sim.steps_per_second.clamp(*SPEEDS.start(), *SPEEDS.end());
+        sim.carry += dt * speed;
         let whole = sim.carry.floor();
         sim.carry -= whole;
         // A long stall (window dragged, breakpoint) must not replay thousands of steps at once.
-        n += whole.min(10_000.0) as u32;
+        n += whole.min(1_000.0) as u32;
     }
     n
+}
+
+/// Advances every running racer `n` steps, recording each finite point in its trail.
+pub fn advance(racer: &mut Racer, trail: &mut Trail, n: u32, landscape: &Landscape) {
+    for _ in 0..n {
+        if !racer.run.status.is_running() {
+            break;
+        }
+        racer.run.step(&landscape.formula);
+        // A diverged step is not taken: the trail ends at the last finite point.
+        if racer
+            .run
+            .last
+            .as_ref()
+            .is_some_and(|u| u.to == racer.run.pos)
+        {
+            trail.push(Sample::of(&racer.run));
+        }
+    }
 }
 
 fn step(
@@ -226,35 +317,94 @@ fn step(
     if n == 0 {
         return;
     }
-    for (mut racer, mut trail) in &mut racers {
-        for _ in 0..n {
-            if !racer.run.status.is_running() {
-                break;
-            }
-            racer.run.step(&landscape.formula);
-            // A diverged step is not taken: the trail ends at the last finite point.
-            if racer
-                .run
-                .last
-                .as_ref()
-                .is_some_and(|u| u.to == racer.run.pos)
-            {
-                let p = racer.run.pos;
-                trail.push([p[0], p[1], racer.run.loss]);
+    racers.par_iter_mut().for_each(|(mut racer, mut trail)| {
+        advance(&mut racer, &mut trail, n, &landscape);
+    });
+}
+
+/// Ball radius in world units at the default camera distance (the drawing plugin scales it).
+pub const BALL_RADIUS: f32 = 0.17;
+
+/// Where a racer's ball touches the surface, in world space.
+#[derive(Component, Default, Clone, Copy, Debug, PartialEq)]
+pub struct Contact(pub Vec3);
+
+/// The landscape point a racer is shown at: where it is, or, once it has left the domain,
+/// the point where its path crossed the edge (the start's nearest edge point if it never was
+/// inside). Never a huge coordinate.
+pub fn shown_point(run: &Run, trail: &Trail, domain: Domain) -> [f64; 2] {
+    if domain.contains(run.pos) {
+        return run.pos;
+    }
+    let clamp = |p: [f64; 2]| {
+        [
+            p[0].clamp(domain.x[0], domain.x[1]),
+            p[1].clamp(domain.y[0], domain.y[1]),
+        ]
+    };
+    // The newest point inside, and the one after it: scanned from the end, so a racer that
+    // left long ago costs only its points outside.
+    let points = &trail.points;
+    let Some(i) = points.iter().rposition(|s| domain.contains(s.pos)) else {
+        return clamp(run.pos);
+    };
+    let a = points[i].pos;
+    let b = points.get(i + 1).map_or(run.pos, |s| s.pos);
+    // The largest t in [0, 1] with a + t·(b − a) inside, per axis.
+    let mut t = 1.0f64;
+    for (axis, [lo, hi]) in [domain.x, domain.y].into_iter().enumerate() {
+        let d = b[axis] - a[axis];
+        if b[axis] > hi {
+            t = t.min((hi - a[axis]) / d);
+        } else if b[axis] < lo {
+            t = t.min((lo - a[axis]) / d);
+        }
+    }
+    clamp([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])])
+}
+
+/// The contact point and the ball's centre (resting on the surface along its normal, for a
+/// ball of radius `radius`), in world space; `None` only if nothing finite can be placed.
+pub fn ball_world(
+    surface: &Surface,
+    landscape: &Landscape,
+    run: &Run,
+    trail: &Trail,
+    radius: f32,
+) -> Option<(Vec3, Vec3)> {
+    let p = shown_point(run, trail, surface.map.domain);
+    let (f, g) = if p == run.pos {
+        (run.loss, run.grad)
+    } else {
+        landscape.formula.gradient(p)
+    };
+    let contact = Vec3::from(surface.map.world_from_landscape(p, f)?);
+    let normal = Vec3::from(surface.map.normal(f, g));
+    let centre = contact + normal * radius;
+    centre.is_finite().then_some((contact, centre))
+}
+
+fn place_balls(
+    mut commands: Commands,
+    surface: Res<Surface>,
+    landscape: Res<Landscape>,
+    mut racers: Query<(Entity, &Racer, &Trail, &mut Transform, Option<&mut Contact>)>,
+) {
+    for (e, racer, trail, mut transform, contact) in &mut racers {
+        // If nothing can be placed, the ball stays where it was rather than take a NaN.
+        let radius = BALL_RADIUS * transform.scale.x;
+        let Some((at, centre)) = ball_world(&surface, &landscape, &racer.run, trail, radius) else {
+            continue;
+        };
+        transform.translation = centre;
+        match contact {
+            Some(mut c) => c.0 = at,
+            None => {
+                commands.entity(e).insert(Contact(at));
             }
         }
     }
 }
 
-fn place_balls(surface: Res<Surface>, mut racers: Query<(&Racer, &mut Transform)>) {
-    for (racer, mut transform) in &mut racers {
-        // A racer's position is always finite (diverged runs keep their last finite point);
-        // if the map cannot place it, the ball stays where it was rather than take a NaN.
-        if let Some(w) = surface
-            .map
-            .world_from_landscape(racer.run.pos, racer.run.loss)
-        {
-            transform.translation = Vec3::new(w[0], w[1] + BALL_RADIUS, w[2]);
-        }
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,7 @@
-//! Trails: each racer's path drawn as a polyline lifted just above the surface.
+//! Trails: each racer's path drawn as a polyline that follows the surface, just above it.
 
 use super::AppSet;
-use super::landscape::Surface;
+use super::landscape::{Landscape, Surface};
 use super::racers::{Racer, Trail};
 use bevy::prelude::*;
 
@@ -12,18 +12,44 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, draw.in_set(AppSet::Present));
 }
 
-fn draw(mut gizmos: Gizmos, surface: Res<Surface>, racers: Query<(&Racer, &Trail, &Visibility)>) {
+/// Segments longer than this (world units) are split, with heights from f, so a long step
+/// is drawn over the surface rather than through a hill.
+const MAX_SEGMENT: f32 = 0.2;
+const MAX_SPLIT: usize = 24;
+
+fn draw(
+    mut gizmos: Gizmos,
+    surface: Res<Surface>,
+    landscape: Res<Landscape>,
+    racers: Query<(&Racer, &Trail, &InheritedVisibility)>,
+) {
+    let map = &surface.map;
+    let lift = Vec3::Y * LIFT;
     for (racer, trail, visibility) in &racers {
-        if *visibility == Visibility::Hidden {
+        if !visibility.get() {
             continue;
         }
         // Only the part inside the domain is drawn: a path that leaves is cut where it left.
-        let domain = surface.map.domain;
-        for run in trail.points.split(|p| !domain.contains([p[0], p[1]])) {
-            let points = run
-                .iter()
-                .filter_map(|p| surface.map.world_from_landscape([p[0], p[1]], p[2]))
-                .map(|w| Vec3::new(w[0], w[1] + LIFT, w[2]));
+        let domain = map.domain;
+        for run in trail.points.split(|p| !domain.contains(p.pos)) {
+            let mut points = Vec::with_capacity(run.len());
+            let mut prev: Option<([f64; 2], Vec3)> = None;
+            for p in run {
+                let Some(w) = map.world_from_landscape(p.pos, p.f).map(Vec3::from) else {
+                    continue;
+                };
+                if let Some((q, wq)) = prev {
+                    let pieces = ((w.distance(wq) / MAX_SEGMENT) as usize).min(MAX_SPLIT);
+                    for k in 1..pieces {
+                        let t = k as f64 / pieces as f64;
+                        let at = [q[0] + t * (p.pos[0] - q[0]), q[1] + t * (p.pos[1] - q[1])];
+                        let between = map.world_from_landscape(at, landscape.formula.value(at));
+                        points.extend(between.map(|b| Vec3::from(b) + lift));
+                    }
+                }
+                points.push(w + lift);
+                prev = Some((p.pos, w));
+            }
             gizmos.linestrip(points, racer.color);
         }
     }

@@ -1,11 +1,13 @@
 //! The side panel: formula (Enter rebuilds), play / pause / step / reset, and each racer's numbers.
 
 use super::AppSet;
+use super::arrows::Arrows;
 use super::camera::PanelWidth;
 use super::landscape::Landscape;
-use super::racers::{Racer, Restart, Sim, Trail};
+use super::racers::{NewRace, Racer, Restart, SPEEDS, Sim, Trail, default_race};
 use crate::core::expr::Formula;
 use crate::core::presets::{PRESETS, Preset};
+use crate::core::race::{self, Lineup};
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -25,7 +27,38 @@ pub(super) fn plugin(app: &mut App) {
     app.insert_resource(PanelVisible(true))
         .add_systems(Startup, init_edit)
         .add_systems(Update, keyboard.in_set(AppSet::Input))
-        .add_systems(EguiPrimaryContextPass, panel_ui);
+        .add_systems(EguiPrimaryContextPass, (math_fonts, panel_ui).chain());
+}
+
+/// egui's default fonts lack the math the panel writes (∇, ∂, √, ←); DejaVu fills the gaps.
+fn math_fonts(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
+    if *done {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    for (name, data, family) in [
+        (
+            "DejaVu Sans",
+            &include_bytes!("../../assets/fonts/DejaVuSans.ttf")[..],
+            egui::FontFamily::Proportional,
+        ),
+        (
+            "DejaVu Sans Mono",
+            &include_bytes!("../../assets/fonts/DejaVuSansMono.ttf")[..],
+            egui::FontFamily::Monospace,
+        ),
+    ] {
+        ctx.add_font(egui::epaint::text::FontInsert::new(
+            name,
+            egui::FontData::from_static(data),
+            vec![egui::epaint::text::InsertFontFamily {
+                family,
+                priority: egui::epaint::text::FontPriority::Lowest,
+            }],
+        ));
+    }
+    *done = true;
+    Ok(())
 }
 
 fn init_edit(mut commands: Commands, landscape: Res<Landscape>) {
@@ -65,13 +98,30 @@ pub fn apply_formula(text: &str, landscape: &mut Landscape) -> Result<(), String
     Ok(())
 }
 
+/// Keys 1–9 in order, for toggling racers.
+const DIGITS: [KeyCode; 9] = [
+    KeyCode::Digit1,
+    KeyCode::Digit2,
+    KeyCode::Digit3,
+    KeyCode::Digit4,
+    KeyCode::Digit5,
+    KeyCode::Digit6,
+    KeyCode::Digit7,
+    KeyCode::Digit8,
+    KeyCode::Digit9,
+];
+
+#[allow(clippy::too_many_arguments)]
 fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
     wants: Res<EguiWantsInput>,
     mut sim: ResMut<Sim>,
     mut restart: MessageWriter<Restart>,
-    mut trails: Query<&mut Trail>,
+    mut racers: Query<(&Racer, &mut Trail, &mut Visibility)>,
     mut panel: ResMut<PanelVisible>,
+    mut arrows: ResMut<Arrows>,
+    landscape: Res<Landscape>,
+    mut camera: Single<&mut PanOrbitCamera>,
 ) {
     if wants.wants_any_keyboard_input() {
         return;
@@ -80,22 +130,50 @@ fn keyboard(
         sim.playing = !sim.playing;
     }
     if keys.just_pressed(KeyCode::KeyS) || keys.just_pressed(KeyCode::ArrowRight) {
-        sim.playing = false;
-        sim.pending += 1;
+        sim.step_once();
     }
     if keys.just_pressed(KeyCode::KeyR) {
         restart.write(Restart(None));
     }
     if keys.just_pressed(KeyCode::KeyC) {
-        for mut trail in &mut trails {
-            let last = trail.points.last().copied();
-            trail.points.clear();
-            trail.points.extend(last);
+        for (_, mut trail, _) in &mut racers {
+            trail.clear();
         }
+    }
+    for (slot, key) in DIGITS.iter().enumerate() {
+        if keys.just_pressed(*key) {
+            for (_, _, mut v) in racers.iter_mut().filter(|(r, ..)| r.slot == slot) {
+                toggle(&mut v);
+            }
+        }
+    }
+    if keys.just_pressed(KeyCode::KeyA) {
+        arrows.toggle_all();
+    }
+    if keys.just_pressed(KeyCode::KeyF) {
+        frame(&mut camera, &landscape);
     }
     if keys.just_pressed(KeyCode::KeyH) {
         panel.0 = !panel.0;
     }
+}
+
+fn toggle(v: &mut Visibility) {
+    *v = if *v == Visibility::Hidden {
+        Visibility::Inherited
+    } else {
+        Visibility::Hidden
+    };
+}
+
+/// Points the camera at the whole landscape from the preset's angle.
+fn frame(camera: &mut PanOrbitCamera, landscape: &Landscape) {
+    let view = landscape.preset.map_or([35.0, 40.0], |p| p.view);
+    let home = super::camera::orbit(view);
+    camera.target_focus = home.focus;
+    camera.target_radius = home.radius.unwrap_or(15.0);
+    camera.target_yaw = home.yaw.unwrap_or(0.0);
+    camera.target_pitch = home.pitch.unwrap_or(0.0);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -105,7 +183,9 @@ fn panel_ui(
     mut edit: ResMut<FormulaEdit>,
     mut sim: ResMut<Sim>,
     mut restart: MessageWriter<Restart>,
-    mut racers: Query<&mut Racer>,
+    mut new_race: MessageWriter<NewRace>,
+    mut racers: Query<(&mut Racer, &mut Visibility)>,
+    mut arrows: ResMut<Arrows>,
     visible: Res<PanelVisible>,
     mut width: ResMut<PanelWidth>,
     mut markers: ResMut<super::markers::Markers>,
@@ -146,12 +226,16 @@ fn panel_ui(
         ui.separator();
         controls_ui(ui, &mut sim, &mut restart);
         ui.separator();
+        if let Some(specs) = lineup_ui(ui, &landscape, &racers) {
+            new_race.write(NewRace(specs));
+        }
         racers_ui(ui, &mut racers);
         ui.separator();
+        arrows_ui(ui, &mut arrows);
         ui.checkbox(&mut markers.visible, "Show critical points (minima, saddles, maxima)");
         ui.with_layout(egui::Layout::bottom_up(egui::Align::LEFT), |ui| {
             ui.label(
-                egui::RichText::new("Drag: orbit · Right-drag: pan · Wheel: zoom\nSpace: play/pause · S: step · R: reset · C: clear trails · H: hide panel")
+                egui::RichText::new("Click the surface: start there · Drag a start ring: move one racer\nDrag: orbit · Right-drag: pan · Wheel: zoom · F: frame\nSpace: play/pause · S: step · R: reset · C: clear trails\n1–9: show/hide racer · A: arrows · H: hide panel")
                     .small()
                     .weak(),
             );
@@ -215,23 +299,70 @@ fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter<Res
         {
             sim.playing = !sim.playing;
         }
-        if ui.button("Step").clicked() {
-            sim.playing = false;
-            sim.pending += 1;
+        if ui
+            .button("Step")
+            .on_hover_text("One optimizer step (S or →)")
+            .clicked()
+        {
+            sim.step_once();
         }
         if ui.button("⟲ Reset").clicked() {
             restart.write(Restart(None));
         }
     });
     ui.add(
-        egui::Slider::new(&mut sim.steps_per_second, 0.1..=1000.0)
+        egui::Slider::new(&mut sim.steps_per_second, SPEEDS)
             .logarithmic(true)
             .text("steps / s"),
     );
 }
 
-fn racers_ui(ui: &mut egui::Ui, racers: &mut Query<&mut Racer>) {
+/// The line-up menu; returns the racers of the line-up picked this frame.
+fn lineup_ui(
+    ui: &mut egui::Ui,
+    landscape: &Landscape,
+    racers: &Query<(&mut Racer, &mut Visibility)>,
+) -> Option<Vec<race::RacerSpec>> {
+    let mut picked = None;
+    ui.horizontal(|ui| {
+        ui.strong("Race");
+        egui::ComboBox::from_id_salt("lineup")
+            .selected_text("New line-up…")
+            .width(ui.available_width())
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(false, "Default: GD, Momentum, Adam")
+                    .clicked()
+                {
+                    picked = Some(default_race(landscape));
+                }
+                for lineup in Lineup::ALL {
+                    if ui.selectable_label(false, lineup.label()).clicked() {
+                        // Starts from where the first racer starts; the ring repeats it.
+                        let first = racers.iter().min_by_key(|(r, _)| r.slot);
+                        let start = first.map_or(landscape.default_start(), |(r, _)| r.run.start);
+                        let template = first.map_or(
+                            (crate::core::optim::Kind::Adam, Default::default()),
+                            |(r, _)| (r.run.optimizer.kind, r.run.optimizer.hyper.clone()),
+                        );
+                        picked = Some(race::lineup(
+                            lineup,
+                            &landscape.formula,
+                            landscape.domain,
+                            start,
+                            (template.0, &template.1),
+                        ));
+                    }
+                }
+            });
+    });
+    picked
+}
+
+fn racers_ui(ui: &mut egui::Ui, racers: &mut Query<(&mut Racer, &mut Visibility)>) {
     ui.spacing_mut().slider_width = 90.0;
+    let mut rows: Vec<_> = racers.iter_mut().collect();
+    rows.sort_by_key(|(r, _)| r.slot);
     egui::Grid::new("racers")
         .num_columns(4)
         .striped(true)
@@ -241,19 +372,30 @@ fn racers_ui(ui: &mut egui::Ui, racers: &mut Query<&mut Racer>) {
             ui.strong("loss");
             ui.strong("status");
             ui.end_row();
-            for mut racer in racers.iter_mut() {
+            for (racer, visibility) in rows.iter_mut() {
                 let [r, g, b, _] = racer.color.to_srgba().to_u8_array();
                 let colour = egui::Color32::from_rgb(r, g, b);
                 ui.horizontal(|ui| {
-                    let (rect, _) =
-                        ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                    ui.painter().circle_filled(rect.center(), 5.0, colour);
+                    let mut shown = **visibility != Visibility::Hidden;
+                    let key = if racer.slot < 9 {
+                        format!("key {} shows or hides it", racer.slot + 1)
+                    } else {
+                        "show or hide".into()
+                    };
+                    if ui.checkbox(&mut shown, "").on_hover_text(key).changed() {
+                        toggle(visibility);
+                    }
                     ui.colored_label(colour, &racer.label);
                 });
                 ui.monospace(racer.run.steps.to_string());
                 ui.monospace(format_loss(racer.run.loss));
-                ui.label(racer.run.status.label())
-                    .on_hover_text(racer.run.status.to_string());
+                let status = racer.run.status.label();
+                let text = if status == "diverged" {
+                    "✕ diverged"
+                } else {
+                    status
+                };
+                ui.label(text).on_hover_text(racer.run.status.to_string());
                 ui.end_row();
                 // The learning rate, editable mid-run: the next step uses the new value.
                 ui.label("   learning rate");
@@ -267,6 +409,27 @@ fn racers_ui(ui: &mut egui::Ui, racers: &mut Query<&mut Racer>) {
                 ui.end_row();
             }
         });
+}
+
+fn arrows_ui(ui: &mut egui::Ui, arrows: &mut Arrows) {
+    ui.horizontal(|ui| {
+        ui.label("Arrows:");
+        ui.checkbox(&mut arrows.gradient, "−α∇f");
+        ui.checkbox(&mut arrows.velocity, "velocity");
+        ui.checkbox(&mut arrows.update, "update");
+    });
+    if arrows.any() {
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut arrows.auto, "auto length")
+                .on_hover_text("Magnify by a power of ten so the longest arrow is visible");
+            ui.add_enabled(
+                !arrows.auto,
+                egui::Slider::new(&mut arrows.scale, 1.0..=10_000.0)
+                    .logarithmic(true)
+                    .text("×"),
+            );
+        });
+    }
 }
 
 /// Losses shown compactly: fixed for everyday magnitudes, scientific beyond.

@@ -2,6 +2,8 @@
 pub mod critical;
 pub mod expr;
 pub mod optim;
+pub mod pick;
 pub mod presets;
+pub mod race;
 pub mod surface;
 pub mod view;

@@ -379,6 +379,12 @@ impl Optimizer {
         self.state.t
     }
 
+    /// The running average of gradients (SGD's momentum buffer b, Adam's first moment m), in
+    /// gradient units; `None` before the first step and for methods that keep none.
+    pub fn velocity(&self) -> Option<[f64; 2]> {
+        self.state.buf
+    }
+
     /// Nelder–Mead's current triangle, for drawing.
     pub fn simplex(&self) -> Option<[[f64; 2]; 3]> {
         self.state.simplex.as_ref().map(|s| s.points)

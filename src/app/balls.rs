@@ -1,0 +1,226 @@
+//! How racers look: a lit ball per racer sized to the view, its start marker, and its status
+//! (grey with a ✕ when diverged, a ring when converged, a label for anything but running).
+
+use super::AppSet;
+use super::landscape::{Landscape, Surface};
+use super::racers::{BALL_RADIUS, Contact, NewRace, Racer, default_race};
+use crate::core::optim::run::Status;
+use crate::core::race::{self, Lineup};
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use bevy_panorbit_camera::PanOrbitCamera;
+
+/// Camera distance at which balls have `BALL_RADIUS`.
+const REFERENCE_DISTANCE: f32 = 15.0;
+pub const DIVERGED_GREY: Color = Color::srgb(0.45, 0.45, 0.48);
+
+#[derive(Resource)]
+struct BallMesh(Handle<Mesh>);
+
+/// The status a ball's material currently shows, so materials change only when it does.
+#[derive(Component)]
+struct Shown(&'static str);
+
+/// Statuses and start markers draw over the surface.
+#[derive(Default, Reflect, GizmoConfigGroup)]
+pub struct OverlayGizmos;
+
+/// The line-up the app opens with.
+#[derive(Resource)]
+struct Opening(Option<Lineup>);
+
+pub(super) fn plugin(race: Option<Lineup>) -> impl Fn(&mut App) {
+    move |app: &mut App| {
+        app.insert_resource(Opening(race));
+        dressing(app);
+    }
+}
+
+fn dressing(app: &mut App) {
+    app.insert_gizmo_config(
+        OverlayGizmos,
+        GizmoConfig {
+            depth_bias: -0.5,
+            line: GizmoLineConfig {
+                width: 2.5,
+                ..default()
+            },
+            ..default()
+        },
+    )
+    .add_systems(Startup, (make_mesh, start_default_race))
+    .add_systems(
+        Update,
+        (dress, recolour, size_to_view, draw_status).in_set(AppSet::Present),
+    )
+    .add_systems(EguiPrimaryContextPass, status_labels);
+}
+
+fn make_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>) {
+    let mesh = meshes.add(Sphere::new(BALL_RADIUS).mesh().uv(32, 18));
+    commands.insert_resource(BallMesh(mesh));
+}
+
+fn start_default_race(
+    landscape: Res<Landscape>,
+    opening: Res<Opening>,
+    mut race: MessageWriter<NewRace>,
+) {
+    let default = default_race(&landscape);
+    let specs = match opening.0 {
+        None => default,
+        Some(lineup) => {
+            let first = &default[0];
+            race::lineup(
+                lineup,
+                &landscape.formula,
+                landscape.domain,
+                first.start,
+                (first.kind, &first.hyper),
+            )
+        }
+    };
+    race.write(NewRace(specs));
+}
+
+fn material(color: Color) -> StandardMaterial {
+    StandardMaterial {
+        base_color: color,
+        emissive: LinearRgba::from(color) * 0.35,
+        perceptual_roughness: 0.3,
+        ..default()
+    }
+}
+
+/// Gives each new racer its ball.
+fn dress(
+    mut commands: Commands,
+    mesh: Res<BallMesh>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    new: Query<(Entity, &Racer), Added<Racer>>,
+) {
+    for (e, racer) in &new {
+        commands.entity(e).insert((
+            Mesh3d(mesh.0.clone()),
+            MeshMaterial3d(materials.add(material(racer.color))),
+            Shown("running"),
+        ));
+    }
+}
+
+/// A diverged ball turns grey; any other status keeps the racer's colour.
+fn recolour(
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut balls: Query<(&Racer, &MeshMaterial3d<StandardMaterial>, &mut Shown)>,
+) {
+    for (racer, handle, mut shown) in &mut balls {
+        let label = racer.run.status.label();
+        if shown.0 == label {
+            continue;
+        }
+        shown.0 = label;
+        let color = match racer.run.status {
+            Status::Diverged(_) => DIVERGED_GREY,
+            _ => racer.color,
+        };
+        if let Some(mut m) = materials.get_mut(&handle.0) {
+            *m = material(color);
+        }
+    }
+}
+
+/// Ball scale for a camera at `distance`: constant on screen across zooms, within limits.
+pub fn ball_scale(distance: f32) -> f32 {
+    (distance / REFERENCE_DISTANCE).clamp(0.35, 3.0)
+}
+
+fn size_to_view(camera: Single<&PanOrbitCamera>, mut balls: Query<&mut Transform, With<Racer>>) {
+    let s = ball_scale(camera.radius.unwrap_or(REFERENCE_DISTANCE));
+    for mut t in &mut balls {
+        if t.scale.x != s {
+            t.scale = Vec3::splat(s);
+        }
+    }
+}
+
+/// Start markers (a ring in the racer's colour), a ✕ where a racer diverged, a ring around a
+/// converged ball.
+fn draw_status(
+    mut gizmos: Gizmos<OverlayGizmos>,
+    surface: Res<Surface>,
+    landscape: Res<Landscape>,
+    camera: Single<&PanOrbitCamera>,
+    racers: Query<(&Racer, &Contact, &InheritedVisibility)>,
+) {
+    let s = ball_scale(camera.radius.unwrap_or(REFERENCE_DISTANCE)) * BALL_RADIUS;
+    let flat = |at: Vec3| Isometry3d::new(at, Quat::from_rotation_x(std::f32::consts::FRAC_PI_2));
+    for (racer, contact, visible) in &racers {
+        if !visible.get() {
+            continue;
+        }
+        let run = &racer.run;
+        let start_f = landscape.formula.value(run.start);
+        if let Some(w) = surface.map.world_from_landscape(run.start, start_f) {
+            gizmos.circle(flat(Vec3::from(w) + Vec3::Y * 0.02), 1.6 * s, racer.color);
+        }
+        let at = contact.0;
+        match run.status {
+            Status::Diverged(_) => {
+                let (a, b) = (
+                    Vec3::new(2.2 * s, 0.0, 2.2 * s),
+                    Vec3::new(2.2 * s, 0.0, -2.2 * s),
+                );
+                let red = Color::srgb(1.0, 0.3, 0.25);
+                let up = at + Vec3::Y * 2.0 * s;
+                gizmos.line(up - a, up + a, red);
+                gizmos.line(up - b, up + b, red);
+            }
+            Status::Converged => {
+                gizmos.circle(flat(at + Vec3::Y * 0.02), 2.0 * s, Color::WHITE);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// "diverged", "converged", "stalled" next to balls that stopped.
+fn status_labels(
+    mut contexts: EguiContexts,
+    camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
+    racers: Query<(&Racer, &Contact, &InheritedVisibility)>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let (camera, transform) = *camera;
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Background,
+        egui::Id::new("racer status"),
+    ));
+    for (racer, contact, visible) in &racers {
+        if racer.run.status.is_running() || !visible.get() {
+            continue;
+        }
+        let Ok(v) = camera.world_to_viewport(transform, contact.0) else {
+            continue;
+        };
+        let colour = match racer.run.status {
+            Status::Diverged(_) => egui::Color32::from_rgb(255, 110, 100),
+            _ => {
+                let [r, g, b, _] = racer.color.to_srgba().to_u8_array();
+                egui::Color32::from_rgb(r, g, b)
+            }
+        };
+        let text = match racer.run.status {
+            Status::Diverged(_) => "✕ diverged",
+            Status::Converged => "✓ converged",
+            _ => racer.run.status.label(),
+        };
+        painter.text(
+            egui::pos2(v.x + 12.0, v.y - 14.0),
+            egui::Align2::LEFT_BOTTOM,
+            text,
+            egui::FontId::proportional(13.0),
+            colour,
+        );
+    }
+    Ok(())
+}

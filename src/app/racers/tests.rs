@@ -1,0 +1,337 @@
+//! ECS tests of the race under `MinimalPlugins` with manual time.
+
+use super::*;
+use crate::app::headless;
+use crate::cli::{Cli, Command, Landscape as Launched, LandscapeArgs};
+use crate::core::optim::run::Status;
+use crate::core::optim::{Hyper, Kind};
+use bevy::time::TimeUpdateStrategy;
+use clap::Parser;
+use std::time::Duration;
+
+fn launched(preset: &str) -> Launched {
+    LandscapeArgs {
+        preset: Some(preset.into()),
+        ..LandscapeArgs::default()
+    }
+    .resolve()
+    .unwrap()
+}
+
+fn formula_landscape(formula: &str, domain: &str) -> Launched {
+    LandscapeArgs {
+        formula: Some(formula.into()),
+        domain: Some(domain.into()),
+        ..LandscapeArgs::default()
+    }
+    .resolve()
+    .unwrap()
+}
+
+/// A headless race of `specs`, spawned and not yet stepped, then `per_frame` steps per update.
+fn race(land: Launched, specs: Vec<RacerSpec>, per_frame: u32) -> App {
+    let mut app = headless(land);
+    app.insert_resource(Sim {
+        playing: false,
+        ..Sim::fixed(per_frame)
+    });
+    app.world_mut().write_message(NewRace(specs));
+    app.update();
+    app.world_mut().resource_mut::<Sim>().playing = true;
+    app
+}
+
+/// Each racer's entity, run, trail and transform, in line-up order.
+fn racers(app: &mut App) -> Vec<(Entity, Run, Vec<Sample>, Transform)> {
+    let mut q = app
+        .world_mut()
+        .query::<(Entity, &Racer, &Trail, &Transform)>();
+    let mut v: Vec<(usize, _)> = q
+        .iter(app.world())
+        .map(|(e, r, t, tf)| (r.slot, (e, r.run.clone(), t.points.clone(), *tf)))
+        .collect();
+    v.sort_by_key(|(slot, _)| *slot);
+    v.into_iter().map(|(_, r)| r).collect()
+}
+
+fn spec(kind: Kind, lr: f64, start: [f64; 2]) -> RacerSpec {
+    RacerSpec::new(
+        kind,
+        Hyper {
+            lr,
+            ..Hyper::defaults(kind)
+        },
+        start,
+    )
+}
+
+#[test]
+fn a_racers_path_is_exactly_what_gradscape_trace_prints() {
+    let argv = [
+        "gradscape",
+        "trace",
+        "--preset",
+        "rosenbrock",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.02",
+        "--start",
+        "-1.5,2",
+        "--steps",
+        "300",
+    ];
+    let Some(Command::Trace(args)) = Cli::try_parse_from(argv).unwrap().command else {
+        unreachable!()
+    };
+    let mut csv = Vec::new();
+    crate::cli::trace(&args, &mut csv).unwrap();
+    let rows: Vec<[f64; 4]> = String::from_utf8(csv)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let v: Vec<f64> = l.split(',').map(|c| c.parse().unwrap()).collect();
+            [v[0], v[1], v[2], v[3]]
+        })
+        .collect();
+    assert_eq!(rows.len(), 301);
+
+    // 3 steps per frame: 100 frames after the one that spawns the racer.
+    let mut app = race(
+        launched("rosenbrock"),
+        vec![spec(Kind::Adam, 0.02, [-1.5, 2.0])],
+        3,
+    );
+    assert_eq!(racers(&mut app)[0].1.steps, 0);
+    for _ in 0..100 {
+        app.update();
+    }
+    let (_, run, trail, _) = racers(&mut app).remove(0);
+    assert_eq!(run.steps, 300);
+    let path: Vec<[f64; 4]> = trail
+        .iter()
+        .map(|s| [s.step as f64, s.pos[0], s.pos[1], s.f])
+        .collect();
+    // The CSV prints shortest round-trip numbers, so equality is exact.
+    assert_eq!(path, rows);
+}
+
+#[test]
+fn paused_races_move_only_when_stepped_and_reset_goes_back_to_the_start() {
+    let start = [-3.5, 2.0];
+    let mut app = race(
+        launched("two-wells"),
+        vec![spec(Kind::Momentum, 0.1, start)],
+        1,
+    );
+    app.world_mut().resource_mut::<Sim>().playing = false;
+    for _ in 0..5 {
+        app.update();
+    }
+    let steps = |app: &mut App| racers(app)[0].1.steps;
+    assert_eq!(steps(&mut app), 0, "paused");
+    app.world_mut().resource_mut::<Sim>().step_once();
+    app.update();
+    app.update();
+    assert_eq!(steps(&mut app), 1, "one step, then paused again");
+    app.world_mut().resource_mut::<Sim>().pending = 3;
+    app.update();
+    assert_eq!(steps(&mut app), 4);
+    let (_, run, trail, _) = racers(&mut app).remove(0);
+    assert_ne!(run.pos, start);
+    assert_eq!(trail.len(), 5);
+
+    app.world_mut().write_message(Restart(None));
+    app.update();
+    let (e, run, trail, tf) = racers(&mut app).remove(0);
+    assert_eq!((run.steps, run.pos, trail.len()), (0, start, 1));
+    let surface = app.world().resource::<Surface>();
+    let w = Vec3::from(surface.map.world_from_landscape(start, run.loss).unwrap());
+    let contact = app.world().get::<Contact>(e).unwrap().0;
+    assert_eq!(
+        contact, w,
+        "the ball touches the surface at (x, y, f) of the start"
+    );
+    let n = Vec3::from(surface.map.normal(run.loss, run.grad));
+    assert!(
+        (tf.translation - (w + n * BALL_RADIUS)).length() < 1e-6,
+        "resting on it"
+    );
+
+    // A new common start moves every racer there.
+    app.world_mut().write_message(Restart(Some([1.0, -1.0])));
+    app.update();
+    assert_eq!(racers(&mut app)[0].1.start, [1.0, -1.0]);
+}
+
+#[test]
+fn the_speed_is_steps_per_second_whatever_the_frame_rate() {
+    let specs = || vec![spec(Kind::Adam, 0.05, [-3.5, 2.0])];
+    let mut after_one_second = Vec::new();
+    for fps in [7.0, 60.0, 144.0] {
+        let mut app = headless(launched("two-wells"));
+        app.insert_resource(Sim {
+            steps_per_second: 40.0,
+            ..Sim::default()
+        })
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(
+            1.0 / fps,
+        )));
+        app.world_mut().write_message(NewRace(specs()));
+        let frames = fps as usize;
+        for _ in 0..=frames {
+            app.update();
+        }
+        let elapsed = app.world().resource::<Time>().elapsed_secs_f64();
+        let (_, run, trail, _) = racers(&mut app).remove(0);
+        let expected = (elapsed * 40.0).floor() as u64;
+        assert!(
+            run.steps.abs_diff(expected) <= 1 && (0.99..1.2).contains(&elapsed),
+            "{fps} fps: {} steps in {elapsed} s",
+            run.steps
+        );
+        after_one_second.push((run.steps, trail.last().copied()));
+    }
+    // Whatever the frame rate, step k is the same point.
+    let mut app = race(launched("two-wells"), specs(), 1);
+    for _ in 0..60 {
+        app.update();
+    }
+    let trail = racers(&mut app).remove(0).2;
+    for (steps, last) in after_one_second {
+        assert_eq!(Some(trail[steps as usize]), last);
+    }
+}
+
+#[test]
+fn diverged_racers_stop_with_finite_transforms_inside_the_box() {
+    let land = formula_landscape("x^2 + y^2", "-2,2,-2,2");
+    let specs = vec![
+        spec(Kind::Gd, 1.5, [1.0, 1.0]),
+        spec(Kind::Gd, 0.1, [1.0, 1.0]),
+    ];
+    let mut app = race(land, specs, 10);
+    for _ in 0..20 {
+        app.update();
+    }
+    let rs = racers(&mut app);
+    let (e, wild, trail, tf) = &rs[0];
+    assert!(
+        matches!(wild.status, Status::Diverged(_)),
+        "{}",
+        wild.status
+    );
+    let steps = wild.steps;
+    assert!(tf.translation.is_finite());
+    // Inside the drawn box: 10 world units wide, at most the drawn height tall.
+    assert!(
+        tf.translation.abs().max_element() <= 5.0 + 1e-4,
+        "{}",
+        tf.translation
+    );
+    // Shown where it left: GD at α = 1.5 flips x ← −2x, so it leaves (−2, 2)² from (−1, −1)
+    // towards (2, 2) through the corner… first crossing the edge on the way to (2, 2).
+    let contact = app.world().get::<Contact>(*e).unwrap().0;
+    let surface = app.world().resource::<Surface>();
+    let left = surface.map.landscape_from_world(contact.to_array());
+    assert!(left.iter().all(|v| v.abs() <= 2.0 + 1e-5), "{left:?}");
+    assert!(
+        left.iter().any(|v| (v.abs() - 2.0).abs() < 1e-5),
+        "on the edge: {left:?}"
+    );
+    assert!(
+        trail
+            .iter()
+            .all(|s| s.pos.iter().all(|v| v.is_finite()) && s.f.is_finite())
+    );
+    assert!(matches!(
+        rs[1].1.status,
+        Status::Running | Status::Converged
+    ));
+    app.update();
+    assert_eq!(
+        racers(&mut app)[0].1.steps,
+        steps,
+        "a diverged racer takes no more steps"
+    );
+}
+
+#[test]
+fn moving_one_start_restarts_only_that_racer() {
+    let specs = vec![
+        spec(Kind::Gd, 0.1, [-3.5, 2.0]),
+        spec(Kind::Adam, 0.1, [-3.5, 2.0]),
+    ];
+    let mut app = race(launched("two-wells"), specs, 2);
+    for _ in 0..10 {
+        app.update();
+    }
+    let first = racers(&mut app)[0].0;
+    app.world_mut().write_message(MoveStart(first, [2.0, 1.0]));
+    app.update();
+    let rs = racers(&mut app);
+    assert_eq!((rs[0].1.start, rs[0].1.steps), ([2.0, 1.0], 2));
+    assert_eq!((rs[1].1.start, rs[1].1.steps), ([-3.5, 2.0], 22));
+}
+
+#[test]
+fn a_new_race_replaces_the_lineup_and_numbers_its_slots() {
+    let mut app = race(
+        launched("two-wells"),
+        vec![spec(Kind::Gd, 0.1, [0.0; 2])],
+        1,
+    );
+    let specs: Vec<_> = Kind::ALL
+        .iter()
+        .map(|&k| spec(k, 0.01, [1.0, 1.0]))
+        .collect();
+    app.world_mut().write_message(NewRace(specs));
+    app.update();
+    let mut q = app.world_mut().query::<&Racer>();
+    let mut slots: Vec<_> = q.iter(app.world()).map(|r| r.slot).collect();
+    slots.sort();
+    assert_eq!(slots, (0..Kind::ALL.len()).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_racer_outside_the_domain_is_shown_where_its_path_crossed_the_edge() {
+    let domain: crate::core::surface::Domain = "-2,2,-2,2".parse().unwrap();
+    let land = launched("two-wells");
+    let mut app = race(land, vec![spec(Kind::Gd, 0.1, [0.0, 0.0])], 1);
+    let (_, mut run, _, _) = racers(&mut app).remove(0);
+    let mut trail = Trail::default();
+    for p in [[0.0, 0.0], [1.0, 0.5], [3.0, 1.5], [40.0, 9.0]] {
+        run.pos = p;
+        trail.push(Sample::of(&run));
+    }
+    assert_eq!(shown_point(&run, &trail, domain), [2.0, 1.0]);
+    // Never inside: the nearest edge point.
+    let mut outside = Trail::default();
+    run.pos = [5.0, -9.0];
+    outside.push(Sample::of(&run));
+    assert_eq!(shown_point(&run, &outside, domain), [2.0, -2.0]);
+}
+
+#[test]
+fn long_trails_keep_their_whole_history_within_the_bound() {
+    let mut trail = Trail::default();
+    for i in 0..20_000u64 {
+        trail.push(Sample {
+            pos: [i as f64, 0.0],
+            f: 0.0,
+            grad_norm: 0.0,
+            step: i,
+        });
+    }
+    assert!(trail.points.len() <= TRAIL_MAX);
+    assert_eq!(trail.points.first().unwrap().step, 0, "the start is kept");
+    assert_eq!(
+        trail.points.last().unwrap().step,
+        19_999,
+        "the newest is kept"
+    );
+    assert!(trail.points.windows(2).all(|w| w[0].step < w[1].step));
+    trail.clear();
+    assert_eq!(trail.points.len(), 1);
+}

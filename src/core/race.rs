@@ -1,0 +1,274 @@
+//! Race line-ups: which optimizers start where, with learning rates fitted to the landscape.
+//!
+//! A fixed learning rate means nothing across landscapes (0.1 is tiny on a plateau and
+//! explosive on Rosenbrock), so the line-ups read the curvature: plain gradient descent on a
+//! quadratic with largest Hessian eigenvalue λ converges for α < 2/λ, fastest near α = 1/λ.
+
+use crate::core::critical::{self, CriticalKind};
+use crate::core::expr::Formula;
+use crate::core::optim::{Hyper, Kind};
+use crate::core::surface::Domain;
+
+/// One racer to spawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RacerSpec {
+    pub kind: Kind,
+    pub hyper: Hyper,
+    pub start: [f64; 2],
+    pub label: String,
+}
+
+impl RacerSpec {
+    pub fn new(kind: Kind, hyper: Hyper, start: [f64; 2]) -> RacerSpec {
+        RacerSpec {
+            kind,
+            hyper,
+            start,
+            label: kind.label().to_string(),
+        }
+    }
+}
+
+/// The race line-ups a teacher picks from the panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lineup {
+    /// Every optimizer from one start.
+    AllOptimizers,
+    /// Gradient descent at a too small, a good and a too large learning rate.
+    Goldilocks,
+    /// One optimizer from a ring of starts around the domain's centre.
+    Ring,
+}
+
+impl Lineup {
+    pub const ALL: [Lineup; 3] = [Lineup::AllOptimizers, Lineup::Goldilocks, Lineup::Ring];
+
+    /// The command line's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lineup::AllOptimizers => "all",
+            Lineup::Goldilocks => "goldilocks",
+            Lineup::Ring => "ring",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Lineup::AllOptimizers => "All optimizers from one point",
+            Lineup::Goldilocks => "Learning rate: too small / right / too large",
+            Lineup::Ring => "One optimizer from a ring of starts",
+        }
+    }
+}
+
+impl std::str::FromStr for Lineup {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Lineup, String> {
+        Lineup::ALL
+            .into_iter()
+            .find(|l| l.name() == s.trim())
+            .ok_or_else(|| format!("unknown race '{s}': choose all, goldilocks or ring"))
+    }
+}
+
+/// Largest curvature |λ|max that sets the learning-rate scale: at the lowest minimum found,
+/// else at `start`; 1 when the landscape is flat there.
+pub fn curvature(f: &Formula, domain: Domain, start: [f64; 2]) -> f64 {
+    let points = critical::find(f, domain);
+    let at_min = points
+        .iter()
+        .find(|p| p.kind == CriticalKind::Minimum)
+        .map(|p| p.eigenvalues[0].abs().max(p.eigenvalues[1].abs()));
+    let lambda = at_min.unwrap_or_else(|| {
+        let h = f.derivatives(start).hessian;
+        let e = critical::eigenvalues(h);
+        e[0].abs().max(e[1].abs())
+    });
+    if lambda.is_finite() && lambda > 1e-9 {
+        lambda
+    } else {
+        1.0
+    }
+}
+
+/// A learning rate for `kind` on a landscape of curvature `lambda` over a domain of size
+/// `size`: 1/λ for the gradient-scaled methods; for the adaptive ones, whose steps have the
+/// size of α in x whatever the gradient, a small fraction of the domain.
+pub fn fitted_lr(kind: Kind, lambda: f64, size: f64) -> f64 {
+    match kind {
+        Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => 1.0 / lambda,
+        // Their first steps are α/√(1−α_rms) = 10α and α.
+        Kind::RmsProp => 0.002 * size,
+        Kind::Adagrad => 0.05 * size,
+        Kind::Adam | Kind::AdamW | Kind::AmsGrad => 0.01 * size,
+        Kind::Newton => 1.0,
+        Kind::NelderMead => 0.05 * size,
+    }
+}
+
+fn fitted(kind: Kind, lambda: f64, domain: Domain) -> Hyper {
+    let size = domain.width().max(domain.height());
+    let mut hyper = Hyper::defaults(kind);
+    hyper.lr = fitted_lr(kind, lambda, size);
+    if kind == Kind::Sgd {
+        // Noise that jitters each step by about 2% of the domain: visible, yet it settles.
+        hyper.noise = 0.02 * size * lambda;
+    }
+    hyper
+}
+
+/// The racers of a line-up on `f`. `template` is the optimizer the ring repeats.
+pub fn lineup(
+    which: Lineup,
+    f: &Formula,
+    domain: Domain,
+    start: [f64; 2],
+    template: (Kind, &Hyper),
+) -> Vec<RacerSpec> {
+    let lambda = curvature(f, domain, start);
+    match which {
+        Lineup::AllOptimizers => Kind::ALL
+            .iter()
+            .map(|&k| RacerSpec::new(k, fitted(k, lambda, domain), start))
+            .collect(),
+        Lineup::Goldilocks => [(0.1, "too small"), (1.0, "about right"), (2.2, "too large")]
+            .iter()
+            .map(|&(k, words)| {
+                let hyper = Hyper {
+                    lr: k / lambda,
+                    ..Hyper::defaults(Kind::Gd)
+                };
+                RacerSpec {
+                    label: format!("GD α = {} ({words})", short(hyper.lr)),
+                    ..RacerSpec::new(Kind::Gd, hyper, start)
+                }
+            })
+            .collect(),
+        Lineup::Ring => {
+            let [cx, cy] = domain.center();
+            let r = 0.35 * domain.width().min(domain.height());
+            (0..8)
+                .map(|i| {
+                    let a = std::f64::consts::TAU * i as f64 / 8.0;
+                    let p = [cx + r * a.cos(), cy + r * a.sin()];
+                    RacerSpec {
+                        label: format!("{} {}/8", template.0.label(), i + 1),
+                        ..RacerSpec::new(template.0, template.1.clone(), p)
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// A learning rate written with three significant digits.
+fn short(v: f64) -> String {
+    if (1e-4..1e3).contains(&v) {
+        let digits = (2 - v.log10().floor() as i32).max(0) as usize;
+        format!("{v:.digits$}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::optim::Optimizer;
+    use crate::core::optim::run::{Run, Status, StopRules};
+
+    fn race(f: &Formula, specs: &[RacerSpec], steps: usize) -> Vec<Run> {
+        specs
+            .iter()
+            .map(|s| {
+                let rules = StopRules {
+                    bound: 1e3,
+                    ..StopRules::default()
+                };
+                let mut run = Run::new(Optimizer::new(s.kind, s.hyper.clone()), s.start, rules, f);
+                for _ in 0..steps {
+                    run.step(f);
+                }
+                run
+            })
+            .collect()
+    }
+
+    #[test]
+    fn goldilocks_learning_rates_crawl_converge_and_blow_up() {
+        // λmax = 20 at the minimum: 1/λ = 0.05, and GD diverges beyond 2/λ = 0.1.
+        let f = Formula::parse("x^2 + 10*y^2").unwrap();
+        let domain: Domain = "-3,3,-3,3".parse().unwrap();
+        let specs = lineup(
+            Lineup::Goldilocks,
+            &f,
+            domain,
+            [-2.5, 2.0],
+            (Kind::Gd, &Hyper::default()),
+        );
+        let lrs: Vec<f64> = specs.iter().map(|s| s.hyper.lr).collect();
+        for (lr, want) in lrs.iter().zip([0.005, 0.05, 0.11]) {
+            assert!((lr - want).abs() < 1e-9, "{lrs:?}");
+        }
+        assert_eq!(specs[1].label, "GD α = 0.0500 (about right)");
+        let runs = race(&f, &specs, 200);
+        assert!(
+            runs[0].status.is_running() && runs[0].loss > 0.1,
+            "too small still crawling"
+        );
+        assert_eq!(runs[1].status, Status::Converged);
+        assert!(
+            matches!(runs[2].status, Status::Diverged(_)),
+            "{}",
+            runs[2].status
+        );
+    }
+
+    #[test]
+    fn all_optimizers_race_from_one_start_and_most_get_down() {
+        let f = Formula::parse("(x - 1)^2 + 3*(y + 0.5)^2").unwrap();
+        let domain: Domain = "-3,3,-3,3".parse().unwrap();
+        let specs = lineup(
+            Lineup::AllOptimizers,
+            &f,
+            domain,
+            [-2.0, 2.0],
+            (Kind::Gd, &Hyper::default()),
+        );
+        assert_eq!(specs.len(), Kind::ALL.len());
+        assert!(
+            specs
+                .iter()
+                .all(|s| s.start == [-2.0, 2.0] && s.hyper.validate().is_ok())
+        );
+        let runs = race(&f, &specs, 3000);
+        for (s, r) in specs.iter().zip(&runs) {
+            // Every racer makes real progress from f = 24.75; none blows up.
+            assert!(
+                !matches!(r.status, Status::Diverged(_)),
+                "{}: {}",
+                s.label,
+                r.status
+            );
+            assert!(r.loss < 0.5, "{} ended at f = {}", s.label, r.loss);
+        }
+    }
+
+    #[test]
+    fn a_ring_repeats_one_optimizer_around_the_centre() {
+        let f = Formula::parse("x^2 + y^2").unwrap();
+        let domain: Domain = "0,4,-1,1".parse().unwrap();
+        let adam = Hyper {
+            lr: 0.03,
+            ..Hyper::defaults(Kind::Adam)
+        };
+        let specs = lineup(Lineup::Ring, &f, domain, [0.0; 2], (Kind::Adam, &adam));
+        assert_eq!(specs.len(), 8);
+        for s in &specs {
+            let r = (s.start[0] - 2.0).hypot(s.start[1]);
+            assert!((r - 0.7).abs() < 1e-12 && s.kind == Kind::Adam && s.hyper == adam);
+        }
+        assert_eq!(specs[2].label, "Adam 3/8");
+    }
+}
