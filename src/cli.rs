@@ -36,6 +36,37 @@ pub struct Cli {
     /// Show the step arrows (−α∇f, velocity, update) from the start.
     #[arg(long)]
     pub arrows: bool,
+    /// Window size in pixels, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    pub size: [u32; 2],
+    /// Panel and label scale, 1 to 2.5 (for projectors and recordings).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_ui_scale)]
+    pub ui_scale: f32,
+    /// Presentation mode: the panel hidden (H shows it), a legend and step counter instead.
+    #[arg(long)]
+    pub present: bool,
+}
+
+/// `1920x1080` → [1920, 1080], each side 64 to 8192.
+pub fn parse_size(s: &str) -> Result<[u32; 2], String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{s}' is not WIDTHxHEIGHT, e.g. 1920x1080"))?;
+    let side = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (64..=8192).contains(n))
+            .ok_or_else(|| format!("'{v}' in '{s}' is not a size from 64 to 8192 pixels"))
+    };
+    Ok([side(w)?, side(h)?])
+}
+
+fn parse_ui_scale(s: &str) -> Result<f32, String> {
+    s.parse::<f32>()
+        .ok()
+        .filter(|v| (1.0..=2.5).contains(v))
+        .ok_or_else(|| format!("the UI scale must be a number from 1 to 2.5, got '{s}'"))
 }
 
 /// Which landscape: a preset, or a formula with an optional domain.
@@ -327,6 +358,9 @@ fn open_app(cli: &Cli) -> Result<()> {
         capture,
         race: cli.race,
         arrows: cli.arrows,
+        size: cli.size,
+        ui_scale: cli.ui_scale,
+        present: cli.present,
     });
     Ok(())
 }

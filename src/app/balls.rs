@@ -191,6 +191,7 @@ fn status_labels(
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let (camera, transform) = *camera;
+    let zoom = ctx.zoom_factor();
     let painter = ctx.layer_painter(egui::LayerId::new(
         egui::Order::Background,
         egui::Id::new("racer status"),
@@ -215,7 +216,7 @@ fn status_labels(
             _ => racer.run.status.label(),
         };
         painter.text(
-            egui::pos2(v.x + 12.0, v.y - 14.0),
+            egui::pos2(v.x / zoom + 12.0, v.y / zoom - 14.0),
             egui::Align2::LEFT_BOTTOM,
             text,
             egui::FontId::proportional(13.0),

@@ -18,10 +18,19 @@ pub struct Landscape {
     pub resolution: usize,
     pub vertical_scale: f64,
     pub preset: Option<&'static Preset>,
+    /// Bumped on any change that needs a new surface (formula, domain, or display).
     pub generation: u64,
+    /// Bumped when f or its domain changes: racers restart; display changes leave them be.
+    pub revision: u64,
 }
 
 impl Landscape {
+    /// Records a change to f, its parameters or its domain.
+    pub fn changed_math(&mut self) {
+        self.generation += 1;
+        self.revision += 1;
+    }
+
     /// Stop rules for racers here: leaving far beyond the domain counts as diverging.
     pub fn stop_rules(&self) -> StopRules {
         let d = self.domain;
@@ -63,6 +72,7 @@ pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
             vertical_scale: 1.0,
             preset: launched.preset,
             generation: 0,
+            revision: 0,
         };
         let surface = sample(&landscape);
         app.insert_resource(surface)

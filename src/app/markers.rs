@@ -122,6 +122,7 @@ fn labels_ui(
     let ctx = contexts.ctx_mut()?;
     let (camera, transform) = *camera;
     let global = global_minimum(&markers.points);
+    let zoom = ctx.zoom_factor();
     let painter = ctx.layer_painter(egui::LayerId::new(
         egui::Order::Background,
         egui::Id::new("marker labels"),
@@ -146,8 +147,9 @@ fn labels_ui(
         .to_srgba()
         .to_u8_array();
         painter.text(
-            // Viewport coordinates already include the viewport's offset beside the panel.
-            egui::pos2(v.x + 10.0, v.y + 4.0),
+            // Viewport coordinates include the offset beside the panel; egui's points are
+            // logical pixels over its zoom.
+            egui::pos2(v.x / zoom + 10.0, v.y / zoom + 4.0),
             egui::Align2::LEFT_TOP,
             text,
             egui::FontId::proportional(12.0),

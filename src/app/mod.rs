@@ -35,6 +35,11 @@ pub struct Launch {
     pub race: Option<crate::core::race::Lineup>,
     /// Step arrows shown from the start.
     pub arrows: bool,
+    /// Window size in pixels.
+    pub size: [u32; 2],
+    pub ui_scale: f32,
+    /// Open in presentation mode: panel hidden, legend and step counter shown.
+    pub present: bool,
 }
 
 /// Opens the window and runs until it is closed.
@@ -77,7 +82,7 @@ pub fn build(launch: Launch) -> App {
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
             title,
-            resolution: WindowResolution::new(1280, 720),
+            resolution: WindowResolution::new(launch.size[0], launch.size[1]),
             present_mode: PresentMode::AutoVsync,
             ..default()
         }),
@@ -99,7 +104,7 @@ pub fn build(launch: Launch) -> App {
         arrows::plugin(launch.arrows),
         pointer::plugin,
         trails::plugin,
-        ui::plugin,
+        ui::plugin(launch.ui_scale, launch.present),
         capture::plugin(launch.capture),
     ));
     app

@@ -156,7 +156,7 @@ pub fn sim_plugin(app: &mut App) {
         .add_message::<NewRace>()
         .add_systems(
             Update,
-            (new_race, restart_on_new_surface, restart, move_start, step)
+            (new_race, restart_on_new_math, restart, move_start, step)
                 .chain()
                 .in_set(AppSet::Simulate),
         )
@@ -224,8 +224,14 @@ pub fn racer_bundle(
     )
 }
 
-fn restart_on_new_surface(surface: Res<Surface>, mut restart: MessageWriter<Restart>) {
-    if surface.is_changed() && !surface.is_added() {
+/// A new f (or domain) restarts the race; a new look (resolution, height scale) does not.
+fn restart_on_new_math(
+    landscape: Res<Landscape>,
+    mut seen: Local<u64>,
+    mut restart: MessageWriter<Restart>,
+) {
+    if landscape.revision != *seen {
+        *seen = landscape.revision;
         restart.write(Restart(None));
     }
 }

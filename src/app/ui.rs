@@ -1,33 +1,54 @@
-//! The side panel: formula (Enter rebuilds), play / pause / step / reset, and each racer's numbers.
+//! The side panel and the keyboard: landscape, race, plots, inspector, view and presentation.
+//! Each section lives in its own file as plain functions over plain data.
+
+mod inspector;
+mod landscape;
+mod plots;
+mod present;
+mod race;
 
 use super::AppSet;
 use super::arrows::Arrows;
 use super::camera::PanelWidth;
-use super::landscape::Landscape;
-use super::racers::{NewRace, Racer, Restart, SPEEDS, Sim, Trail, default_race};
-use crate::core::expr::Formula;
-use crate::core::presets::{PRESETS, Preset};
-use crate::core::race::{self, Lineup};
+use super::landscape::Landscape as LandscapeRes;
+use super::markers::Markers;
+use super::racers::{NewRace, Racer, Restart, Sim, Trail, racer_bundle};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
 use bevy_egui::input::EguiWantsInput;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use bevy_panorbit_camera::PanOrbitCamera;
 
-/// The formula box: its text (which may not parse yet) and the last error.
-#[derive(Resource)]
-pub struct FormulaEdit {
-    pub text: String,
-    pub error: Option<String>,
+use landscape::FormulaEdit;
+use present::Presentation;
+
+pub const ERROR_RED: egui::Color32 = egui::Color32::from_rgb(255, 110, 100);
+
+/// What the panel remembers between frames.
+#[derive(Resource, Default)]
+pub struct PanelState {
+    /// The racer the inspector shows.
+    pub selected: Option<Entity>,
+    pub plot: plots::PlotSettings,
 }
 
-#[derive(Resource)]
-pub struct PanelVisible(pub bool);
-
-pub(super) fn plugin(app: &mut App) {
-    app.insert_resource(PanelVisible(true))
+pub(super) fn plugin(ui_scale: f32, present: bool) -> impl Fn(&mut App) {
+    move |app: &mut App| {
+        app.insert_resource(Presentation {
+            ui_scale,
+            panel: !present,
+            ..Presentation::default()
+        })
+        .init_resource::<PanelState>()
         .add_systems(Startup, init_edit)
-        .add_systems(Update, keyboard.in_set(AppSet::Input))
-        .add_systems(EguiPrimaryContextPass, (math_fonts, panel_ui).chain());
+        .add_systems(Update, (keyboard.in_set(AppSet::Input), title))
+        .add_systems(EguiPrimaryContextPass, (math_fonts, look, panel_ui).chain());
+    }
+}
+
+fn init_edit(mut commands: Commands, landscape: Res<LandscapeRes>) {
+    commands.insert_resource(FormulaEdit::new(landscape.formula.source()));
 }
 
 /// egui's default fonts lack the math the panel writes (∇, ∂, √, ←); DejaVu fills the gaps.
@@ -61,41 +82,36 @@ fn math_fonts(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
     Ok(())
 }
 
-fn init_edit(mut commands: Commands, landscape: Res<Landscape>) {
-    commands.insert_resource(FormulaEdit {
-        text: landscape.formula.source().to_string(),
-        error: None,
-    });
-}
-
-/// Switches to a preset: formula with its parameter values, domain, height scale; returns
-/// where the racers should start.
-pub fn apply_preset(
-    preset: &'static Preset,
-    landscape: &mut Landscape,
-) -> Result<[f64; 2], String> {
-    let mut formula =
-        Formula::parse(preset.formula).map_err(|e| format!("preset {}: {e}", preset.name))?;
-    for (name, value) in preset.params {
-        formula.set_param(name, *value);
+/// UI scale and theme, applied when they change.
+fn look(
+    mut contexts: EguiContexts,
+    p: Res<Presentation>,
+    mut applied: Local<Option<bool>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if ctx.zoom_factor() != p.ui_scale {
+        ctx.set_zoom_factor(p.ui_scale);
     }
-    landscape.formula = formula;
-    landscape.domain = preset.domain;
-    landscape.z_scale = preset.z_scale;
-    landscape.preset = Some(preset);
-    landscape.generation += 1;
-    Ok(landscape.default_start())
+    if *applied != Some(p.high_contrast) {
+        ctx.set_visuals(present::visuals(p.high_contrast));
+        *applied = Some(p.high_contrast);
+    }
+    Ok(())
 }
 
-/// Applies an edited formula: on success the landscape is replaced (parameters with the same
-/// names keep their values); on failure the last good surface stays and the error is kept.
-pub fn apply_formula(text: &str, landscape: &mut Landscape) -> Result<(), String> {
-    let mut formula = Formula::parse(text).map_err(|e| e.to_string())?;
-    formula.inherit_params(&landscape.formula);
-    landscape.formula = formula;
-    landscape.preset = None;
-    landscape.generation += 1;
-    Ok(())
+/// The window title names what is on screen.
+fn title(landscape: Res<LandscapeRes>, mut window: Single<&mut Window, With<PrimaryWindow>>) {
+    if !landscape.is_changed() {
+        return;
+    }
+    let name = match landscape.preset {
+        Some(p) => p.title.to_string(),
+        None => format!("f = {}", landscape.formula.source()),
+    };
+    let title = format!("gradscape — {name}");
+    if window.title != title {
+        window.title = title;
+    }
 }
 
 /// Keys 1–9 in order, for toggling racers.
@@ -118,9 +134,9 @@ fn keyboard(
     mut sim: ResMut<Sim>,
     mut restart: MessageWriter<Restart>,
     mut racers: Query<(&Racer, &mut Trail, &mut Visibility)>,
-    mut panel: ResMut<PanelVisible>,
+    mut presentation: ResMut<Presentation>,
     mut arrows: ResMut<Arrows>,
-    landscape: Res<Landscape>,
+    landscape: Res<LandscapeRes>,
     mut camera: Single<&mut PanOrbitCamera>,
 ) {
     if wants.wants_any_keyboard_input() {
@@ -154,7 +170,7 @@ fn keyboard(
         frame(&mut camera, &landscape);
     }
     if keys.just_pressed(KeyCode::KeyH) {
-        panel.0 = !panel.0;
+        presentation.panel = !presentation.panel;
     }
 }
 
@@ -167,8 +183,12 @@ fn toggle(v: &mut Visibility) {
 }
 
 /// Points the camera at the whole landscape from the preset's angle.
-fn frame(camera: &mut PanOrbitCamera, landscape: &Landscape) {
+fn frame(camera: &mut PanOrbitCamera, landscape: &LandscapeRes) {
     let view = landscape.preset.map_or([35.0, 40.0], |p| p.view);
+    aim(camera, view);
+}
+
+fn aim(camera: &mut PanOrbitCamera, view: [f64; 2]) {
     let home = super::camera::orbit(view);
     camera.target_focus = home.focus;
     camera.target_radius = home.radius.unwrap_or(15.0);
@@ -176,24 +196,46 @@ fn frame(camera: &mut PanOrbitCamera, landscape: &Landscape) {
     camera.target_pitch = home.pitch.unwrap_or(0.0);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn panel_ui(
-    mut contexts: EguiContexts,
-    mut landscape: ResMut<Landscape>,
-    mut edit: ResMut<FormulaEdit>,
-    mut sim: ResMut<Sim>,
-    mut restart: MessageWriter<Restart>,
-    mut new_race: MessageWriter<NewRace>,
-    mut racers: Query<(&mut Racer, &mut Visibility)>,
-    mut arrows: ResMut<Arrows>,
-    visible: Res<PanelVisible>,
-    mut width: ResMut<PanelWidth>,
-    mut markers: ResMut<super::markers::Markers>,
-    mut camera: Single<&mut PanOrbitCamera>,
-) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    if !visible.0 {
-        width.0 = 0.0;
+/// Everything the panel reads and edits.
+#[derive(SystemParam)]
+struct Panel<'w, 's> {
+    commands: Commands<'w, 's>,
+    landscape: ResMut<'w, LandscapeRes>,
+    edit: ResMut<'w, FormulaEdit>,
+    sim: ResMut<'w, Sim>,
+    restart: MessageWriter<'w, Restart>,
+    new_race: MessageWriter<'w, NewRace>,
+    racers: Query<
+        'w,
+        's,
+        (
+            Entity,
+            &'static mut Racer,
+            &'static mut Visibility,
+            &'static Trail,
+        ),
+    >,
+    arrows: ResMut<'w, Arrows>,
+    markers: ResMut<'w, Markers>,
+    presentation: ResMut<'w, Presentation>,
+    state: ResMut<'w, PanelState>,
+    width: ResMut<'w, PanelWidth>,
+    camera: Single<'w, 's, &'static mut PanOrbitCamera>,
+}
+
+fn panel_ui(mut contexts: EguiContexts, mut p: Panel) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    if !p.presentation.panel {
+        p.width.0 = 0.0;
+        if p.presentation.overlay {
+            let mut rows: Vec<(&Racer, bool)> = p
+                .racers
+                .iter()
+                .map(|(_, r, v, _)| (r, *v != Visibility::Hidden))
+                .collect();
+            rows.sort_by_key(|(r, _)| r.slot);
+            present::overlay_ui(&ctx, &rows);
+        }
         return Ok(());
     }
     let mut root = egui::Ui::new(
@@ -203,212 +245,131 @@ fn panel_ui(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
-    let panel = egui::Panel::left("panel").resizable(true).default_size(320.0).show_inside(&mut root, |ui| {
-        ui.add_space(6.0);
-        ui.heading("gradscape");
-        if let Some(preset) = presets_ui(ui, &landscape) {
-            match apply_preset(preset, &mut landscape) {
-                Ok(start) => {
-                    edit.text = preset.formula.to_string();
-                    edit.error = None;
-                    restart.write(Restart(Some(start)));
-                    camera.target_yaw = (preset.view[0] as f32).to_radians();
-                    camera.target_pitch = (preset.view[1] as f32).to_radians();
-                }
-                Err(e) => edit.error = Some(e),
-            }
-        }
-        if let Some(p) = landscape.preset {
-            ui.label(egui::RichText::new(p.teaches).small());
-        }
-        ui.separator();
-        formula_ui(ui, &mut edit, &mut landscape);
-        ui.separator();
-        controls_ui(ui, &mut sim, &mut restart);
-        ui.separator();
-        if let Some(specs) = lineup_ui(ui, &landscape, &racers) {
-            new_race.write(NewRace(specs));
-        }
-        racers_ui(ui, &mut racers);
-        ui.separator();
-        arrows_ui(ui, &mut arrows);
-        ui.checkbox(&mut markers.visible, "Show critical points (minima, saddles, maxima)");
-        ui.with_layout(egui::Layout::bottom_up(egui::Align::LEFT), |ui| {
-            ui.label(
-                egui::RichText::new("Click the surface: start there · Drag a start ring: move one racer\nDrag: orbit · Right-drag: pan · Wheel: zoom · F: frame\nSpace: play/pause · S: step · R: reset · C: clear trails\n1–9: show/hide racer · A: arrows · H: hide panel")
-                    .small()
-                    .weak(),
-            );
+    let panel = egui::Panel::left("panel")
+        .resizable(true)
+        .default_size(340.0)
+        .show_inside(&mut root, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| sections(ui, &mut p));
         });
-    });
-    width.0 = panel.response.rect.width();
+    // Physical layout is in logical pixels; egui's points are those divided by the zoom.
+    p.width.0 = panel.response.rect.width() * ctx.zoom_factor();
     Ok(())
 }
 
-/// The landscape menu; returns the preset picked this frame.
-fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<&'static Preset> {
-    let mut picked = None;
-    let current = landscape.preset.map_or("Custom formula", |p| p.title);
-    egui::ComboBox::from_id_salt("preset")
-        .selected_text(current)
-        .width(ui.available_width())
-        .show_ui(ui, |ui| {
-            for preset in PRESETS {
-                let selected = landscape.preset.is_some_and(|p| p.name == preset.name);
-                if ui
-                    .selectable_label(selected, preset.title)
-                    .on_hover_text(preset.teaches)
-                    .clicked()
-                {
-                    picked = Some(preset);
-                }
-            }
-        });
-    picked
-}
-
-fn formula_ui(ui: &mut egui::Ui, edit: &mut FormulaEdit, landscape: &mut Landscape) {
-    ui.label("f(x, y) =");
-    let response = ui.add(
-        egui::TextEdit::singleline(&mut edit.text)
-            .font(egui::TextStyle::Monospace)
-            .desired_width(f32::INFINITY),
-    );
-    if response.changed() {
-        // Live validation while typing; the surface changes only on Enter.
-        edit.error = Formula::parse(&edit.text).err().map(|e| e.to_string());
-    }
-    if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-        edit.error = apply_formula(&edit.text, landscape).err();
-    }
-    match &edit.error {
-        Some(e) => ui.colored_label(egui::Color32::from_rgb(255, 110, 100), e),
-        None => ui.label(
-            egui::RichText::new("Enter rebuilds the surface")
-                .small()
-                .weak(),
-        ),
-    };
-}
-
-fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter<Restart>) {
-    ui.horizontal(|ui| {
-        if ui
-            .button(if sim.playing { "⏸ Pause" } else { "▶ Play" })
-            .clicked()
-        {
-            sim.playing = !sim.playing;
-        }
-        if ui
-            .button("Step")
-            .on_hover_text("One optimizer step (S or →)")
-            .clicked()
-        {
-            sim.step_once();
-        }
-        if ui.button("⟲ Reset").clicked() {
-            restart.write(Restart(None));
-        }
-    });
-    ui.add(
-        egui::Slider::new(&mut sim.steps_per_second, SPEEDS)
-            .logarithmic(true)
-            .text("steps / s"),
-    );
-}
-
-/// The line-up menu; returns the racers of the line-up picked this frame.
-fn lineup_ui(
-    ui: &mut egui::Ui,
-    landscape: &Landscape,
-    racers: &Query<(&mut Racer, &mut Visibility)>,
-) -> Option<Vec<race::RacerSpec>> {
-    let mut picked = None;
-    ui.horizontal(|ui| {
-        ui.strong("Race");
-        egui::ComboBox::from_id_salt("lineup")
-            .selected_text("New line-up…")
-            .width(ui.available_width())
-            .show_ui(ui, |ui| {
-                if ui
-                    .selectable_label(false, "Default: GD, Momentum, Adam")
-                    .clicked()
-                {
-                    picked = Some(default_race(landscape));
-                }
-                for lineup in Lineup::ALL {
-                    if ui.selectable_label(false, lineup.label()).clicked() {
-                        // Starts from where the first racer starts; the ring repeats it.
-                        let first = racers.iter().min_by_key(|(r, _)| r.slot);
-                        let start = first.map_or(landscape.default_start(), |(r, _)| r.run.start);
-                        let template = first.map_or(
-                            (crate::core::optim::Kind::Adam, Default::default()),
-                            |(r, _)| (r.run.optimizer.kind, r.run.optimizer.hyper.clone()),
-                        );
-                        picked = Some(race::lineup(
-                            lineup,
-                            &landscape.formula,
-                            landscape.domain,
-                            start,
-                            (template.0, &template.1),
-                        ));
-                    }
-                }
-            });
-    });
-    picked
-}
-
-fn racers_ui(ui: &mut egui::Ui, racers: &mut Query<(&mut Racer, &mut Visibility)>) {
-    ui.spacing_mut().slider_width = 90.0;
-    let mut rows: Vec<_> = racers.iter_mut().collect();
-    rows.sort_by_key(|(r, _)| r.slot);
-    egui::Grid::new("racers")
-        .num_columns(4)
-        .striped(true)
+fn sections(ui: &mut egui::Ui, p: &mut Panel) {
+    ui.add_space(6.0);
+    ui.heading("gradscape");
+    egui::CollapsingHeader::new("Landscape")
+        .default_open(true)
         .show(ui, |ui| {
-            ui.strong("racer");
-            ui.strong("step");
-            ui.strong("loss");
-            ui.strong("status");
-            ui.end_row();
-            for (racer, visibility) in rows.iter_mut() {
-                let [r, g, b, _] = racer.color.to_srgba().to_u8_array();
-                let colour = egui::Color32::from_rgb(r, g, b);
-                ui.horizontal(|ui| {
-                    let mut shown = **visibility != Visibility::Hidden;
-                    let key = if racer.slot < 9 {
-                        format!("key {} shows or hides it", racer.slot + 1)
-                    } else {
-                        "show or hide".into()
-                    };
-                    if ui.checkbox(&mut shown, "").on_hover_text(key).changed() {
-                        toggle(visibility);
-                    }
-                    ui.colored_label(colour, &racer.label);
-                });
-                ui.monospace(racer.run.steps.to_string());
-                ui.monospace(format_loss(racer.run.loss));
-                let status = racer.run.status.label();
-                let text = if status == "diverged" {
-                    "✕ diverged"
-                } else {
-                    status
-                };
-                ui.label(text).on_hover_text(racer.run.status.to_string());
-                ui.end_row();
-                // The learning rate, editable mid-run: the next step uses the new value.
-                ui.label("   learning rate");
-                let mut lr = racer.run.optimizer.hyper.lr;
-                let slider = egui::Slider::new(&mut lr, 1e-5..=10.0)
-                    .logarithmic(true)
-                    .max_decimals(6);
-                if ui.add(slider).changed() && lr > 0.0 {
-                    racer.run.optimizer.hyper.lr = lr;
-                }
-                ui.end_row();
+            let actions = landscape::landscape_ui(ui, &mut p.landscape, &mut p.edit);
+            if let Some((start, view)) = actions.preset_start {
+                p.restart.write(Restart(Some(start)));
+                aim(&mut p.camera, view);
             }
         });
+    egui::CollapsingHeader::new("Race")
+        .default_open(true)
+        .show(ui, |ui| {
+            race::controls_ui(ui, &mut p.sim, &mut p.restart);
+            let mut rows: Vec<_> = p.racers.iter_mut().collect();
+            rows.sort_by_key(|(_, r, ..)| r.slot);
+            race::lineup_ui(
+                ui,
+                &p.landscape,
+                rows.first().map(|(_, r, ..)| &**r),
+                &mut p.new_race,
+            );
+            ui.separator();
+            let mut table: Vec<_> = rows.into_iter().map(|(e, r, v, _)| (e, r, v)).collect();
+            let actions = race::table_ui(ui, &mut table, p.state.selected, &p.landscape);
+            let slots = table.iter().map(|(_, r, _)| r.slot);
+            let (slot, _) = race::next_slot(slots);
+            if let Some(spec) = actions.add {
+                p.commands.spawn(racer_bundle(&spec, slot, &p.landscape));
+            }
+            if let Some(e) = actions.duplicate
+                && let Some((_, r, _)) = table.iter().find(|(x, ..)| *x == e)
+            {
+                let spec = race::duplicate(r);
+                p.commands.spawn(racer_bundle(&spec, slot, &p.landscape));
+            }
+            if let Some(e) = actions.remove {
+                p.commands.entity(e).despawn();
+                if p.state.selected == Some(e) {
+                    p.state.selected = None;
+                }
+            }
+            if let Some(e) = actions.select {
+                p.state.selected = Some(e);
+            }
+        });
+    egui::CollapsingHeader::new("Plots")
+        .default_open(true)
+        .show(ui, |ui| {
+            let mut rows: Vec<_> = p
+                .racers
+                .iter()
+                .filter(|(_, _, v, _)| **v != Visibility::Hidden)
+                .collect();
+            rows.sort_by_key(|(_, r, ..)| r.slot);
+            let series: Vec<_> = rows
+                .iter()
+                .map(|(_, r, _, t)| (&**r, &t.points[..]))
+                .collect();
+            plots::plots_ui(ui, &mut p.state.plot, &series, &p.markers.points);
+        });
+    egui::CollapsingHeader::new("Inspector")
+        .default_open(true)
+        .show(ui, |ui| {
+            // The chosen racer, else the first: a teacher sees numbers without hunting.
+            let selected = p
+                .state
+                .selected
+                .and_then(|e| p.racers.get(e).ok())
+                .or_else(|| p.racers.iter().min_by_key(|(_, r, ..)| r.slot));
+            inspector::inspector_ui(ui, selected.map(|(_, r, ..)| r), &p.landscape.formula);
+            if ui
+                .button("Step by step")
+                .on_hover_text(
+                    "Pause, show the arrows, and take one step: the inspector explains it",
+                )
+                .clicked()
+            {
+                if p.state.selected.is_none() {
+                    p.state.selected = p
+                        .racers
+                        .iter()
+                        .min_by_key(|(_, r, ..)| r.slot)
+                        .map(|(e, ..)| e);
+                }
+                p.arrows.gradient = true;
+                p.arrows.velocity = true;
+                p.arrows.update = true;
+                p.sim.step_once();
+            }
+        });
+    egui::CollapsingHeader::new("View")
+        .default_open(false)
+        .show(ui, |ui| {
+            arrows_ui(ui, &mut p.arrows);
+            ui.checkbox(
+                &mut p.markers.visible,
+                "Critical points (minima, saddles, maxima)",
+            );
+            present::presentation_ui(ui, &mut p.presentation);
+        });
+    ui.add_space(8.0);
+    ui.label(
+        egui::RichText::new(
+            "Click the surface: start there · Drag a start ring: move one racer\n\
+             Drag: orbit · Right-drag: pan · Wheel: zoom · F: frame\n\
+             Space: play/pause · S: step · R: reset · C: clear trails\n\
+             1–9: show/hide racer · A: arrows · H: hide panel",
+        )
+        .small()
+        .weak(),
+    );
 }
 
 fn arrows_ui(ui: &mut egui::Ui, arrows: &mut Arrows) {
@@ -446,7 +407,10 @@ pub fn format_loss(v: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::format_loss;
+    use super::landscape::*;
+    use crate::app::landscape::Landscape;
+    use crate::core::expr::Formula;
     use crate::core::presets::{self, ZScale};
 
     fn landscape() -> Landscape {
@@ -459,6 +423,7 @@ mod tests {
             vertical_scale: 1.0,
             preset: Some(p),
             generation: 0,
+            revision: 0,
         }
     }
 

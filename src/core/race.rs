@@ -112,8 +112,8 @@ fn fitted(kind: Kind, lambda: f64, domain: Domain) -> Hyper {
     let mut hyper = Hyper::defaults(kind);
     hyper.lr = fitted_lr(kind, lambda, size);
     if kind == Kind::Sgd {
-        // Noise that jitters each step by about 2% of the domain: visible, yet it settles.
-        hyper.noise = 0.02 * size * lambda;
+        // Noise that jitters each step by about 0.5% of the domain: visible, yet it settles.
+        hyper.noise = 0.005 * size * lambda;
     }
     hyper
 }

@@ -93,6 +93,44 @@ impl Kind {
     }
 }
 
+/// A hyperparameter, as the panel and scene files name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Lr,
+    Momentum,
+    Dampening,
+    Beta1,
+    Beta2,
+    Eps,
+    Alpha,
+    Centered,
+    WeightDecay,
+    LrDecay,
+    Noise,
+    Seed,
+    Schedule,
+}
+
+impl Kind {
+    /// The hyperparameters this optimizer reads, in the order torch lists them.
+    pub fn fields(self) -> &'static [Field] {
+        use Field::*;
+        match self {
+            Kind::Gd => &[Lr, WeightDecay, Schedule],
+            Kind::Sgd => &[Lr, Noise, Seed, Momentum, Dampening, WeightDecay, Schedule],
+            Kind::Momentum => &[Lr, Momentum, Dampening, WeightDecay, Noise, Seed, Schedule],
+            Kind::Nesterov => &[Lr, Momentum, WeightDecay, Noise, Seed, Schedule],
+            Kind::Adagrad => &[Lr, LrDecay, Eps, WeightDecay, Schedule],
+            Kind::RmsProp => &[Lr, Alpha, Eps, Momentum, Centered, WeightDecay, Schedule],
+            Kind::Adam | Kind::AdamW | Kind::AmsGrad => {
+                &[Lr, Beta1, Beta2, Eps, WeightDecay, Schedule]
+            }
+            Kind::Newton => &[Lr, Schedule],
+            Kind::NelderMead => &[Lr],
+        }
+    }
+}
+
 impl std::str::FromStr for Kind {
     type Err = String;
 

@@ -1,0 +1,180 @@
+//! The inspector: one racer's point, the curvature there, the formula's gradient, and its last
+//! update written out term by term with the step's own numbers.
+
+use crate::app::racers::Racer;
+use crate::core::critical::{self, CriticalKind};
+use crate::core::expr::Formula;
+use crate::core::optim::run::Run;
+use bevy_egui::egui;
+
+/// A number for the inspector: 4 significant digits, scientific when tiny or huge.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "NaN".into()
+        } else {
+            format!("{v}")
+        };
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    // The exponent after rounding to 4 significant digits (0.099999… is 0.1000, not 0.09999).
+    let sci = format!("{v:.3e}");
+    let exp: i32 = sci
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
+    if (-3..4).contains(&exp) {
+        let digits = (3 - exp).max(0) as usize;
+        format!("{v:.digits$}")
+    } else {
+        sci
+    }
+}
+
+pub fn pair(v: [f64; 2]) -> String {
+    format!("({}, {})", num(v[0]), num(v[1]))
+}
+
+/// What the inspector says about the point, as (label, value) rows.
+pub fn point_rows(run: &Run, f: &Formula) -> Vec<(String, String)> {
+    let h = f.derivatives(run.pos).hessian;
+    let (kind, eig, condition) = critical::classify(h);
+    let curvature = match kind {
+        CriticalKind::Minimum => "bowl (both curvatures up)",
+        CriticalKind::Maximum => "dome (both down)",
+        CriticalKind::Saddle => "saddle (one up, one down)",
+        CriticalKind::Degenerate => "flat in one direction",
+    };
+    vec![
+        ("(x, y)".into(), pair(run.pos)),
+        ("f".into(), num(run.loss)),
+        ("∇f".into(), pair(run.grad)),
+        ("‖∇f‖".into(), num(run.grad[0].hypot(run.grad[1]))),
+        ("Hessian λ".into(), pair(eig)),
+        (
+            "condition κ".into(),
+            format!("{} — {curvature}", num(condition)),
+        ),
+    ]
+}
+
+/// The last update: its rule, the learning rate used, and each named term with its numbers.
+pub fn update_rows(run: &Run) -> Option<(String, Vec<(String, String)>)> {
+    let u = run.last.as_ref()?;
+    let mut rows = vec![
+        ("step t".to_string(), run.optimizer.steps().to_string()),
+        ("from".into(), pair(u.from)),
+        ("α (this step)".into(), num(u.lr)),
+    ];
+    rows.extend(u.terms.iter().map(|t| (t.name.to_string(), pair(t.value))));
+    rows.push(("Δx = to − from".into(), pair(u.delta())));
+    rows.push(("to".into(), pair(u.to)));
+    if let Some(note) = &u.note {
+        rows.push(("note".into(), note.clone()));
+    }
+    Some((u.rule.to_string(), rows))
+}
+
+fn rows_ui(ui: &mut egui::Ui, id: &str, rows: &[(String, String)]) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .spacing([10.0, 2.0])
+        .striped(true)
+        .show(ui, |ui| {
+            for (k, v) in rows {
+                ui.label(k);
+                ui.monospace(v);
+                ui.end_row();
+            }
+        });
+}
+
+pub fn inspector_ui(ui: &mut egui::Ui, racer: Option<&Racer>, formula: &Formula) {
+    let Some(racer) = racer else {
+        ui.weak("No racers: add one above.");
+        return;
+    };
+    let run = &racer.run;
+    ui.colored_label(super::race::colour32(racer.color), &racer.label);
+    rows_ui(ui, "inspector point", &point_rows(run, formula));
+    let [gx, gy] = formula.gradient_text();
+    ui.label(
+        egui::RichText::new(format!("∂f/∂x = {gx}"))
+            .monospace()
+            .small(),
+    );
+    ui.label(
+        egui::RichText::new(format!("∂f/∂y = {gy}"))
+            .monospace()
+            .small(),
+    );
+    ui.separator();
+    match update_rows(run) {
+        Some((rule, rows)) => {
+            ui.label(egui::RichText::new(rule).monospace().strong());
+            rows_ui(ui, "inspector update", &rows);
+        }
+        None => {
+            ui.weak("No step yet: press S to take one and see it term by term.");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::optim::run::StopRules;
+    use crate::core::optim::{Hyper, Kind, Optimizer};
+
+    #[test]
+    fn numbers_are_short_and_honest() {
+        assert_eq!(num(-0.369523489), "-0.3695");
+        assert_eq!(num(1234.5678), "1235");
+        assert_eq!(num(2.5e-7), "2.500e-7");
+        assert_eq!(num(f64::NAN), "NaN");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(pair([1.0, -2.0]), "(1.000, -2.000)");
+    }
+
+    #[test]
+    fn adams_update_is_written_out_with_this_steps_numbers() {
+        let f = Formula::parse("x^2 + 10*y^2").unwrap();
+        let hyper = Hyper {
+            lr: 0.1,
+            ..Hyper::defaults(Kind::Adam)
+        };
+        let mut run = Run::new(
+            Optimizer::new(Kind::Adam, hyper),
+            [2.0, 1.0],
+            StopRules::default(),
+            &f,
+        );
+        assert!(update_rows(&run).is_none());
+        run.step(&f);
+        let (rule, rows) = update_rows(&run).unwrap();
+        assert!(rule.contains("m̂") && rule.contains("√v̂"), "{rule}");
+        let get = |k: &str| {
+            rows.iter()
+                .find(|(n, _)| n.starts_with(k))
+                .unwrap()
+                .1
+                .clone()
+        };
+        // t = 1: g = (4, 20); m = 0.1·g; v = 0.001·g²; m̂ = g; v̂ = g².
+        assert_eq!(get("step t"), "1");
+        assert_eq!(get("g"), "(4.000, 20.00)");
+        assert_eq!(get("m (mean g)"), "(0.4000, 2.000)");
+        assert_eq!(get("v (mean g²)"), "(0.01600, 0.4000)");
+        assert_eq!(get("m̂"), "(4.000, 20.00)");
+        assert_eq!(get("v̂"), "(16.00, 400.0)");
+        assert_eq!(get("Δx"), "(-0.1000, -0.1000)");
+        let point = point_rows(&run, &f);
+        assert_eq!(
+            point[4],
+            ("Hessian λ".to_string(), "(2.000, 20.00)".to_string())
+        );
+        assert!(point[5].1.starts_with("10.00 — bowl"), "{:?}", point[5]);
+    }
+}

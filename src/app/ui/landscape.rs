@@ -1,0 +1,261 @@
+//! The landscape section: preset menu, formula editor (live validation, the error column
+//! underlined), parameter sliders, domain, resolution and height display.
+
+use crate::app::landscape::Landscape;
+use crate::core::expr::Formula;
+use crate::core::presets::{PRESETS, Preset, ZScale};
+use crate::core::surface::Domain;
+use bevy::prelude::*;
+use bevy_egui::egui;
+
+/// The formula box: its text (which may not parse yet) and the last error.
+#[derive(Resource)]
+pub struct FormulaEdit {
+    pub text: String,
+    pub error: Option<String>,
+    /// 1-based column of the error, underlined in the box.
+    pub column: Option<usize>,
+}
+
+impl FormulaEdit {
+    pub fn new(text: &str) -> FormulaEdit {
+        FormulaEdit {
+            text: text.to_string(),
+            error: None,
+            column: None,
+        }
+    }
+
+    /// Re-validates the text as typed.
+    pub fn validate(&mut self) {
+        match Formula::parse(&self.text) {
+            Ok(_) => (self.error, self.column) = (None, None),
+            Err(e) => (self.error, self.column) = (Some(e.to_string()), e.column()),
+        }
+    }
+}
+
+/// Resolutions offered for the surface grid (cells per side).
+pub const RESOLUTIONS: [usize; 6] = [64, 128, 192, 256, 384, 512];
+
+/// Switches to a preset: formula with its parameter values, domain, height scale; returns
+/// where the racers should start.
+pub fn apply_preset(
+    preset: &'static Preset,
+    landscape: &mut Landscape,
+) -> Result<[f64; 2], String> {
+    let mut formula =
+        Formula::parse(preset.formula).map_err(|e| format!("preset {}: {e}", preset.name))?;
+    for (name, value) in preset.params {
+        formula.set_param(name, *value);
+    }
+    landscape.formula = formula;
+    landscape.domain = preset.domain;
+    landscape.z_scale = preset.z_scale;
+    landscape.preset = Some(preset);
+    landscape.changed_math();
+    Ok(landscape.default_start())
+}
+
+/// Applies an edited formula: on success the landscape is replaced (parameters with the same
+/// names keep their values); on failure the last good surface stays and the error is kept.
+pub fn apply_formula(text: &str, landscape: &mut Landscape) -> Result<(), String> {
+    let mut formula = Formula::parse(text).map_err(|e| e.to_string())?;
+    formula.inherit_params(&landscape.formula);
+    landscape.formula = formula;
+    landscape.preset = None;
+    landscape.changed_math();
+    Ok(())
+}
+
+/// Applies an edited domain if it is usable.
+pub fn apply_domain(domain: Domain, landscape: &mut Landscape) -> Result<(), String> {
+    domain.validate()?;
+    if domain != landscape.domain {
+        landscape.domain = domain;
+        landscape.changed_math();
+    }
+    Ok(())
+}
+
+/// What the section asks of the rest of the app this frame.
+#[derive(Default)]
+pub struct LandscapeActions {
+    /// A preset was picked: restart everyone here and turn the camera to its view.
+    pub preset_start: Option<([f64; 2], [f64; 2])>,
+}
+
+pub fn landscape_ui(
+    ui: &mut egui::Ui,
+    landscape: &mut Landscape,
+    edit: &mut FormulaEdit,
+) -> LandscapeActions {
+    let mut actions = LandscapeActions::default();
+    if let Some(preset) = presets_ui(ui, landscape) {
+        match apply_preset(preset, landscape) {
+            Ok(start) => {
+                *edit = FormulaEdit::new(preset.formula);
+                actions.preset_start = Some((start, preset.view));
+            }
+            Err(e) => edit.error = Some(e),
+        }
+    }
+    if let Some(p) = landscape.preset {
+        ui.label(egui::RichText::new(p.teaches).small());
+    }
+    formula_ui(ui, edit, landscape);
+    params_ui(ui, landscape);
+    egui::CollapsingHeader::new("Domain, resolution, height")
+        .id_salt("domain")
+        .show(ui, |ui| {
+            domain_ui(ui, landscape);
+            display_ui(ui, landscape);
+        });
+    actions
+}
+
+/// The landscape menu; returns the preset picked this frame.
+fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<&'static Preset> {
+    let mut picked = None;
+    let current = landscape.preset.map_or("Custom formula", |p| p.title);
+    egui::ComboBox::from_id_salt("preset")
+        .selected_text(current)
+        .width(ui.available_width())
+        .show_ui(ui, |ui| {
+            for preset in PRESETS {
+                let selected = landscape.preset.is_some_and(|p| p.name == preset.name);
+                if ui
+                    .selectable_label(selected, preset.title)
+                    .on_hover_text(preset.teaches)
+                    .clicked()
+                {
+                    picked = Some(preset);
+                }
+            }
+        });
+    picked
+}
+
+fn formula_ui(ui: &mut egui::Ui, edit: &mut FormulaEdit, landscape: &mut Landscape) {
+    ui.label("f(x, y) =");
+    let output = egui::TextEdit::singleline(&mut edit.text)
+        .font(egui::TextStyle::Monospace)
+        .desired_width(f32::INFINITY)
+        .show(ui);
+    let response = &output.response.response;
+    if response.changed() {
+        // Live validation while typing; the surface changes on Enter.
+        edit.validate();
+    }
+    if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+        match apply_formula(&edit.text, landscape) {
+            Ok(()) => (edit.error, edit.column) = (None, None),
+            Err(e) => edit.error = Some(e),
+        }
+    }
+    if let Some(column) = edit.column {
+        // A red underline under the character the error names (or just past the end).
+        let galley = &output.galley;
+        let at = |c: usize| galley.pos_from_cursor(egui::text::CCursor::new(c));
+        let (a, b) = (at(column - 1), at(column));
+        let width = (b.min.x - a.min.x).max(7.0);
+        let y = output.galley_pos.y + a.max.y + 1.0;
+        let x = output.galley_pos.x + a.min.x;
+        let clip = output.text_clip_rect;
+        if clip.x_range().contains(x) {
+            ui.painter().with_clip_rect(clip.expand(3.0)).line_segment(
+                [egui::pos2(x, y), egui::pos2(x + width, y)],
+                egui::Stroke::new(2.0, super::ERROR_RED),
+            );
+        }
+    }
+    match &edit.error {
+        Some(e) => ui.colored_label(super::ERROR_RED, e),
+        None => ui.label(
+            egui::RichText::new("Enter rebuilds the surface")
+                .small()
+                .weak(),
+        ),
+    };
+}
+
+/// A slider per named parameter; a change rebuilds the surface at once.
+fn params_ui(ui: &mut egui::Ui, landscape: &mut Landscape) {
+    let params: Vec<(String, f64)> = landscape
+        .formula
+        .params()
+        .iter()
+        .map(|p| p.name.clone())
+        .zip(landscape.formula.param_values().iter().copied())
+        .collect();
+    for (name, mut value) in params {
+        let range = -10.0f64.max(value.abs() * -4.0)..=10.0f64.max(value.abs() * 4.0);
+        let slider = egui::Slider::new(&mut value, range)
+            .text(&name)
+            .clamping(egui::SliderClamping::Never);
+        if ui.add(slider).changed() && value.is_finite() {
+            landscape.formula.set_param(&name, value);
+            landscape.changed_math();
+        }
+    }
+}
+
+fn domain_ui(ui: &mut egui::Ui, landscape: &mut Landscape) {
+    let d = landscape.domain;
+    let (mut x, mut y) = (d.x, d.y);
+    let speed = 0.01 * d.width().max(d.height());
+    let mut changed = false;
+    egui::Grid::new("domain grid")
+        .num_columns(3)
+        .show(ui, |ui| {
+            for (name, v) in [("x", &mut x), ("y", &mut y)] {
+                ui.label(name);
+                changed |= ui
+                    .add(egui::DragValue::new(&mut v[0]).speed(speed))
+                    .changed();
+                changed |= ui
+                    .add(egui::DragValue::new(&mut v[1]).speed(speed))
+                    .changed();
+                ui.end_row();
+            }
+        });
+    if changed && let Err(e) = apply_domain(Domain::new(x[0], x[1], y[0], y[1]), landscape) {
+        ui.colored_label(super::ERROR_RED, e);
+    }
+}
+
+fn display_ui(ui: &mut egui::Ui, landscape: &mut Landscape) {
+    let mut res = landscape.resolution;
+    egui::ComboBox::from_label("grid resolution")
+        .selected_text(format!("{res} × {res}"))
+        .show_ui(ui, |ui| {
+            for r in RESOLUTIONS {
+                ui.selectable_value(&mut res, r, format!("{r} × {r}"));
+            }
+        });
+    let mut scale = landscape.z_scale;
+    ui.horizontal(|ui| {
+        ui.label("height");
+        ui.selectable_value(&mut scale, ZScale::Linear, "linear");
+        ui.selectable_value(&mut scale, ZScale::Log, "log")
+            .on_hover_text("ln(1 + f − min f): for landscapes with huge walls");
+    });
+    let mut vertical = landscape.vertical_scale;
+    ui.add(
+        egui::Slider::new(&mut vertical, 0.1..=4.0)
+            .logarithmic(true)
+            .text("vertical scale"),
+    );
+    if (res, scale, vertical)
+        != (
+            landscape.resolution,
+            landscape.z_scale,
+            landscape.vertical_scale,
+        )
+    {
+        landscape.resolution = res;
+        landscape.z_scale = scale;
+        landscape.vertical_scale = vertical;
+        landscape.generation += 1;
+    }
+}

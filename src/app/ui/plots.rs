@@ -1,0 +1,183 @@
+//! Live plots of every racer against its step: the loss (optionally as log₁₀(f − f*)), the
+//! gradient norm, and the distance to the nearest known minimum. Colours match the balls.
+
+use crate::app::racers::{Racer, Sample};
+use crate::core::critical::{CriticalKind, CriticalPoint};
+use bevy_egui::egui;
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+/// Which quantity the plot shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quantity {
+    #[default]
+    Loss,
+    GradNorm,
+    Distance,
+}
+
+impl Quantity {
+    pub const ALL: [Quantity; 3] = [Quantity::Loss, Quantity::GradNorm, Quantity::Distance];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Quantity::Loss => "loss f",
+            Quantity::GradNorm => "‖∇f‖",
+            Quantity::Distance => "distance to minimum",
+        }
+    }
+}
+
+/// The plot's settings, kept between frames.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PlotSettings {
+    pub quantity: Quantity,
+    pub log: bool,
+}
+
+/// Smallest positive value a log plot shows: machine precision relative to the values.
+const LOG_FLOOR: f64 = 1e-16;
+
+/// The points (step, value) of one racer's trail. On a log scale the value is log₁₀ of the
+/// loss gap `f − f*` (`f*` the lowest known minimum), or of the positive quantity; values at
+/// or below zero sit on the floor. Non-finite values are left out.
+pub fn series(
+    trail: &[Sample],
+    settings: PlotSettings,
+    f_star: Option<f64>,
+    minima: &[[f64; 2]],
+) -> Vec<[f64; 2]> {
+    trail
+        .iter()
+        .filter_map(|s| {
+            let v = match settings.quantity {
+                Quantity::Loss if settings.log => s.f - f_star.unwrap_or(0.0),
+                Quantity::Loss => s.f,
+                Quantity::GradNorm => s.grad_norm,
+                Quantity::Distance => minima
+                    .iter()
+                    .map(|m| (s.pos[0] - m[0]).hypot(s.pos[1] - m[1]))
+                    .fold(f64::INFINITY, f64::min),
+            };
+            let v = if settings.log {
+                v.max(LOG_FLOOR).log10()
+            } else {
+                v
+            };
+            v.is_finite().then_some([s.step as f64, v])
+        })
+        .collect()
+}
+
+/// Minimum positions, and the lowest minimum's value.
+pub fn minima(points: &[CriticalPoint]) -> (Vec<[f64; 2]>, Option<f64>) {
+    let mins: Vec<&CriticalPoint> = points
+        .iter()
+        .filter(|p| p.kind == CriticalKind::Minimum)
+        .collect();
+    let f_star = mins.iter().map(|p| p.value).reduce(f64::min);
+    (mins.iter().map(|p| p.pos).collect(), f_star)
+}
+
+pub fn plots_ui(
+    ui: &mut egui::Ui,
+    settings: &mut PlotSettings,
+    racers: &[(&Racer, &[Sample])],
+    critical: &[CriticalPoint],
+) {
+    ui.horizontal(|ui| {
+        for q in Quantity::ALL {
+            ui.selectable_value(&mut settings.quantity, q, q.label());
+        }
+    });
+    let (mins, f_star) = minima(critical);
+    let log_label = match (settings.quantity, f_star) {
+        (Quantity::Loss, Some(_)) => "log scale (f − f*)",
+        _ => "log scale",
+    };
+    ui.checkbox(&mut settings.log, log_label);
+    if settings.quantity == Quantity::Distance && mins.is_empty() {
+        ui.weak("No minimum found in the domain.");
+        return;
+    }
+    let log = settings.log;
+    let y_name = settings.quantity.label();
+    Plot::new("plot")
+        .height(170.0)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_label(if log {
+            format!("log₁₀ {y_name}")
+        } else {
+            y_name.to_string()
+        })
+        .label_formatter(move |name, p| {
+            let y = if log { 10f64.powf(p.y) } else { p.y };
+            format!(
+                "{name}\nstep {:.0}\n{y_name} = {}",
+                p.x,
+                super::inspector::num(y)
+            )
+        })
+        .show(ui, |plot| {
+            for (racer, trail) in racers {
+                let points = series(trail, *settings, f_star, &mins);
+                plot.line(
+                    Line::new(racer.label.clone(), PlotPoints::from(points))
+                        .color(super::race::colour32(racer.color))
+                        .id(egui::Id::new((
+                            "racer line",
+                            racer.slot,
+                            racer.label.as_str(),
+                        ))),
+                );
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(step: u64, pos: [f64; 2], f: f64, grad_norm: f64) -> Sample {
+        Sample {
+            pos,
+            f,
+            grad_norm,
+            step,
+        }
+    }
+
+    #[test]
+    fn series_follow_the_trail_in_linear_and_log_scales() {
+        let trail = [
+            sample(0, [3.0, 4.0], 2.0, 10.0),
+            sample(5, [0.0, 1.0], -0.9, 0.01),
+            sample(9, [0.0, 0.0], -1.0, 0.0),
+            sample(10, [0.0, 0.0], f64::NAN, f64::NAN),
+        ];
+        let loss = PlotSettings::default();
+        assert_eq!(
+            series(&trail, loss, Some(-1.0), &[]),
+            [[0.0, 2.0], [5.0, -0.9], [9.0, -1.0]]
+        );
+        let log_gap = PlotSettings { log: true, ..loss };
+        let s = series(&trail, log_gap, Some(-1.0), &[]);
+        assert!((s[0][1] - 3f64.log10()).abs() < 1e-12);
+        assert!((s[1][1] + 1.0).abs() < 1e-12, "0.1 above f* is −1: {s:?}");
+        assert_eq!(s[2][1], -16.0, "at f* the gap sits on the floor");
+        let grad = PlotSettings {
+            quantity: Quantity::GradNorm,
+            log: true,
+        };
+        assert_eq!(
+            series(&trail, grad, None, &[])[..2],
+            [[0.0, 1.0], [5.0, -2.0]]
+        );
+        let dist = PlotSettings {
+            quantity: Quantity::Distance,
+            log: false,
+        };
+        let d = series(&trail, dist, None, &[[0.0, 0.0], [3.0, 0.0]]);
+        assert_eq!(d[..3], [[0.0, 4.0], [5.0, 1.0], [9.0, 0.0]]);
+    }
+}

@@ -1,0 +1,524 @@
+//! The race section: play controls, line-ups, and the racer table with every hyperparameter.
+
+use crate::app::landscape::Landscape;
+use crate::app::racers::{NewRace, PALETTE, Racer, Restart, SPEEDS, Sim, default_race};
+use crate::core::optim::run::Run;
+use crate::core::optim::schedule::Schedule;
+use crate::core::optim::{Field, Hyper, Kind, Optimizer};
+use crate::core::race::{self, Lineup, RacerSpec};
+use bevy::prelude::*;
+use bevy_egui::egui;
+
+/// What the table asked for this frame, carried out by the panel system (it owns Commands).
+#[derive(Default)]
+pub struct TableActions {
+    pub add: Option<RacerSpec>,
+    pub duplicate: Option<Entity>,
+    pub remove: Option<Entity>,
+    pub select: Option<Entity>,
+}
+
+pub fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter<Restart>) {
+    ui.horizontal(|ui| {
+        let play = if sim.playing { "⏸ Pause" } else { "▶ Play" };
+        if ui.button(play).on_hover_text("Space").clicked() {
+            sim.playing = !sim.playing;
+        }
+        if ui
+            .button("Step")
+            .on_hover_text("One optimizer step (S or →)")
+            .clicked()
+        {
+            sim.step_once();
+        }
+        if ui.button("⟲ Reset").on_hover_text("R").clicked() {
+            restart.write(Restart(None));
+        }
+    });
+    ui.add(
+        egui::Slider::new(&mut sim.steps_per_second, SPEEDS)
+            .logarithmic(true)
+            .text("steps / s"),
+    );
+}
+
+/// The line-up menu: replaces the racers with the one picked.
+pub fn lineup_ui(
+    ui: &mut egui::Ui,
+    landscape: &Landscape,
+    first: Option<&Racer>,
+    new_race: &mut MessageWriter<NewRace>,
+) {
+    ui.horizontal(|ui| {
+        ui.label("Line-up");
+        egui::ComboBox::from_id_salt("lineup")
+            .selected_text("New race…")
+            .width(ui.available_width())
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(false, "GD, Momentum and Adam")
+                    .clicked()
+                {
+                    new_race.write(NewRace(default_race(landscape)));
+                }
+                for lineup in Lineup::ALL {
+                    if ui.selectable_label(false, lineup.label()).clicked() {
+                        // From where the first racer starts; the ring repeats its optimizer.
+                        let start = first.map_or(landscape.default_start(), |r| r.run.start);
+                        let (kind, hyper) = first.map_or((Kind::Adam, Hyper::default()), |r| {
+                            (r.run.optimizer.kind, r.run.optimizer.hyper.clone())
+                        });
+                        new_race.write(NewRace(race::lineup(
+                            lineup,
+                            &landscape.formula,
+                            landscape.domain,
+                            start,
+                            (kind, &hyper),
+                        )));
+                    }
+                }
+            });
+    });
+}
+
+/// A new racer of `kind` with a learning rate fitted to the landscape.
+pub fn added(kind: Kind, landscape: &Landscape, start: [f64; 2]) -> RacerSpec {
+    let lambda = race::curvature(&landscape.formula, landscape.domain, start);
+    let size = landscape.domain.width().max(landscape.domain.height());
+    let hyper = Hyper {
+        lr: race::fitted_lr(kind, lambda, size),
+        ..Hyper::defaults(kind)
+    };
+    RacerSpec::new(kind, hyper, start)
+}
+
+/// The same racer again, from the same start.
+pub fn duplicate(racer: &Racer) -> RacerSpec {
+    RacerSpec {
+        label: format!("{} (copy)", racer.label),
+        ..RacerSpec::new(
+            racer.run.optimizer.kind,
+            racer.run.optimizer.hyper.clone(),
+            racer.run.start,
+        )
+    }
+}
+
+/// Switches a racer to another optimizer where it stands: that optimizer's defaults, with the
+/// learning rate, schedule and seed kept; fresh state (no carried-over moments).
+pub fn set_kind(run: &mut Run, kind: Kind) {
+    let old = &run.optimizer.hyper;
+    let hyper = Hyper {
+        lr: old.lr,
+        seed: old.seed,
+        schedule: old.schedule,
+        ..Hyper::defaults(kind)
+    };
+    run.optimizer = Optimizer::new(kind, hyper);
+}
+
+/// Applies an edited copy of the hyperparameters if they are valid; the next step uses them.
+/// A new seed restarts the noise stream (and the optimizer's state with it).
+pub fn apply_hyper(run: &mut Run, edited: Hyper) -> Result<(), String> {
+    edited.validate()?;
+    let reseed = edited.seed != run.optimizer.hyper.seed;
+    run.optimizer.hyper = edited;
+    if reseed {
+        run.optimizer.reset();
+    }
+    Ok(())
+}
+
+/// The schedule as the command line writes it (`step:100:0.5`), for the text field.
+pub fn schedule_text(s: &Schedule) -> String {
+    match s {
+        Schedule::Constant => "constant".into(),
+        Schedule::Step { every, gamma } => format!("step:{every}:{gamma}"),
+        Schedule::Exponential { gamma } => format!("exp:{gamma}"),
+        Schedule::Cosine { period, min_lr } => format!("cosine:{period}:{min_lr}"),
+        Schedule::Warmup {
+            steps,
+            start_factor,
+        } => format!("warmup:{steps}:{start_factor}"),
+    }
+}
+
+pub fn colour32(c: Color) -> egui::Color32 {
+    let [r, g, b, _] = c.to_srgba().to_u8_array();
+    egui::Color32::from_rgb(r, g, b)
+}
+
+/// The racer table: one row per racer (visibility, colour, name, step, loss, status), its
+/// settings folded underneath.
+pub fn table_ui(
+    ui: &mut egui::Ui,
+    rows: &mut [(Entity, Mut<Racer>, Mut<Visibility>)],
+    selected: Option<Entity>,
+    landscape: &Landscape,
+) -> TableActions {
+    let mut actions = TableActions::default();
+    for (entity, racer, visibility) in rows.iter_mut() {
+        let colour = colour32(racer.color);
+        ui.horizontal(|ui| {
+            let mut shown = **visibility != Visibility::Hidden;
+            let key = if racer.slot < 9 {
+                format!("Show or hide (key {})", racer.slot + 1)
+            } else {
+                "Show or hide".into()
+            };
+            if ui.checkbox(&mut shown, "").on_hover_text(key).changed() {
+                **visibility = if shown {
+                    Visibility::Inherited
+                } else {
+                    Visibility::Hidden
+                };
+            }
+            let name = egui::RichText::new(&racer.label).color(colour).strong();
+            if ui
+                .selectable_label(selected == Some(*entity), name)
+                .on_hover_text("Inspect this racer")
+                .clicked()
+            {
+                actions.select = Some(*entity);
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.small_button("✕").on_hover_text("Remove").clicked() {
+                    actions.remove = Some(*entity);
+                }
+                if ui.small_button("copy").on_hover_text("Duplicate").clicked() {
+                    actions.duplicate = Some(*entity);
+                }
+            });
+        });
+        ui.horizontal(|ui| {
+            ui.add_space(24.0);
+            let status = match racer.run.status.label() {
+                "diverged" => "✕ diverged",
+                "converged" => "✓ converged",
+                other => other,
+            };
+            ui.monospace(format!(
+                "step {:>5}  f {}",
+                racer.run.steps,
+                super::format_loss(racer.run.loss)
+            ));
+            ui.label(status).on_hover_text(racer.run.status.to_string());
+        });
+        egui::CollapsingHeader::new("settings")
+            .id_salt(("settings", *entity))
+            .show(ui, |ui| {
+                settings_ui(ui, racer);
+            });
+        ui.separator();
+    }
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("add racer")
+            .selected_text("+ Add racer…")
+            .show_ui(ui, |ui| {
+                for kind in Kind::ALL {
+                    if ui.selectable_label(false, kind.label()).clicked() {
+                        let start = rows
+                            .first()
+                            .map_or(landscape.default_start(), |(_, r, _)| r.run.start);
+                        actions.add = Some(added(kind, landscape, start));
+                    }
+                }
+            });
+    });
+    actions
+}
+
+/// One racer's optimizer, colour and hyperparameters. Returns whether anything changed.
+pub fn settings_ui(ui: &mut egui::Ui, racer: &mut Racer) -> bool {
+    let mut changed = false;
+    egui::Grid::new(("hyper", racer.slot, racer.label.as_str()))
+        .num_columns(2)
+        .spacing([8.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("optimizer");
+            let mut kind = racer.run.optimizer.kind;
+            egui::ComboBox::from_id_salt(("kind", racer.slot))
+                .selected_text(kind.label())
+                .show_ui(ui, |ui| {
+                    for k in Kind::ALL {
+                        ui.selectable_value(&mut kind, k, k.label());
+                    }
+                });
+            if kind != racer.run.optimizer.kind {
+                set_kind(&mut racer.run, kind);
+                changed = true;
+            }
+            ui.end_row();
+
+            ui.label("colour");
+            let mut rgb = racer.color.to_srgba().to_f32_array_no_alpha();
+            if ui.color_edit_button_rgb(&mut rgb).changed() {
+                racer.color = Color::srgb(rgb[0], rgb[1], rgb[2]);
+                changed = true;
+            }
+            ui.end_row();
+
+            let mut h = racer.run.optimizer.hyper.clone();
+            for field in racer.run.optimizer.kind.fields() {
+                field_ui(ui, *field, &mut h, racer.run.optimizer.kind);
+                ui.end_row();
+            }
+            if h != racer.run.optimizer.hyper {
+                // Widgets keep values in range; validation is the last word.
+                if apply_hyper(&mut racer.run, h).is_ok() {
+                    changed = true;
+                }
+            }
+        });
+    changed
+}
+
+fn field_ui(ui: &mut egui::Ui, field: Field, h: &mut Hyper, kind: Kind) {
+    let unit = |ui: &mut egui::Ui, name: &str, v: &mut f64, tip: &str| {
+        ui.label(name).on_hover_text(tip);
+        ui.add(egui::Slider::new(v, 0.0..=0.999).max_decimals(4));
+    };
+    match field {
+        Field::Lr => {
+            let name = if kind == Kind::NelderMead {
+                "simplex size"
+            } else {
+                "learning rate α"
+            };
+            ui.label(name)
+                .on_hover_text("torch `lr`; drag, or click the number to type it");
+            ui.add(
+                egui::Slider::new(&mut h.lr, 1e-6..=10.0)
+                    .logarithmic(true)
+                    .max_decimals(8)
+                    .clamping(egui::SliderClamping::Never),
+            );
+        }
+        Field::Momentum => unit(ui, "momentum μ", &mut h.momentum, "torch `momentum`"),
+        Field::Dampening => unit(ui, "dampening τ", &mut h.dampening, "torch `dampening`"),
+        Field::Beta1 => unit(ui, "β₁", &mut h.beta1, "torch `betas[0]`: mean of g"),
+        Field::Beta2 => unit(ui, "β₂", &mut h.beta2, "torch `betas[1]`: mean of g²"),
+        Field::Alpha => unit(ui, "smoothing α", &mut h.alpha, "torch RMSprop `alpha`"),
+        Field::Eps => {
+            ui.label("ε").on_hover_text("torch `eps`");
+            ui.add(
+                egui::Slider::new(&mut h.eps, 1e-12..=1.0)
+                    .logarithmic(true)
+                    .max_decimals(12),
+            );
+        }
+        Field::Centered => {
+            ui.label("centered");
+            ui.checkbox(&mut h.centered, "subtract the mean gradient");
+        }
+        Field::WeightDecay => {
+            ui.label("weight decay")
+                .on_hover_text("torch `weight_decay`");
+            ui.add(egui::Slider::new(&mut h.weight_decay, 0.0..=1.0).max_decimals(4));
+        }
+        Field::LrDecay => {
+            ui.label("lr decay")
+                .on_hover_text("torch Adagrad `lr_decay`");
+            ui.add(egui::Slider::new(&mut h.lr_decay, 0.0..=1.0).max_decimals(4));
+        }
+        Field::Noise => {
+            ui.label("noise σ")
+                .on_hover_text("Gaussian noise added to each gradient component");
+            ui.add(
+                egui::Slider::new(&mut h.noise, 0.0..=100.0)
+                    .logarithmic(true)
+                    .smallest_positive(1e-3)
+                    .max_decimals(4),
+            );
+        }
+        Field::Seed => {
+            ui.label("seed")
+                .on_hover_text("Same seed, same noise: runs replay exactly");
+            ui.add(egui::DragValue::new(&mut h.seed).speed(1.0));
+        }
+        Field::Schedule => {
+            ui.label("schedule").on_hover_text(
+                "constant · step:EVERY:GAMMA · exp:GAMMA · cosine:PERIOD[:MIN_LR] · warmup:STEPS[:FACTOR]",
+            );
+            schedule_ui(ui, &mut h.schedule);
+        }
+    }
+}
+
+/// The schedule as text, applied when it parses and validates; errors show in place.
+fn schedule_ui(ui: &mut egui::Ui, schedule: &mut Schedule) {
+    let id = ui.id().with("schedule text");
+    let mut text = ui
+        .data_mut(|d| d.get_temp::<String>(id))
+        .unwrap_or_else(|| schedule_text(schedule));
+    ui.vertical(|ui| {
+        let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(140.0));
+        let parsed = text
+            .parse::<Schedule>()
+            .and_then(|s| s.validate().map(|_| s));
+        match parsed {
+            Ok(s) => {
+                if response.changed() {
+                    *schedule = s;
+                }
+            }
+            Err(e) => {
+                ui.colored_label(super::ERROR_RED, e);
+            }
+        }
+        if response.has_focus() || parsed_differs(&text, schedule) {
+            ui.data_mut(|d| d.insert_temp(id, text.clone()));
+        } else {
+            ui.data_mut(|d| d.remove::<String>(id));
+        }
+    });
+}
+
+fn parsed_differs(text: &str, schedule: &Schedule) -> bool {
+    text.parse::<Schedule>().ok().as_ref() != Some(schedule)
+}
+
+/// The next free palette colour and slot for a racer joining `slots`.
+pub fn next_slot(slots: impl Iterator<Item = usize>) -> (usize, Color) {
+    let slot = slots.max().map_or(0, |m| m + 1);
+    (slot, PALETTE[slot % PALETTE.len()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::expr::Formula;
+    use crate::core::optim::run::{Status, StopRules};
+    use egui::accesskit::Role;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    fn racer(kind: Kind, lr: f64, f: &Formula) -> Racer {
+        let hyper = Hyper {
+            lr,
+            ..Hyper::defaults(kind)
+        };
+        Racer {
+            run: Run::new(
+                Optimizer::new(kind, hyper),
+                [1.0, 1.0],
+                StopRules::default(),
+                f,
+            ),
+            color: PALETTE[0],
+            label: kind.label().into(),
+            slot: 0,
+        }
+    }
+
+    #[test]
+    fn typing_a_learning_rate_into_the_panel_changes_the_next_step() {
+        let f = Formula::parse("x^2 + y^2").unwrap();
+        let mut harness = Harness::new_ui_state(
+            |ui, racer: &mut Racer| {
+                settings_ui(ui, racer);
+            },
+            racer(Kind::Gd, 0.1, &f),
+        );
+        harness.run();
+        // The learning rate's number box is the first; click it and type a new value.
+        harness
+            .get_all_by_role(Role::SpinButton)
+            .next()
+            .unwrap()
+            .click();
+        harness.run();
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        harness.get_by_role(Role::TextInput).type_text("0.5");
+        harness.key_press(egui::Key::Enter);
+        harness.run();
+        let run = &mut harness.state_mut().run;
+        assert_eq!(run.optimizer.hyper.lr, 0.5);
+        // x ← x − α·2x: at α = 0.5 the first step lands exactly on the minimum (at 0.1, on 0.8).
+        run.step(&f);
+        assert_eq!(run.pos, [0.0, 0.0]);
+        assert_eq!(run.status, Status::Converged);
+    }
+
+    #[test]
+    fn switching_optimizer_keeps_the_place_and_learning_rate_and_resets_state() {
+        let f = Formula::parse("x^2 + y^2").unwrap();
+        let mut r = racer(Kind::Momentum, 0.05, &f);
+        for _ in 0..3 {
+            r.run.step(&f);
+        }
+        let pos = r.run.pos;
+        set_kind(&mut r.run, Kind::Adam);
+        let h = &r.run.optimizer.hyper;
+        assert_eq!(
+            (r.run.optimizer.kind, h.lr, h.beta1, h.momentum),
+            (Kind::Adam, 0.05, 0.9, 0.0)
+        );
+        assert_eq!((r.run.optimizer.steps(), r.run.pos), (0, pos));
+        assert_eq!(r.run.optimizer.velocity(), None);
+    }
+
+    #[test]
+    fn invalid_hyperparameters_are_refused_and_a_new_seed_restarts_the_noise() {
+        let f = Formula::parse("x^2 + y^2").unwrap();
+        let mut r = racer(Kind::Sgd, 0.05, &f);
+        let before = r.run.optimizer.hyper.clone();
+        let bad = Hyper {
+            beta1: 1.0,
+            ..before.clone()
+        };
+        assert_eq!(
+            apply_hyper(&mut r.run, bad).unwrap_err(),
+            "beta1 must be in [0, 1), got 1"
+        );
+        assert_eq!(r.run.optimizer.hyper, before);
+        let mut twin = r.run.clone();
+        r.run.step(&f);
+        apply_hyper(
+            &mut r.run,
+            Hyper {
+                seed: 7,
+                ..before.clone()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            r.run.optimizer.steps(),
+            0,
+            "state restarted with the new seed"
+        );
+        apply_hyper(&mut twin, Hyper { seed: 7, ..before }).unwrap();
+        // Same seed from the same state: the same noisy step.
+        let (a, b) = (
+            r.run.optimizer.step(r.run.pos, &f),
+            twin.optimizer.step(r.run.pos, &f),
+        );
+        assert_eq!(a.grad, b.grad);
+    }
+
+    #[test]
+    fn schedules_read_back_as_the_command_line_writes_them() {
+        for text in [
+            "constant",
+            "step:100:0.5",
+            "exp:0.99",
+            "cosine:500:0.001",
+            "warmup:20:0.1",
+        ] {
+            let s: Schedule = text.parse().unwrap();
+            assert_eq!(schedule_text(&s), text);
+        }
+    }
+
+    #[test]
+    fn new_racers_take_the_next_slot_and_colour() {
+        assert_eq!(next_slot([0, 1, 4].into_iter()).0, 5);
+        assert_eq!(next_slot(std::iter::empty()), (0, PALETTE[0]));
+        let r = racer(Kind::Adam, 0.1, &Formula::parse("x^2").unwrap());
+        let d = duplicate(&r);
+        assert_eq!(
+            (d.kind, d.start, d.label.as_str()),
+            (Kind::Adam, [1.0, 1.0], "Adam (copy)")
+        );
+    }
+}
