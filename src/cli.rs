@@ -45,6 +45,9 @@ pub struct Cli {
     /// Presentation mode: the panel hidden (H shows it), a legend and step counter instead.
     #[arg(long)]
     pub present: bool,
+    /// Open on the 2D contour view from above (T switches).
+    #[arg(long)]
+    pub top_down: bool,
 }
 
 /// `1920x1080` → [1920, 1080], each side 64 to 8192.
@@ -361,6 +364,7 @@ fn open_app(cli: &Cli) -> Result<()> {
         size: cli.size,
         ui_scale: cli.ui_scale,
         present: cli.present,
+        top_down: cli.top_down,
     });
     Ok(())
 }

@@ -136,3 +136,146 @@ fn app_draws_the_surface_and_the_balls_move() {
         eprintln!("cleanup {}: {e}", dir.display());
     }
 }
+
+/// Runs the app on `args`, capturing frame `frame`; returns the screenshot.
+fn capture(x: &Xvfb, name: &str, args: &[&str], frame: u32) -> image::RgbImage {
+    let dir = std::env::temp_dir().join(format!("gradscape-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let frames = frame.to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_gradscape"))
+        .args(args)
+        .args([
+            "--capture",
+            dir.to_str().unwrap(),
+            "--capture-frames",
+            &frames,
+        ])
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run the app");
+    assert!(
+        out.status.success(),
+        "app failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let image = load(&dir.join(format!("frame_{frame:05}.png")));
+    if let Err(e) = std::fs::remove_dir_all(&dir) {
+        eprintln!("cleanup {}: {e}", dir.display());
+    }
+    image
+}
+
+fn luma(p: &image::Rgb<u8>) -> f32 {
+    0.2126 * p.0[0] as f32 + 0.7152 * p.0[1] as f32 + 0.0722 * p.0[2] as f32
+}
+
+/// Contour lines crossed along a pixel column: narrow dips in brightness (≤ 4 px wide, at
+/// least 30 darker than both sides).
+fn dips_down_column(img: &image::RgbImage, x: u32, y0: u32, y1: u32) -> usize {
+    let l: Vec<f32> = (y0..y1).map(|y| luma(img.get_pixel(x, y))).collect();
+    let mut count = 0;
+    let mut y = 5;
+    while y + 7 < l.len() {
+        let found = (1..=4).any(|w| {
+            let inside = l[y..y + w].iter().cloned().fold(f32::MAX, f32::min);
+            l[y - 3] - inside > 30.0 && l[y + w + 2] - inside > 30.0
+        });
+        if found {
+            count += 1;
+            y += 6;
+        } else {
+            y += 1;
+        }
+    }
+    count
+}
+
+/// Saturated (surface-coloured) pixels in a region: the colormap's colours, not the grey
+/// background, axes or labels.
+fn coloured(img: &image::RgbImage, xs: std::ops::Range<u32>, ys: std::ops::Range<u32>) -> usize {
+    let mut n = 0;
+    for y in ys {
+        for x in xs.clone() {
+            let [r, g, b] = img.get_pixel(x, y).0;
+            let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
+            if hi > 60 && hi - lo > 40 {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn surfaces_show_contours_and_open_holes_without_spikes() {
+    let x = start_xvfb();
+    // Rosenbrock on its log scale, from above: many contour lines down the middle of the view.
+    let rosen = capture(
+        &x,
+        "rosenbrock",
+        &["--preset", "rosenbrock", "--top-down"],
+        12,
+    );
+    let (w, h) = rosen.dimensions();
+    let mid = w * 2 / 3;
+    let lines = dips_down_column(&rosen, mid, h / 10, h * 9 / 10);
+    assert!(lines >= 6, "only {lines} contour lines down x = {mid}");
+
+    // ln(x) from above: the left quarter of the domain (x < 0) is a hole showing the
+    // background; the right part is surface with contours.
+    let ln = capture(
+        &x,
+        "ln",
+        &[
+            "--formula",
+            "ln(x) + 0.3*y^2",
+            "--domain=-1,3,-2,2",
+            "--top-down",
+            "--present",
+        ],
+        12,
+    );
+    // With the panel hidden the view spans the window; from above, the landscape's longer
+    // side (10 world units) fills 10/11 of its height, centred. Sample the hole well left of
+    // the x = 0 line, the surface well right.
+    let (w, h) = ln.dimensions();
+    let (cx, cy) = (w / 2, h / 2);
+    let span = h * 10 / 11;
+    let x_at = |u: f64| (cx as f64 + (u - 1.0) / 4.0 * span as f64) as u32;
+    let hole = coloured(&ln, x_at(-0.8)..x_at(-0.2), cy - 60..cy + 60);
+    let surface = coloured(&ln, x_at(1.2)..x_at(2.8), cy - 60..cy + 60);
+    assert!(hole < 50, "{hole} coloured pixels where ln(x) is undefined");
+    assert!(
+        surface > 10_000,
+        "only {surface} coloured pixels on the surface"
+    );
+    assert!(
+        dips_down_column(&ln, x_at(0.6), h / 10, h * 9 / 10) >= 1,
+        "no contour on ln"
+    );
+
+    // ln(x) in 3D: nothing shoots up to the top of the view (no spikes to −∞ or +∞).
+    let ln3d = capture(
+        &x,
+        "ln3d",
+        &[
+            "--formula",
+            "ln(x) + 0.3*y^2",
+            "--domain=-1,3,-2,2",
+            "--present",
+        ],
+        12,
+    );
+    let (w, h) = ln3d.dimensions();
+    // (The legend overlay sits in the top-left corner.)
+    let top = coloured(&ln3d, w / 4..w, 0..h / 12);
+    assert!(
+        top < 50,
+        "{top} surface pixels along the top edge: a spike?"
+    );
+    assert!(
+        coloured(&ln3d, 0..w, h / 4..h * 3 / 4) > 20_000,
+        "the surface is drawn"
+    );
+}

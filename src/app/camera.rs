@@ -10,6 +10,10 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
 use bevy_panorbit_camera::PanOrbitCamera;
 
+/// The top-down 2D contour view (orthographic, looking straight down) instead of the orbit.
+#[derive(Resource, Default, PartialEq)]
+pub struct TopDown(pub bool);
+
 /// Width in logical pixels that the side panel takes from the left of the window.
 #[derive(Resource, Default)]
 pub struct PanelWidth(pub f32);
@@ -21,7 +25,8 @@ pub(super) fn plugin(app: &mut App) {
             ..default()
         })
         .add_systems(Startup, spawn)
-        .add_systems(Update, fit_viewport.in_set(AppSet::Present));
+        .add_systems(Update, fit_viewport.in_set(AppSet::Present))
+        .add_systems(Update, switch_view.in_set(AppSet::Present));
 }
 
 /// Orbit pose for a preset's view (yaw, pitch in degrees).
@@ -105,4 +110,66 @@ fn fit_viewport(
     {
         camera.viewport = Some(viewport);
     }
+}
+
+/// Orthographic scale (visible world height) that fits the landscape from above.
+const TOP_DOWN_SCALE: f32 = 11.0;
+
+/// Switches between the 3D orbit and the 2D view from straight above; the 3D pose is kept
+/// and restored.
+fn switch_view(
+    top: Res<TopDown>,
+    landscape: Res<Landscape>,
+    mut saved: Local<Option<(f32, f32, f32, Vec3)>>,
+    mut shown: Local<Option<bool>>,
+    camera: Single<(&mut PanOrbitCamera, &mut Projection)>,
+) {
+    let (mut orbit, mut projection) = camera.into_inner();
+    // The orbit camera sets its own pose on its first frame; switch after that.
+    if !orbit.initialized || *shown == Some(top.0) {
+        return;
+    }
+    *shown = Some(top.0);
+    if top.0 {
+        *saved = Some((
+            orbit.target_yaw,
+            orbit.target_pitch,
+            orbit.target_radius,
+            orbit.target_focus,
+        ));
+        *projection = Projection::Orthographic(OrthographicProjection {
+            scaling_mode: bevy::camera::ScalingMode::FixedVertical {
+                viewport_height: 1.0,
+            },
+            scale: TOP_DOWN_SCALE,
+            ..OrthographicProjection::default_3d()
+        });
+        orbit.target_yaw = 0.0;
+        orbit.target_pitch = std::f32::consts::FRAC_PI_2;
+        orbit.target_radius = TOP_DOWN_SCALE;
+        orbit.target_focus = Vec3::ZERO;
+        orbit.force_update = true;
+    } else if matches!(*projection, Projection::Orthographic(_)) {
+        *projection = Projection::Perspective(PerspectiveProjection::default());
+        let view = landscape.preset.map_or([35.0, 40.0], |p| p.view);
+        let home = orbit_pose(view);
+        let (yaw, pitch, radius, focus) = saved.take().unwrap_or(home);
+        (
+            orbit.target_yaw,
+            orbit.target_pitch,
+            orbit.target_radius,
+            orbit.target_focus,
+        ) = (yaw, pitch, radius, focus);
+        orbit.force_update = true;
+    }
+}
+
+fn orbit_pose(view: [f64; 2]) -> (f32, f32, f32, Vec3) {
+    let o = orbit(view);
+    (
+        o.yaw.unwrap_or(0.0),
+        o.pitch.unwrap_or(0.0),
+        o.radius.unwrap_or(15.0),
+        o.focus,
+    )
 }

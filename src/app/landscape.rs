@@ -2,12 +2,14 @@
 
 use super::AppSet;
 use crate::cli::Landscape as Launched;
+use crate::core::critical::{self, CriticalPoint};
 use crate::core::expr::Formula;
 use crate::core::optim::run::StopRules;
 use crate::core::presets::{Preset, ZScale};
 use crate::core::surface::{self, Domain, SurfaceGrid};
-use crate::core::view::WorldMap;
+use crate::core::view::{self, WorldMap};
 use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
 
 /// What the user chose to look at. Bump `generation` to have the surface rebuilt.
 #[derive(Resource, Clone)]
@@ -43,24 +45,49 @@ impl Landscape {
         }
     }
 
-    /// The common start point for racers: the preset's first, else the domain's corner area.
+    /// The common start point for racers: the preset's first, else near the domain's top-left
+    /// corner, moved to the nearest point where f is defined (never into a hole).
     pub fn default_start(&self) -> [f64; 2] {
-        self.preset
-            .and_then(|p| p.starts.first().copied())
-            .unwrap_or_else(|| {
-                let d = self.domain;
-                [d.x[0] + 0.15 * d.width(), d.y[1] - 0.15 * d.height()]
+        if let Some(p) = self.preset.and_then(|p| p.starts.first()) {
+            return *p;
+        }
+        let d = self.domain;
+        let want = [d.x[0] + 0.15 * d.width(), d.y[1] - 0.15 * d.height()];
+        let n = 24;
+        let candidates = (0..n * n).map(|k| {
+            let (i, j) = ((k % n) as f64 + 0.5, (k / n) as f64 + 0.5);
+            [
+                d.x[0] + d.width() * i / n as f64,
+                d.y[0] + d.height() * j / n as f64,
+            ]
+        });
+        std::iter::once(want)
+            .chain(candidates)
+            .filter(|p| self.formula.gradient(*p).1.iter().all(|g| g.is_finite()))
+            .filter(|p| self.formula.value(*p).is_finite())
+            .min_by(|a, b| {
+                let dist = |p: &[f64; 2]| (p[0] - want[0]).hypot(p[1] - want[1]);
+                dist(a).total_cmp(&dist(b))
             })
+            .unwrap_or(want)
     }
 }
 
-/// The sampled grid and the world mapping made from it.
+/// The sampled grid, the world mapping, the mesh and the stationary points made from one
+/// generation of the landscape.
 #[derive(Resource)]
 pub struct Surface {
     pub grid: SurfaceGrid,
     pub map: WorldMap,
+    /// The surface and floor meshes, built in the background; taken when uploaded.
+    pub meshes: Option<(Mesh, Mesh)>,
+    pub critical: Vec<CriticalPoint>,
     pub generation: u64,
 }
+
+/// The rebuild running in the background, if any.
+#[derive(Resource, Default)]
+pub struct Rebuilding(Option<Task<Surface>>);
 
 pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
     move |app: &mut App| {
@@ -74,25 +101,95 @@ pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
             generation: 0,
             revision: 0,
         };
-        let surface = sample(&landscape);
+        // The first surface is built before the first frame: nothing to wait for.
+        let surface = build(&landscape);
         app.insert_resource(surface)
             .insert_resource(landscape)
+            .init_resource::<Rebuilding>()
             .add_systems(Update, rebuild.in_set(AppSet::Rebuild));
     }
 }
 
-fn sample(l: &Landscape) -> Surface {
+/// Everything a new surface needs, computed off the main thread when rebuilding.
+pub fn build(l: &Landscape) -> Surface {
     let grid = surface::sample(&l.formula, l.domain, l.resolution, true);
     let map = WorldMap::new(l.domain, &grid.range, l.z_scale, l.vertical_scale);
+    let mesh = view::surface_mesh(&grid, &map);
+    let floor = view::floor_mesh(&mesh, super::surface::FLOOR_Y);
+    let meshes = Some((
+        super::surface::to_bevy(mesh),
+        super::surface::to_bevy(floor),
+    ));
+    let critical = critical::find(&l.formula, l.domain);
     Surface {
         grid,
         map,
+        meshes,
+        critical,
         generation: l.generation,
     }
 }
 
-pub(super) fn rebuild(landscape: Res<Landscape>, mut surface: ResMut<Surface>) {
-    if landscape.generation != surface.generation {
-        *surface = sample(&landscape);
+/// Starts a background rebuild when the landscape changed, and swaps the result in when it
+/// is ready; the UI never waits. A change made meanwhile starts the next rebuild after this
+/// one lands, so slider drags show every surface they can.
+pub(super) fn rebuild(
+    landscape: Res<Landscape>,
+    mut surface: ResMut<Surface>,
+    mut rebuilding: ResMut<Rebuilding>,
+) {
+    if let Some(task) = rebuilding.0.as_mut()
+        && let Some(done) = block_on(poll_once(task))
+    {
+        *surface = done;
+        rebuilding.0 = None;
+    }
+    if rebuilding.0.is_none() && landscape.generation != surface.generation {
+        let l = landscape.clone();
+        rebuilding.0 = Some(AsyncComputeTaskPool::get().spawn(async move { build(&l) }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::LandscapeArgs;
+
+    #[test]
+    fn rebuilds_run_in_the_background_and_swap_in_when_ready() {
+        let land = LandscapeArgs::default().resolve().unwrap();
+        let mut app = crate::app::headless(land);
+        app.update();
+        {
+            let mut l = app.world_mut().resource_mut::<Landscape>();
+            l.formula = Formula::parse("x^2 + y^2").unwrap();
+            l.resolution = 512;
+            l.changed_math();
+        }
+        // The frame that sees the change does not wait for it: the old surface stays.
+        app.update();
+        assert_eq!(app.world().resource::<Surface>().generation, 0);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while app.world().resource::<Surface>().generation != 1 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the rebuild never landed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            app.update();
+        }
+        let s = app.world().resource::<Surface>();
+        assert_eq!(s.grid.n, 512);
+        assert!(
+            (0.0..1e-3).contains(&s.grid.range.min),
+            "the new formula: x² + y²"
+        );
+        assert!(s.meshes.is_some(), "meshes built in the background");
+        assert_eq!(
+            s.critical.len(),
+            1,
+            "the bowl's one minimum: {:?}",
+            s.critical
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! the global minimum in gold.
 
 use super::AppSet;
-use super::landscape::{Landscape, Surface};
-use crate::core::critical::{self, CriticalKind, CriticalPoint};
+use super::landscape::Surface;
+use crate::core::critical::{CriticalKind, CriticalPoint};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
@@ -44,8 +44,9 @@ pub(super) fn plugin(app: &mut App) {
     .add_systems(EguiPrimaryContextPass, labels_ui);
 }
 
-fn find(landscape: Res<Landscape>, mut markers: ResMut<Markers>) {
-    markers.points = critical::find(&landscape.formula, landscape.domain);
+/// The stationary points come with each new surface (found in the background rebuild).
+fn find(surface: Res<Surface>, mut markers: ResMut<Markers>) {
+    markers.points = surface.critical.clone();
 }
 
 /// The index of the global minimum (lowest minimum) among `points`.
@@ -172,6 +173,7 @@ fn short(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::critical;
     use crate::core::expr::Formula;
     use crate::core::presets;
 

@@ -1,6 +1,7 @@
 //! The Bevy app: thin plugins that own entities, input and drawing; every number comes from core.
 
 mod arrows;
+mod axes;
 mod balls;
 mod camera;
 mod capture;
@@ -40,6 +41,8 @@ pub struct Launch {
     pub ui_scale: f32,
     /// Open in presentation mode: panel hidden, legend and step counter shown.
     pub present: bool,
+    /// Open on the 2D contour view.
+    pub top_down: bool,
 }
 
 /// Opens the window and runs until it is closed.
@@ -94,9 +97,11 @@ pub fn build(launch: Launch) -> App {
         bevy_egui::EguiPlugin::default(),
         bevy_panorbit_camera::PanOrbitCameraPlugin,
     ));
+    app.insert_resource(camera::TopDown(launch.top_down));
     app.add_plugins((
         landscape::plugin(launch.landscape),
         surface::plugin,
+        axes::plugin,
         markers::plugin,
         camera::plugin,
         racers::sim_plugin,

@@ -1,21 +1,107 @@
-//! The landscape's mesh: built by core from the sampled grid, lit and coloured by height.
+//! The landscape's mesh and its look: a PBR-lit surface whose shader (shaders/surface.wgsl)
+//! colours by height, draws contours, a grid and the clipped top; an optional contour floor.
 
+use super::AppSet;
 use super::landscape::Surface;
-use crate::core::view::{MeshData, surface_mesh};
-use bevy::asset::RenderAssetUsages;
+use crate::core::colormap::Colormap;
+use crate::core::view::{MeshData, ticks};
+use bevy::asset::{RenderAssetUsages, uuid_handle};
 use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::pbr::{ExtendedMaterial, MaterialExtension};
 use bevy::prelude::*;
+use bevy::render::render_resource::{AsBindGroup, ShaderType};
+use bevy::shader::ShaderRef;
+
+/// The surface shader, compiled into the binary so the app runs from any directory.
+const SHADER: Handle<Shader> = uuid_handle!("5b0f1e62-2a55-4f0e-9d7e-6b1f1c1f6a11");
+
+/// How the surface is drawn.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct Look {
+    pub colormap: Colormap,
+    /// Contour bands over the drawn height range (0: none).
+    pub contours: u32,
+    pub grid: bool,
+    /// Contours projected on a floor under the surface.
+    pub floor: bool,
+}
+
+impl Default for Look {
+    fn default() -> Look {
+        Look {
+            colormap: Colormap::Viridis,
+            contours: 16,
+            grid: false,
+            floor: false,
+        }
+    }
+}
+
+/// World height of the contour floor, just under the lowest point of the surface.
+pub const FLOOR_Y: f32 = -0.6;
+
+#[derive(Clone, Copy, Debug, Default, ShaderType, Reflect)]
+pub struct LookUniform {
+    colormap: u32,
+    contours: f32,
+    grid_step: Vec2,
+    center: f32,
+    floor: f32,
+    hatch: f32,
+    pad: f32,
+}
+
+impl LookUniform {
+    /// Where the diverging map is white, as a height fraction.
+    pub fn center(&self) -> f32 {
+        self.center
+    }
+}
+
+#[derive(Asset, AsBindGroup, Reflect, Debug, Clone)]
+pub struct SurfaceLook {
+    #[uniform(100)]
+    pub look: LookUniform,
+}
+
+impl MaterialExtension for SurfaceLook {
+    fn fragment_shader() -> ShaderRef {
+        ShaderRef::Handle(SHADER)
+    }
+}
+
+pub type SurfaceMaterial = ExtendedMaterial<StandardMaterial, SurfaceLook>;
 
 #[derive(Component)]
 pub struct SurfaceMesh;
 
+#[derive(Component)]
+pub struct FloorMesh;
+
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn).add_systems(
-        Update,
-        update
-            .in_set(super::AppSet::Rebuild)
-            .run_if(surface_rebuilt),
-    );
+    app.world_mut()
+        .resource_mut::<Assets<Shader>>()
+        .insert(
+            SHADER.id(),
+            Shader::from_wgsl(
+                include_str!("../../shaders/surface.wgsl"),
+                "shaders/surface.wgsl",
+            ),
+        )
+        .ok();
+    app.add_plugins(MaterialPlugin::<SurfaceMaterial>::default())
+        .init_resource::<Look>()
+        .add_systems(Startup, spawn)
+        .add_systems(
+            Update,
+            (
+                upload.run_if(surface_rebuilt),
+                restyle.run_if(resource_changed::<Look>.or_eager(resource_changed::<Surface>)),
+            )
+                .chain()
+                .in_set(AppSet::Rebuild)
+                .after(super::landscape::rebuild),
+        );
 }
 
 /// A new surface after start-up (`spawn` already meshed the first one).
@@ -30,43 +116,135 @@ pub fn to_bevy(data: MeshData) -> Mesh {
     )
     .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, data.positions)
     .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, data.normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, data.colors)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, data.data)
     .with_inserted_indices(Indices::U32(data.indices))
+}
+
+/// The shader's settings for the current look and surface.
+pub fn uniform(look: &Look, surface: &Surface, floor: bool) -> LookUniform {
+    let d = surface.map.domain;
+    let step = |lo: f64, hi: f64| {
+        let t = ticks(lo, hi, 8);
+        if t.len() >= 2 {
+            (t[1] - t[0]) as f32
+        } else {
+            0.0
+        }
+    };
+    let grid_step = if look.grid {
+        Vec2::new(step(d.x[0], d.x[1]), step(d.y[0], d.y[1]))
+    } else {
+        Vec2::ZERO
+    };
+    // The diverging map turns white where f = 0 when 0 is in the drawn range.
+    let zero = surface.map.unclipped_fraction(0.0);
+    let center = if (0.02..0.98).contains(&zero) {
+        zero as f32
+    } else {
+        0.5
+    };
+    LookUniform {
+        colormap: look.colormap.index(),
+        contours: look.contours as f32,
+        grid_step,
+        center,
+        floor: if floor { 1.0 } else { 0.0 },
+        // About 60 hatch lines across the landscape.
+        hatch: (60.0 / d.width().max(d.height())) as f32,
+        pad: 0.0,
+    }
+}
+
+fn material(look: &Look, surface: &Surface, floor: bool) -> SurfaceMaterial {
+    ExtendedMaterial {
+        base: StandardMaterial {
+            base_color: Color::WHITE,
+            perceptual_roughness: if floor { 0.95 } else { 0.55 },
+            reflectance: 0.3,
+            // Seen from below too (the underside of a saddle, say).
+            double_sided: true,
+            cull_mode: None,
+            ..default()
+        },
+        extension: SurfaceLook {
+            look: uniform(look, surface, floor),
+        },
+    }
 }
 
 fn spawn(
     mut commands: Commands,
-    surface: Res<Surface>,
+    mut surface: ResMut<Surface>,
+    look: Res<Look>,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: ResMut<Assets<SurfaceMaterial>>,
 ) {
-    let mesh = meshes.add(to_bevy(surface_mesh(&surface.grid, &surface.map)));
-    let material = materials.add(StandardMaterial {
-        base_color: Color::WHITE,
-        perceptual_roughness: 0.55,
-        reflectance: 0.3,
-        // Seen from below too (the underside of a saddle, say).
-        double_sided: true,
-        cull_mode: None,
-        ..default()
-    });
+    // The first surface is built with the plugin, meshes included.
+    let Some((mesh, floor)) = surface.bypass_change_detection().meshes.take() else {
+        return;
+    };
     commands.spawn((
         Name::new("Surface"),
         SurfaceMesh,
-        Mesh3d(mesh),
-        MeshMaterial3d(material),
+        Mesh3d(meshes.add(mesh)),
+        MeshMaterial3d(materials.add(material(&look, &surface, false))),
         Transform::IDENTITY,
+    ));
+    commands.spawn((
+        Name::new("Contour floor"),
+        FloorMesh,
+        Mesh3d(meshes.add(floor)),
+        MeshMaterial3d(materials.add(material(&look, &surface, true))),
+        Transform::IDENTITY,
+        if look.floor {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        },
     ));
 }
 
-fn update(
-    surface: Res<Surface>,
-    query: Query<&Mesh3d, With<SurfaceMesh>>,
+/// Swaps in the meshes the background rebuild made: no mesh work on the main thread.
+fn upload(
+    mut surface: ResMut<Surface>,
+    surfaces: Query<&Mesh3d, With<SurfaceMesh>>,
+    floors: Query<&Mesh3d, With<FloorMesh>>,
     mut meshes: ResMut<Assets<Mesh>>,
 ) {
-    for handle in &query {
-        if let Some(mut mesh) = meshes.get_mut(&handle.0) {
-            *mesh = to_bevy(surface_mesh(&surface.grid, &surface.map));
+    let Some((new_surface, new_floor)) = surface.bypass_change_detection().meshes.take() else {
+        return;
+    };
+    for (handle, new) in surfaces.iter().zip([new_surface]) {
+        meshes.insert(&handle.0, new).ok();
+    }
+    for (handle, new) in floors.iter().zip([new_floor]) {
+        meshes.insert(&handle.0, new).ok();
+    }
+}
+
+fn restyle(
+    look: Res<Look>,
+    surface: Res<Surface>,
+    parts: Query<(
+        &MeshMaterial3d<SurfaceMaterial>,
+        Has<FloorMesh>,
+        &mut Visibility,
+    )>,
+    mut materials: ResMut<Assets<SurfaceMaterial>>,
+) {
+    for (handle, floor, mut visibility) in parts {
+        if let Some(mut m) = materials.get_mut(&handle.0) {
+            m.extension.look = uniform(&look, &surface, floor);
+        }
+        if floor {
+            let want = if look.floor {
+                Visibility::Inherited
+            } else {
+                Visibility::Hidden
+            };
+            if *visibility != want {
+                *visibility = want;
+            }
         }
     }
 }

@@ -9,10 +9,12 @@ mod race;
 
 use super::AppSet;
 use super::arrows::Arrows;
-use super::camera::PanelWidth;
+use super::axes::ShowAxes;
+use super::camera::{PanelWidth, TopDown};
 use super::landscape::Landscape as LandscapeRes;
 use super::markers::Markers;
 use super::racers::{NewRace, Racer, Restart, Sim, Trail, racer_bundle};
+use super::surface::Look;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -138,6 +140,7 @@ fn keyboard(
     mut arrows: ResMut<Arrows>,
     landscape: Res<LandscapeRes>,
     mut camera: Single<&mut PanOrbitCamera>,
+    mut top_down: ResMut<TopDown>,
 ) {
     if wants.wants_any_keyboard_input() {
         return;
@@ -167,7 +170,11 @@ fn keyboard(
         arrows.toggle_all();
     }
     if keys.just_pressed(KeyCode::KeyF) {
+        top_down.0 = false;
         frame(&mut camera, &landscape);
+    }
+    if keys.just_pressed(KeyCode::KeyT) {
+        top_down.0 = !top_down.0;
     }
     if keys.just_pressed(KeyCode::KeyH) {
         presentation.panel = !presentation.panel;
@@ -221,6 +228,9 @@ struct Panel<'w, 's> {
     state: ResMut<'w, PanelState>,
     width: ResMut<'w, PanelWidth>,
     camera: Single<'w, 's, &'static mut PanOrbitCamera>,
+    look: ResMut<'w, Look>,
+    top_down: ResMut<'w, TopDown>,
+    axes: ResMut<'w, ShowAxes>,
 }
 
 fn panel_ui(mut contexts: EguiContexts, mut p: Panel) -> Result {
@@ -262,7 +272,7 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Landscape")
         .default_open(true)
         .show(ui, |ui| {
-            let actions = landscape::landscape_ui(ui, &mut p.landscape, &mut p.edit);
+            let actions = landscape::landscape_ui(ui, &mut p.landscape, &mut p.edit, &mut p.look);
             if let Some((start, view)) = actions.preset_start {
                 p.restart.write(Restart(Some(start)));
                 aim(&mut p.camera, view);
@@ -352,6 +362,8 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("View")
         .default_open(false)
         .show(ui, |ui| {
+            ui.checkbox(&mut p.top_down.0, "2D contour view from above (T)");
+            ui.checkbox(&mut p.axes.0, "Axes and colour bar");
             arrows_ui(ui, &mut p.arrows);
             ui.checkbox(
                 &mut p.markers.visible,
@@ -363,7 +375,7 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
     ui.label(
         egui::RichText::new(
             "Click the surface: start there · Drag a start ring: move one racer\n\
-             Drag: orbit · Right-drag: pan · Wheel: zoom · F: frame\n\
+             Drag: orbit · Right-drag: pan · Wheel: zoom · F: frame · T: 2D view\n\
              Space: play/pause · S: step · R: reset · C: clear trails\n\
              1–9: show/hide racer · A: arrows · H: hide panel",
         )
@@ -456,6 +468,22 @@ mod tests {
             (l.formula.source(), l.generation, l.preset.is_none()),
             ("a*x^2 + y^2", 1, true)
         );
+    }
+
+    #[test]
+    fn a_custom_formulas_default_start_is_never_in_a_hole() {
+        let mut l = landscape();
+        apply_formula("ln(x) + 0.3*y^2", &mut l).unwrap();
+        l.domain = "-1,3,-2,2".parse().unwrap();
+        let s = l.default_start();
+        assert!(l.formula.value(s).is_finite(), "{s:?}");
+        // The nearest defined point to (−0.4, 1.4): just right of x = 0, same height.
+        assert!(
+            s[0] > 0.0 && s[0] < 0.2 && (s[1] - 1.4).abs() < 0.1,
+            "{s:?}"
+        );
+        apply_formula("x^2 + y^2", &mut l).unwrap();
+        assert_eq!(l.default_start(), [-0.4, 1.4]);
     }
 
     #[test]

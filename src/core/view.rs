@@ -120,95 +120,145 @@ impl WorldMap {
 pub struct MeshData {
     pub positions: Vec<[f32; 3]>,
     pub normals: Vec<[f32; 3]>,
-    /// Linear RGBA vertex colours.
-    pub colors: Vec<[f32; 4]>,
-    /// Height fraction per vertex (for shaders that colour themselves).
-    pub heights: Vec<f32>,
+    /// What the surface shader colours by, per vertex: [height fraction s (unclipped: above 1
+    /// where the top is cut), landscape x, landscape y, 1].
+    pub data: Vec<[f32; 4]>,
     pub indices: Vec<u32>,
 }
 
+impl WorldMap {
+    /// The f drawn at height fraction `s` (the inverse of `unclipped_fraction`).
+    pub fn f_at_fraction(&self, s: f64) -> f64 {
+        let v = self.lo + s * (self.hi - self.lo);
+        match self.z_scale {
+            ZScale::Linear => v,
+            ZScale::Log => self.f_min + v.exp_m1(),
+        }
+    }
+
+    /// Labelled heights for the f axis and the colour bar: (f, height fraction). Round values
+    /// on a linear scale; on a log scale the minimum and then min + 10ᵏ.
+    pub fn f_ticks(&self) -> Vec<(f64, f64)> {
+        let (lo, hi) = (self.f_at_fraction(0.0), self.f_at_fraction(1.0));
+        let values = match self.z_scale {
+            ZScale::Linear => ticks(lo, hi, 5),
+            ZScale::Log => {
+                let top = (hi - self.f_min).max(1e-300).log10().floor() as i32;
+                let mut v: Vec<f64> = (top - 4..=top)
+                    .map(|k| self.f_min + 10f64.powi(k))
+                    .filter(|f| *f >= lo && *f <= hi)
+                    .collect();
+                if lo <= self.f_min {
+                    v.insert(0, self.f_min);
+                }
+                v
+            }
+        };
+        values
+            .into_iter()
+            .map(|f| (f, self.unclipped_fraction(f)))
+            .filter(|(_, s)| (-1e-9..=1.0 + 1e-9).contains(s))
+            .collect()
+    }
+
+    /// Height fraction of f without clipping: below 0 or above 1 outside the drawn range.
+    pub fn unclipped_fraction(&self, f: f64) -> f64 {
+        (self.shape(f) - self.lo) / (self.hi - self.lo)
+    }
+}
+
 /// Builds the surface mesh: one vertex per grid cell, two triangles per quad whose corners are
-/// all finite (holes stay open), normals from the exact gradient.
+/// all finite (holes stay open), normals from the exact gradient. Rows are built in parallel.
 pub fn surface_mesh(grid: &SurfaceGrid, map: &WorldMap) -> MeshData {
+    use rayon::prelude::*;
     let n = grid.n;
     let mut mesh = MeshData {
-        positions: Vec::with_capacity(n * n),
-        normals: Vec::with_capacity(n * n),
-        colors: Vec::with_capacity(n * n),
-        heights: Vec::with_capacity(n * n),
-        indices: Vec::with_capacity((n - 1) * (n - 1) * 6),
+        positions: vec![[0.0; 3]; n * n],
+        normals: vec![[0.0, 1.0, 0.0]; n * n],
+        data: vec![[0.0; 4]; n * n],
+        indices: Vec::new(),
     };
-    for j in 0..n {
-        let y = grid.domain.y_at(j, n);
-        for i in 0..n {
-            let x = grid.domain.x_at(i, n);
-            let f = grid.at(i, j);
-            let g = grid.gradient.as_ref().map_or([0.0; 2], |g| g[j * n + i]);
-            // Holes keep a placeholder vertex (never indexed) so indices stay a plain grid.
-            let pos = map.world_from_landscape([x, y], f).unwrap_or([0.0; 3]);
-            let t = if f.is_finite() { map.fraction(f) } else { 0.0 };
-            mesh.positions.push(pos);
-            mesh.normals.push(if f.is_finite() {
-                map.normal(f, g)
-            } else {
-                [0.0, 1.0, 0.0]
-            });
-            mesh.colors.push(viridis(t));
-            mesh.heights.push(t as f32);
-        }
-    }
-    for j in 0..n - 1 {
-        for i in 0..n - 1 {
-            let a = (j * n + i) as u32;
-            let (b, c, d) = (a + 1, a + n as u32, a + n as u32 + 1);
+    mesh.positions
+        .par_chunks_mut(n)
+        .zip(mesh.normals.par_chunks_mut(n))
+        .zip(mesh.data.par_chunks_mut(n))
+        .enumerate()
+        .for_each(|(j, ((pos, nor), data))| {
+            let y = grid.domain.y_at(j, n);
+            for i in 0..n {
+                let x = grid.domain.x_at(i, n);
+                let f = grid.at(i, j);
+                // Holes keep a placeholder vertex (never indexed) so indices stay a plain grid.
+                let Some(p) = map.world_from_landscape([x, y], f) else {
+                    continue;
+                };
+                let g = grid.gradient.as_ref().map_or([0.0; 2], |g| g[j * n + i]);
+                pos[i] = p;
+                nor[i] = map.normal(f, g);
+                data[i] = [map.unclipped_fraction(f) as f32, x as f32, y as f32, 1.0];
+            }
+        });
+    // Counter-clockwise seen from above (+Y) given +y maps to −Z.
+    let rows: Vec<Vec<u32>> = (0..n - 1)
+        .into_par_iter()
+        .map(|j| {
+            let mut row = Vec::with_capacity((n - 1) * 6);
             let ok = |k: u32| grid.z[k as usize].is_finite();
-            // Counter-clockwise seen from above (+Y) given +y maps to −Z.
-            if ok(a) && ok(b) && ok(d) {
-                mesh.indices.extend([a, b, d]);
+            for i in 0..n - 1 {
+                let a = (j * n + i) as u32;
+                let (b, c, d) = (a + 1, a + n as u32, a + n as u32 + 1);
+                if ok(a) && ok(b) && ok(d) {
+                    row.extend([a, b, d]);
+                }
+                if ok(a) && ok(d) && ok(c) {
+                    row.extend([a, d, c]);
+                }
             }
-            if ok(a) && ok(d) && ok(c) {
-                mesh.indices.extend([a, d, c]);
-            }
-        }
-    }
+            row
+        })
+        .collect();
+    mesh.indices = rows.concat();
     mesh
 }
 
-/// Viridis (matplotlib's perceptual colormap) at t ∈ [0, 1], as linear RGBA.
-pub fn viridis(t: f64) -> [f32; 4] {
-    const STOPS: [[f64; 3]; 9] = [
-        [0.267, 0.005, 0.329],
-        [0.279, 0.175, 0.483],
-        [0.230, 0.322, 0.546],
-        [0.173, 0.449, 0.558],
-        [0.128, 0.567, 0.551],
-        [0.153, 0.683, 0.502],
-        [0.369, 0.789, 0.383],
-        [0.678, 0.864, 0.190],
-        [0.993, 0.906, 0.144],
-    ];
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let x = t * (STOPS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(STOPS.len() - 2);
-    let u = x - i as f64;
-    let srgb = |k: usize| STOPS[i][k] + (STOPS[i + 1][k] - STOPS[i][k]) * u;
-    let linear = |c: f64| {
-        if c <= 0.04045 {
-            c / 12.92
+/// The floor under the surface: the same grid flattened to world height `y`, facing up, with
+/// the same per-vertex data so its shader draws the same contours.
+pub fn floor_mesh(surface: &MeshData, y: f32) -> MeshData {
+    MeshData {
+        positions: surface.positions.iter().map(|p| [p[0], y, p[2]]).collect(),
+        normals: vec![[0.0, 1.0, 0.0]; surface.normals.len()],
+        data: surface.data.clone(),
+        indices: surface.indices.clone(),
+    }
+}
+
+/// Round tick values inside [lo, hi]: steps of 1, 2 or 5 × 10ᵏ, about `count` of them.
+pub fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || count == 0 {
+        return Vec::new();
+    }
+    let raw = (hi - lo) / count as f64;
+    let e = raw.log10().floor() as i32;
+    // The nearest of 1, 2, 5, 10 (× 10ᵉ) to the raw step, by ratio.
+    let m = [1.0f64, 2.0, 5.0, 10.0]
+        .into_iter()
+        .min_by(|a, b| {
+            let off = |m: f64| (m * 10f64.powi(e) / raw).ln().abs();
+            off(*a).total_cmp(&off(*b))
+        })
+        .unwrap_or(1.0);
+    // k·m·10ᵉ, dividing by 10⁻ᵉ when e < 0 so 0.6 prints as 0.6, not 0.6000000000000001.
+    let value = |k: i64| {
+        if e < 0 {
+            k as f64 * m / 10f64.powi(-e)
         } else {
-            ((c + 0.055) / 1.055).powf(2.4)
+            k as f64 * m * 10f64.powi(e)
         }
     };
-    [
-        linear(srgb(0)) as f32,
-        linear(srgb(1)) as f32,
-        linear(srgb(2)) as f32,
-        1.0,
-    ]
+    let step = value(1);
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    (first..=last).map(value).collect()
 }
 
 #[cfg(test)]
@@ -297,11 +347,43 @@ mod tests {
     }
 
     #[test]
-    fn viridis_ends() {
-        let lo = viridis(0.0);
-        let hi = viridis(1.0);
-        assert!(lo[2] > lo[1], "dark purple");
-        assert!(hi[0] > 0.9 && hi[2] < 0.1, "yellow");
-        assert_eq!(viridis(f64::NAN), lo);
+    fn vertex_data_carries_the_unclipped_height_and_the_landscape_point() {
+        let (g, mut map) = grid("x^2 + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 5);
+        map.hi = map.lo + 0.5;
+        let m = surface_mesh(&g, &map);
+        // Corner (−1, −1): f = 2 is 4× the clipped range of 0.5 above f = 0.
+        let d = m.data[0];
+        assert_eq!([d[1], d[2]], [-1.0, -1.0]);
+        assert!((d[0] as f64 - (2.0 - map.lo) / 0.5).abs() < 1e-6, "{d:?}");
+        assert!(d[0] > 1.0, "clipped tops are marked above 1");
+        let floor = floor_mesh(&m, -0.2);
+        assert!(floor.positions.iter().all(|p| p[1] == -0.2));
+        assert_eq!(
+            (floor.indices.len(), floor.data[7]),
+            (m.indices.len(), m.data[7])
+        );
+    }
+
+    #[test]
+    fn f_ticks_sit_at_their_heights_on_linear_and_log_scales() {
+        let (g, map) = grid("x^2 + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 33);
+        for (f, s) in map.f_ticks() {
+            assert!((map.f_at_fraction(s) - f).abs() < 1e-9 && (0.0..=1.0).contains(&s));
+        }
+        assert!(map.f_ticks().len() >= 3);
+        let log = WorldMap::new(map.domain, &g.range, ZScale::Log, 1.0);
+        let t = log.f_ticks();
+        assert_eq!(t[0].0, log.f_min, "the log axis starts at the minimum");
+        assert!(t.windows(2).all(|w| w[0].1 < w[1].1));
+        assert!((log.f_at_fraction(log.unclipped_fraction(1.5)) - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(ticks(-2.0, 2.0, 4), [-2.0, -1.0, 0.0, 1.0, 2.0]);
+        assert_eq!(ticks(0.0, 1.0, 5), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
+        assert_eq!(ticks(-4.0, 4.5, 5), [-4.0, -2.0, 0.0, 2.0, 4.0]);
+        assert_eq!(ticks(0.13, 0.91, 3), [0.2, 0.4, 0.6, 0.8]);
+        assert!(ticks(1.0, 1.0, 5).is_empty() && ticks(0.0, f64::NAN, 5).is_empty());
     }
 }

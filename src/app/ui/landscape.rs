@@ -2,6 +2,8 @@
 //! underlined), parameter sliders, domain, resolution and height display.
 
 use crate::app::landscape::Landscape;
+use crate::app::surface::Look;
+use crate::core::colormap::Colormap;
 use crate::core::expr::Formula;
 use crate::core::presets::{PRESETS, Preset, ZScale};
 use crate::core::surface::Domain;
@@ -89,6 +91,7 @@ pub fn landscape_ui(
     ui: &mut egui::Ui,
     landscape: &mut Landscape,
     edit: &mut FormulaEdit,
+    look: &mut Look,
 ) -> LandscapeActions {
     let mut actions = LandscapeActions::default();
     if let Some(preset) = presets_ui(ui, landscape) {
@@ -105,6 +108,7 @@ pub fn landscape_ui(
     }
     formula_ui(ui, edit, landscape);
     params_ui(ui, landscape);
+    look_ui(ui, look);
     egui::CollapsingHeader::new("Domain, resolution, height")
         .id_salt("domain")
         .show(ui, |ui| {
@@ -198,6 +202,23 @@ fn params_ui(ui: &mut egui::Ui, landscape: &mut Landscape) {
             landscape.changed_math();
         }
     }
+}
+
+/// Colormap, contours, grid and floor: the shader's settings.
+pub fn look_ui(ui: &mut egui::Ui, look: &mut Look) {
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("colormap")
+            .selected_text(look.colormap.label())
+            .show_ui(ui, |ui| {
+                for c in Colormap::ALL {
+                    ui.selectable_value(&mut look.colormap, c, c.label());
+                }
+            });
+        ui.checkbox(&mut look.grid, "grid");
+        ui.checkbox(&mut look.floor, "floor")
+            .on_hover_text("The contours projected on a floor under the surface");
+    });
+    ui.add(egui::Slider::new(&mut look.contours, 0..=60).text("contours"));
 }
 
 fn domain_ui(ui: &mut egui::Ui, landscape: &mut Landscape) {
