@@ -154,11 +154,15 @@ impl WorldMap {
                 v
             }
         };
-        values
-            .into_iter()
-            .map(|f| (f, self.unclipped_fraction(f)))
-            .filter(|(_, s)| (-1e-9..=1.0 + 1e-9).contains(s))
-            .collect()
+        // Labels closer than 6% of the height would overlap: keep the first of such pairs.
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        for (f, s) in values.into_iter().map(|f| (f, self.unclipped_fraction(f))) {
+            let room = out.last().is_none_or(|last| s - last.1 >= 0.06);
+            if (-1e-9..=1.0 + 1e-9).contains(&s) && room {
+                out.push((f, s));
+            }
+        }
+        out
     }
 
     /// Height fraction of f without clipping: below 0 or above 1 outside the drawn range.
@@ -374,7 +378,7 @@ mod tests {
         let log = WorldMap::new(map.domain, &g.range, ZScale::Log, 1.0);
         let t = log.f_ticks();
         assert_eq!(t[0].0, log.f_min, "the log axis starts at the minimum");
-        assert!(t.windows(2).all(|w| w[0].1 < w[1].1));
+        assert!(t.windows(2).all(|w| w[1].1 - w[0].1 >= 0.06), "labels never overlap");
         assert!((log.f_at_fraction(log.unclipped_fraction(1.5)) - 1.5).abs() < 1e-12);
     }
 
