@@ -17,6 +17,9 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// A scene to open: a file (scene.ron) or a shipped scene's name (see `gradscape scenes`).
+    #[arg(value_name = "SCENE")]
+    pub scene: Option<String>,
     #[command(flatten)]
     pub landscape: LandscapeArgs,
     /// Save screenshots of the app into this folder at --capture-frames, print the racers'
@@ -99,6 +102,9 @@ pub enum Command {
     },
     /// List the built-in landscapes: name, formula, domain.
     Presets,
+    /// List the lecture scenes shipped with gradscape: name and title. Open one with
+    /// `gradscape NAME`.
+    Scenes,
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +325,14 @@ pub fn presets_csv(out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+pub fn scenes_list(out: &mut dyn Write) -> Result<()> {
+    for (name, text) in crate::core::scene::SHIPPED {
+        let loaded = crate::core::scene::parse(text).map_err(|e| anyhow!("{name}: {e}"))?;
+        writeln!(out, "{name:<18} {}", loaded.scene.name)?;
+    }
+    Ok(())
+}
+
 /// Entry point shared by the binary: exit code 2 for any bad input, with the reason on stderr.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -329,6 +343,7 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Critical { landscape }) => critical_csv(landscape, &mut stdout.lock()),
         Some(Command::Presets) => presets_csv(&mut stdout.lock()),
+        Some(Command::Scenes) => scenes_list(&mut stdout.lock()),
         None => open_app(&cli),
     };
     match result {
@@ -342,8 +357,19 @@ pub fn main() -> ExitCode {
 
 #[cfg(feature = "app")]
 fn open_app(cli: &Cli) -> Result<()> {
-    // Resolve first: a bad formula or preset exits with a message, not a broken window.
-    let land = cli.landscape.resolve()?;
+    // Resolve first: a bad formula, preset or scene exits with a message, not a broken window.
+    let scene = match &cli.scene {
+        Some(s) => Some(crate::core::scene::load(s).map_err(|e| anyhow!(e))?),
+        None => None,
+    };
+    let land = match &scene {
+        Some(l) => Landscape {
+            formula: l.formula.clone(),
+            domain: l.domain,
+            preset: l.preset,
+        },
+        None => cli.landscape.resolve()?,
+    };
     let capture = match &cli.capture {
         Some(dir) => {
             std::fs::create_dir_all(dir)
@@ -364,14 +390,19 @@ fn open_app(cli: &Cli) -> Result<()> {
         size: cli.size,
         ui_scale: cli.ui_scale,
         present: cli.present,
-        top_down: cli.top_down,
+        top_down: cli.top_down || scene.as_ref().is_some_and(|l| l.scene.look.top_down),
+        arrows_from_scene: scene.as_ref().is_some_and(|l| l.scene.look.arrows),
+        scene,
     });
     Ok(())
 }
 
 #[cfg(not(feature = "app"))]
 fn open_app(cli: &Cli) -> Result<()> {
-    // Same order as with the app: a bad landscape is reported first.
+    // Same order as with the app: a bad landscape or scene is reported first.
+    if let Some(s) = &cli.scene {
+        crate::core::scene::load(s).map_err(|e| anyhow!(e))?;
+    }
     cli.landscape.resolve()?;
     bail!("this build has no app (built without the `app` feature); try `gradscape --help`")
 }

@@ -231,3 +231,39 @@ fn presets_lists_at_least_twenty() {
         "{text}"
     );
 }
+
+#[test]
+fn scenes_lists_the_eight_lecture_scenes_and_bad_scenes_exit_2() {
+    let o = gradscape(&["scenes"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 8, "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("saddle-noise") && l.contains("saddle"))
+    );
+
+    let dir = std::env::temp_dir().join(format!("gradscape-cli-scene-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.ron");
+    std::fs::write(
+        &bad,
+        "Scene(version: 1, name: \"x\", landscape: (preset: Some(\"bowl\")),\n racers: [(optimizer: gd, start: (1.0, 1.0), hyper: {\"lr\": -1.0})])",
+    )
+    .unwrap();
+    let o = gradscape(&[bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("racer 1 (gd) (line 2): lr must be a positive number, got -1"),
+        "{}",
+        stderr(&o)
+    );
+    let o = gradscape(&["no-such-scene"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no shipped scene of that name"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -5,7 +5,7 @@ use super::AppSet;
 use super::landscape::{Landscape, Surface};
 use super::racers::{BALL_RADIUS, Contact, NewRace, Racer, default_race};
 use crate::core::optim::run::Status;
-use crate::core::race::{self, Lineup};
+use crate::core::race::{self, Lineup, RacerSpec};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use bevy_panorbit_camera::PanOrbitCamera;
@@ -25,13 +25,13 @@ struct Shown(&'static str);
 #[derive(Default, Reflect, GizmoConfigGroup)]
 pub struct OverlayGizmos;
 
-/// The line-up the app opens with.
+/// The line-up the app opens with: a scene's racers, a named line-up, or the default.
 #[derive(Resource)]
-struct Opening(Option<Lineup>);
+struct Opening(Option<Lineup>, Option<Vec<RacerSpec>>);
 
-pub(super) fn plugin(race: Option<Lineup>) -> impl Fn(&mut App) {
+pub(super) fn plugin(race: Option<Lineup>, scene: Option<Vec<RacerSpec>>) -> impl Fn(&mut App) {
     move |app: &mut App| {
-        app.insert_resource(Opening(race));
+        app.insert_resource(Opening(race, scene.clone()));
         dressing(app);
     }
 }
@@ -68,7 +68,7 @@ fn start_default_race(
 ) {
     let default = default_race(&landscape);
     let specs = match opening.0 {
-        None => default,
+        None => opening.1.clone().unwrap_or(default),
         Some(lineup) => {
             let first = &default[0];
             race::lineup(

@@ -6,6 +6,7 @@ use crate::core::critical::{self, CriticalPoint};
 use crate::core::expr::Formula;
 use crate::core::optim::run::StopRules;
 use crate::core::presets::{Preset, ZScale};
+use crate::core::scene::Loaded;
 use crate::core::surface::{self, Domain, SurfaceGrid};
 use crate::core::view::{self, WorldMap};
 use bevy::prelude::*;
@@ -89,9 +90,9 @@ pub struct Surface {
 #[derive(Resource, Default)]
 pub struct Rebuilding(Option<Task<Surface>>);
 
-pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
+pub(super) fn plugin(launched: Launched, scene: Option<Loaded>) -> impl Fn(&mut App) {
     move |app: &mut App| {
-        let landscape = Landscape {
+        let mut landscape = Landscape {
             formula: launched.formula.clone(),
             domain: launched.domain,
             z_scale: launched.preset.map_or(ZScale::Linear, |p| p.z_scale),
@@ -101,6 +102,11 @@ pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
             generation: 0,
             revision: 0,
         };
+        if let Some(l) = &scene {
+            landscape.z_scale = l.z_scale;
+            landscape.resolution = l.scene.landscape.resolution;
+            landscape.vertical_scale = l.scene.look.vertical_scale;
+        }
         // The first surface is built before the first frame: nothing to wait for.
         let surface = build(&landscape);
         app.insert_resource(surface)

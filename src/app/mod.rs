@@ -43,6 +43,9 @@ pub struct Launch {
     pub present: bool,
     /// Open on the 2D contour view.
     pub top_down: bool,
+    pub arrows_from_scene: bool,
+    /// A scene to open: its landscape settings, look, racers, speed and camera.
+    pub scene: Option<crate::core::scene::Loaded>,
 }
 
 /// Opens the window and runs until it is closed.
@@ -56,7 +59,7 @@ pub fn headless(landscape: Landscape) -> App {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins).add_plugins((
         order_sets,
-        landscape::plugin(landscape),
+        landscape::plugin(landscape, None),
         racers::sim_plugin,
     ));
     app
@@ -77,9 +80,10 @@ fn order_sets(app: &mut App) {
 }
 
 pub fn build(launch: Launch) -> App {
-    let title = match launch.landscape.preset {
-        Some(p) => format!("gradscape — {}", p.title),
-        None => "gradscape".to_string(),
+    let title = match (&launch.scene, launch.landscape.preset) {
+        (Some(l), _) => format!("gradscape — {}", l.scene.name),
+        (None, Some(p)) => format!("gradscape — {}", p.title),
+        (None, None) => "gradscape".to_string(),
     };
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
@@ -97,16 +101,29 @@ pub fn build(launch: Launch) -> App {
         bevy_egui::EguiPlugin::default(),
         bevy_panorbit_camera::PanOrbitCameraPlugin,
     ));
-    app.insert_resource(camera::TopDown(launch.top_down));
+    app.insert_resource(camera::TopDown(launch.top_down))
+        .insert_resource(ui::SceneName(
+            launch.scene.as_ref().map(|l| l.scene.name.clone()),
+        ));
+    if let Some(l) = &launch.scene {
+        let look = &l.scene.look;
+        app.insert_resource(surface::Look {
+            colormap: look.colormap,
+            contours: look.contours,
+            grid: look.grid,
+            floor: look.floor,
+        })
+        .insert_resource(racers::Sim::at(l.scene.speed));
+    }
     app.add_plugins((
-        landscape::plugin(launch.landscape),
+        landscape::plugin(launch.landscape, launch.scene.clone()),
         surface::plugin,
         axes::plugin,
         markers::plugin,
         camera::plugin,
         racers::sim_plugin,
-        balls::plugin(launch.race),
-        arrows::plugin(launch.arrows),
+        balls::plugin(launch.race, launch.scene.as_ref().map(|l| l.racers.clone())),
+        arrows::plugin(launch.arrows || launch.arrows_from_scene),
         pointer::plugin,
         trails::plugin,
         ui::plugin(launch.ui_scale, launch.present),

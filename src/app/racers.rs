@@ -90,6 +90,14 @@ pub struct Sim {
 pub const SPEEDS: std::ops::RangeInclusive<f64> = 0.1..=1000.0;
 
 impl Sim {
+    /// A race at `speed` optimizer steps per second.
+    pub fn at(speed: f64) -> Sim {
+        Sim {
+            steps_per_second: speed,
+            ..Sim::default()
+        }
+    }
+
     /// A race that advances exactly `n` steps per rendered frame.
     pub fn fixed(n: u32) -> Sim {
         Sim {

@@ -6,6 +6,7 @@ mod landscape;
 mod plots;
 mod present;
 mod race;
+mod scene;
 
 use super::AppSet;
 use super::arrows::Arrows;
@@ -27,6 +28,10 @@ use present::Presentation;
 
 pub const ERROR_RED: egui::Color32 = egui::Color32::from_rgb(255, 110, 100);
 
+/// The name of the scene opened, shown in the title until the landscape is changed.
+#[derive(Resource, Default)]
+pub struct SceneName(pub Option<String>);
+
 /// What the panel remembers between frames.
 #[derive(Resource, Default)]
 pub struct PanelState {
@@ -37,15 +42,16 @@ pub struct PanelState {
 
 pub(super) fn plugin(ui_scale: f32, present: bool) -> impl Fn(&mut App) {
     move |app: &mut App| {
-        app.insert_resource(Presentation {
-            ui_scale,
-            panel: !present,
-            ..Presentation::default()
-        })
-        .init_resource::<PanelState>()
-        .add_systems(Startup, init_edit)
-        .add_systems(Update, (keyboard.in_set(AppSet::Input), title))
-        .add_systems(EguiPrimaryContextPass, (math_fonts, look, panel_ui).chain());
+        app.init_resource::<SceneName>()
+            .insert_resource(Presentation {
+                ui_scale,
+                panel: !present,
+                ..Presentation::default()
+            })
+            .init_resource::<PanelState>()
+            .add_systems(Startup, init_edit)
+            .add_systems(Update, (keyboard.in_set(AppSet::Input), title))
+            .add_systems(EguiPrimaryContextPass, (math_fonts, look, panel_ui).chain());
     }
 }
 
@@ -102,13 +108,18 @@ fn look(
 }
 
 /// The window title names what is on screen.
-fn title(landscape: Res<LandscapeRes>, mut window: Single<&mut Window, With<PrimaryWindow>>) {
+fn title(
+    landscape: Res<LandscapeRes>,
+    scene: Res<SceneName>,
+    mut window: Single<&mut Window, With<PrimaryWindow>>,
+) {
     if !landscape.is_changed() {
         return;
     }
-    let name = match landscape.preset {
-        Some(p) => p.title.to_string(),
-        None => format!("f = {}", landscape.formula.source()),
+    let name = match (&scene.0, landscape.preset) {
+        (Some(name), _) if landscape.revision == 0 => name.clone(),
+        (_, Some(p)) => p.title.to_string(),
+        _ => format!("f = {}", landscape.formula.source()),
     };
     let title = format!("gradscape — {name}");
     if window.title != title {
@@ -141,7 +152,11 @@ fn keyboard(
     landscape: Res<LandscapeRes>,
     mut camera: Single<&mut PanOrbitCamera>,
     mut top_down: ResMut<TopDown>,
+    mut commands: Commands,
 ) {
+    if keys.just_pressed(KeyCode::F12) {
+        screenshot(&mut commands);
+    }
     if wants.wants_any_keyboard_input() {
         return;
     }
@@ -189,6 +204,18 @@ fn toggle(v: &mut Visibility) {
     };
 }
 
+/// Saves the window to a timestamped PNG in the working directory.
+fn screenshot(commands: &mut Commands) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let name = scene::screenshot_name(now);
+    info!("screenshot: {name}");
+    commands
+        .spawn(bevy::render::view::screenshot::Screenshot::primary_window())
+        .observe(bevy::render::view::screenshot::save_to_disk(name));
+}
+
 /// Points the camera at the whole landscape from the preset's angle.
 fn frame(camera: &mut PanOrbitCamera, landscape: &LandscapeRes) {
     let view = landscape.preset.map_or([35.0, 40.0], |p| p.view);
@@ -231,6 +258,8 @@ struct Panel<'w, 's> {
     look: ResMut<'w, Look>,
     top_down: ResMut<'w, TopDown>,
     axes: ResMut<'w, ShowAxes>,
+    scene_name: ResMut<'w, SceneName>,
+    scene_box: Local<'s, scene::SceneBox>,
 }
 
 fn panel_ui(mut contexts: EguiContexts, mut p: Panel) -> Result {
@@ -314,6 +343,40 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
                 p.state.selected = Some(e);
             }
         });
+    egui::CollapsingHeader::new("Scene")
+        .default_open(false)
+        .show(ui, |ui| match scene::scene_ui(ui, &mut p.scene_box) {
+            Some(scene::SceneAction::Save) => {
+                let mut rows: Vec<_> = p.racers.iter().collect();
+                rows.sort_by_key(|(_, r, ..)| r.slot);
+                let racers: Vec<&Racer> = rows.iter().map(|(_, r, ..)| *r).collect();
+                let name = p.scene_name.0.clone().unwrap_or_else(|| {
+                    p.landscape
+                        .preset
+                        .map_or("My scene".into(), |x| x.title.to_string())
+                });
+                let c = &p.camera;
+                let camera = [
+                    f64::from(c.target_yaw.to_degrees()),
+                    f64::from(c.target_pitch.to_degrees()),
+                    f64::from(c.target_radius),
+                ];
+                let arrows = p.arrows.any();
+                let captured = scene::capture(
+                    &name,
+                    &p.landscape,
+                    &p.look,
+                    p.top_down.0,
+                    arrows,
+                    &racers,
+                    p.sim.steps_per_second,
+                    camera,
+                );
+                p.scene_box.message = Some(scene::save(&p.scene_box.path, &captured));
+            }
+            Some(scene::SceneAction::Open(loaded)) => open_scene(p, *loaded),
+            None => {}
+        });
     egui::CollapsingHeader::new("Plots")
         .default_open(true)
         .show(ui, |ui| {
@@ -364,6 +427,9 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
         .show(ui, |ui| {
             ui.checkbox(&mut p.top_down.0, "2D contour view from above (T)");
             ui.checkbox(&mut p.axes.0, "Axes and colour bar");
+            if ui.button("📷 Screenshot (F12)").clicked() {
+                screenshot(&mut p.commands);
+            }
             arrows_ui(ui, &mut p.arrows);
             ui.checkbox(
                 &mut p.markers.visible,
@@ -377,11 +443,46 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
             "Click the surface: start there · Drag a start ring: move one racer\n\
              Drag: orbit · Right-drag: pan · Wheel: zoom · F: frame · T: 2D view\n\
              Space: play/pause · S: step · R: reset · C: clear trails\n\
-             1–9: show/hide racer · A: arrows · H: hide panel",
+             1–9: show/hide racer · A: arrows · H: hide panel · F12: screenshot",
         )
         .small()
         .weak(),
     );
+}
+
+/// Replaces everything on screen with a checked scene.
+fn open_scene(p: &mut Panel, l: crate::core::scene::Loaded) {
+    let s = &l.scene;
+    let land = &mut p.landscape;
+    land.formula = l.formula.clone();
+    land.domain = l.domain;
+    land.z_scale = l.z_scale;
+    land.preset = l.preset;
+    land.resolution = s.landscape.resolution;
+    land.vertical_scale = s.look.vertical_scale;
+    land.changed_math();
+    *p.edit = FormulaEdit::new(l.formula.source());
+    *p.look = Look {
+        colormap: s.look.colormap,
+        contours: s.look.contours,
+        grid: s.look.grid,
+        floor: s.look.floor,
+    };
+    p.top_down.0 = s.look.top_down;
+    (p.arrows.gradient, p.arrows.velocity, p.arrows.update) =
+        (s.look.arrows, s.look.arrows, s.look.arrows);
+    p.sim.steps_per_second = s.speed;
+    p.sim.playing = true;
+    if let Some([yaw, pitch, radius]) = s.camera {
+        p.camera.target_yaw = (yaw as f32).to_radians();
+        p.camera.target_pitch = (pitch as f32).to_radians();
+        p.camera.target_radius = radius as f32;
+    } else {
+        frame(&mut p.camera, land);
+    }
+    p.new_race.write(NewRace(l.racers.clone()));
+    p.scene_name.0 = Some(s.name.clone());
+    p.state.selected = None;
 }
 
 fn arrows_ui(ui: &mut egui::Ui, arrows: &mut Arrows) {

@@ -6,5 +6,6 @@ pub mod optim;
 pub mod pick;
 pub mod presets;
 pub mod race;
+pub mod scene;
 pub mod surface;
 pub mod view;

@@ -378,7 +378,10 @@ mod tests {
         let log = WorldMap::new(map.domain, &g.range, ZScale::Log, 1.0);
         let t = log.f_ticks();
         assert_eq!(t[0].0, log.f_min, "the log axis starts at the minimum");
-        assert!(t.windows(2).all(|w| w[1].1 - w[0].1 >= 0.06), "labels never overlap");
+        assert!(
+            t.windows(2).all(|w| w[1].1 - w[0].1 >= 0.06),
+            "labels never overlap"
+        );
         assert!((log.f_at_fraction(log.unclipped_fraction(1.5)) - 1.5).abs() < 1e-12);
     }
 

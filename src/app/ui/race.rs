@@ -131,16 +131,7 @@ pub fn apply_hyper(run: &mut Run, edited: Hyper) -> Result<(), String> {
 
 /// The schedule as the command line writes it (`step:100:0.5`), for the text field.
 pub fn schedule_text(s: &Schedule) -> String {
-    match s {
-        Schedule::Constant => "constant".into(),
-        Schedule::Step { every, gamma } => format!("step:{every}:{gamma}"),
-        Schedule::Exponential { gamma } => format!("exp:{gamma}"),
-        Schedule::Cosine { period, min_lr } => format!("cosine:{period}:{min_lr}"),
-        Schedule::Warmup {
-            steps,
-            start_factor,
-        } => format!("warmup:{steps}:{start_factor}"),
-    }
+    crate::core::optim::schedule::text(s)
 }
 
 pub fn colour32(c: Color) -> egui::Color32 {

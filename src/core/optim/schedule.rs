@@ -33,6 +33,20 @@ pub enum Schedule {
     },
 }
 
+/// The schedule as the command line writes it (`step:100:0.5`).
+pub fn text(s: &Schedule) -> String {
+    match s {
+        Schedule::Constant => "constant".into(),
+        Schedule::Step { every, gamma } => format!("step:{every}:{gamma}"),
+        Schedule::Exponential { gamma } => format!("exp:{gamma}"),
+        Schedule::Cosine { period, min_lr } => format!("cosine:{period}:{min_lr}"),
+        Schedule::Warmup {
+            steps,
+            start_factor,
+        } => format!("warmup:{steps}:{start_factor}"),
+    }
+}
+
 impl Schedule {
     pub fn lr(&self, base: f64, t: u64) -> f64 {
         match *self {

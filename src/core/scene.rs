@@ -1,0 +1,399 @@
+//! Scene files: everything needed to replay a demo exactly (landscape, look, racers with
+//! their hyperparameters, seeds and starts, speed, camera), as RON. Loading validates all of
+//! it and refuses a bad file with the reason and the line.
+
+use crate::core::colormap::Colormap;
+use crate::core::expr::Formula;
+use crate::core::optim::{Hyper, Kind};
+use crate::core::presets::{self, Preset, ZScale};
+use crate::core::race::RacerSpec;
+use crate::core::surface::Domain;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The scene format this build reads and writes.
+pub const VERSION: u32 = 1;
+/// Larger files are refused before parsing.
+pub const MAX_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    pub version: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub landscape: SceneLandscape,
+    #[serde(default)]
+    pub look: SceneLook,
+    pub racers: Vec<SceneRacer>,
+    /// Optimizer steps per second.
+    #[serde(default = "default_speed")]
+    pub speed: f64,
+    /// Seconds a recording of the scene lasts.
+    #[serde(default)]
+    pub duration: Option<f64>,
+    /// Camera yaw and pitch in degrees and distance; None: the preset's view.
+    #[serde(default)]
+    pub camera: Option<[f64; 3]>,
+}
+
+fn default_speed() -> f64 {
+    30.0
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneLandscape {
+    /// A preset's name; its formula, parameters, domain and scale unless given here.
+    #[serde(default)]
+    pub preset: Option<String>,
+    #[serde(default)]
+    pub formula: Option<String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, f64>,
+    /// xmin, xmax, ymin, ymax.
+    #[serde(default)]
+    pub domain: Option<[f64; 4]>,
+    #[serde(default)]
+    pub z_scale: Option<ZScale>,
+    #[serde(default = "default_resolution")]
+    pub resolution: usize,
+}
+
+fn default_resolution() -> usize {
+    192
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SceneLook {
+    pub colormap: Colormap,
+    pub contours: u32,
+    pub grid: bool,
+    pub floor: bool,
+    pub vertical_scale: f64,
+    pub top_down: bool,
+    pub arrows: bool,
+}
+
+impl Default for SceneLook {
+    fn default() -> SceneLook {
+        SceneLook {
+            colormap: Colormap::Viridis,
+            contours: 16,
+            grid: false,
+            floor: false,
+            vertical_scale: 1.0,
+            top_down: false,
+            arrows: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneRacer {
+    pub optimizer: Kind,
+    #[serde(default)]
+    pub label: Option<String>,
+    pub start: [f64; 2],
+    /// Hyperparameters by torch name; unnamed ones take torch's defaults for the optimizer.
+    #[serde(default)]
+    pub hyper: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub schedule: Option<String>,
+}
+
+/// A loaded, checked scene: what the app needs to open it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub scene: Scene,
+    pub formula: Formula,
+    pub domain: Domain,
+    pub z_scale: ZScale,
+    pub preset: Option<&'static Preset>,
+    pub racers: Vec<RacerSpec>,
+}
+
+/// The 1-based line of the `n`-th (0-based) occurrence of `needle` in `text`, if any.
+fn line_of(text: &str, needle: &str, n: usize) -> Option<usize> {
+    let at = text.match_indices(needle).nth(n)?.0;
+    Some(text[..at].matches('\n').count() + 1)
+}
+
+fn at_line(text: &str, needle: &str, n: usize) -> String {
+    line_of(text, needle, n).map_or(String::new(), |l| format!(" (line {l})"))
+}
+
+/// Sets one hyperparameter by its torch name.
+fn set(h: &mut Hyper, name: &str, v: f64) -> Result<(), String> {
+    match name {
+        "lr" => h.lr = v,
+        "momentum" => h.momentum = v,
+        "dampening" => h.dampening = v,
+        "beta1" => h.beta1 = v,
+        "beta2" => h.beta2 = v,
+        "eps" => h.eps = v,
+        "alpha" => h.alpha = v,
+        "weight_decay" => h.weight_decay = v,
+        "lr_decay" => h.lr_decay = v,
+        "noise" => h.noise = v,
+        "centered" => h.centered = v != 0.0,
+        "seed" if v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53) => h.seed = v as u64,
+        "seed" => return Err(format!("seed must be a whole number ≥ 0, got {v}")),
+        other => {
+            return Err(format!(
+                "unknown hyperparameter '{other}': use lr, momentum, dampening, beta1, beta2, eps, alpha, weight_decay, lr_decay, noise, centered, seed"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Hyperparameters of a racer as the scene writes them: only those that differ from the
+/// optimizer's defaults.
+fn hyper_map(kind: Kind, h: &Hyper) -> BTreeMap<String, f64> {
+    let d = Hyper::defaults(kind);
+    let pairs = [
+        ("lr", h.lr, d.lr),
+        ("momentum", h.momentum, d.momentum),
+        ("dampening", h.dampening, d.dampening),
+        ("beta1", h.beta1, d.beta1),
+        ("beta2", h.beta2, d.beta2),
+        ("eps", h.eps, d.eps),
+        ("alpha", h.alpha, d.alpha),
+        ("weight_decay", h.weight_decay, d.weight_decay),
+        ("lr_decay", h.lr_decay, d.lr_decay),
+        ("noise", h.noise, d.noise),
+        ("centered", h.centered as u8 as f64, d.centered as u8 as f64),
+        ("seed", h.seed as f64, d.seed as f64),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, v, def)| v != def)
+        .map(|(k, v, _)| (k.to_string(), v))
+        .collect()
+}
+
+impl SceneRacer {
+    pub fn from_spec(spec: &RacerSpec) -> SceneRacer {
+        SceneRacer {
+            optimizer: spec.kind,
+            label: (spec.label != spec.kind.label()).then(|| spec.label.clone()),
+            start: spec.start,
+            hyper: hyper_map(spec.kind, &spec.hyper),
+            schedule: (spec.hyper.schedule != Default::default())
+                .then(|| crate::core::optim::schedule::text(&spec.hyper.schedule)),
+        }
+    }
+}
+
+/// Reads and checks a scene. Errors name the reason and, where it can be found, the line.
+pub fn parse(text: &str) -> Result<Loaded, String> {
+    if text.len() > MAX_BYTES {
+        return Err(format!(
+            "the scene file is too large ({} bytes; at most {MAX_BYTES})",
+            text.len()
+        ));
+    }
+    // The version first, so a newer file gets a clear message rather than a field error.
+    if let Some(v) = text
+        .find("version:")
+        .and_then(|i| text[i + 8..].trim_start().split([',', ')', '\n']).next())
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        && v != VERSION
+    {
+        let which = if v > VERSION { "newer" } else { "older" };
+        return Err(format!(
+            "scene version {v} is {which} than this gradscape reads (version {VERSION}){}",
+            at_line(text, "version:", 0)
+        ));
+    }
+    let scene: Scene = ron::from_str(text).map_err(|e| {
+        format!(
+            "line {}, column {}: {}",
+            e.span.start.line, e.span.start.col, e.code
+        )
+    })?;
+    check(scene, text)
+}
+
+fn check(scene: Scene, text: &str) -> Result<Loaded, String> {
+    let l = &scene.landscape;
+    let preset =
+        match &l.preset {
+            Some(name) => Some(presets::find(name).ok_or_else(|| {
+                format!("{}{}", presets::unknown(name), at_line(text, "preset:", 0))
+            })?),
+            None => None,
+        };
+    let source = l
+        .formula
+        .as_deref()
+        .or(preset.map(|p| p.formula))
+        .ok_or("the landscape needs a preset or a formula")?;
+    let mut formula = Formula::parse(source)
+        .map_err(|e| format!("formula: {e}{}", at_line(text, "formula:", 0)))?;
+    if let Some(p) = preset.filter(|_| l.formula.is_none()) {
+        for (name, value) in p.params {
+            formula.set_param(name, *value);
+        }
+    }
+    for (name, value) in &l.params {
+        if !value.is_finite() {
+            return Err(format!("parameter '{name}' must be finite, got {value}"));
+        }
+        if !formula.set_param(name, *value) {
+            return Err(format!("the formula has no parameter '{name}'"));
+        }
+    }
+    let domain = match l.domain {
+        Some([a, b, c, d]) => Domain::new(a, b, c, d),
+        None => preset.map_or(Domain::new(-2.0, 2.0, -2.0, 2.0), |p| p.domain),
+    };
+    domain
+        .validate()
+        .map_err(|e| format!("domain: {e}{}", at_line(text, "domain:", 0)))?;
+    if !(16..=1024).contains(&l.resolution) {
+        return Err(format!(
+            "resolution must be 16 to 1024, got {}",
+            l.resolution
+        ));
+    }
+    let look = &scene.look;
+    if !(look.vertical_scale.is_finite() && (0.05..=20.0).contains(&look.vertical_scale)) {
+        return Err(format!(
+            "vertical_scale must be 0.05 to 20, got {}",
+            look.vertical_scale
+        ));
+    }
+    if !(scene.speed.is_finite() && (0.1..=1000.0).contains(&scene.speed)) {
+        return Err(format!(
+            "speed must be 0.1 to 1000 steps per second, got {}",
+            scene.speed
+        ));
+    }
+    if let Some(d) = scene
+        .duration
+        .filter(|d| !(d.is_finite() && *d > 0.0 && *d <= 3600.0))
+    {
+        return Err(format!("duration must be 0 to 3600 seconds, got {d}"));
+    }
+    if scene
+        .camera
+        .is_some_and(|c| c.iter().any(|v| !v.is_finite()) || c[2] <= 0.0)
+    {
+        return Err("camera must be [yaw, pitch, distance] with a positive distance".into());
+    }
+    if scene.racers.is_empty() || scene.racers.len() > 256 {
+        return Err(format!(
+            "a scene has 1 to 256 racers, not {}",
+            scene.racers.len()
+        ));
+    }
+    let mut racers = Vec::with_capacity(scene.racers.len());
+    for (i, r) in scene.racers.iter().enumerate() {
+        let place = |msg: String| {
+            format!(
+                "racer {} ({}){}: {msg}",
+                i + 1,
+                r.optimizer.name(),
+                at_line(text, "optimizer:", i)
+            )
+        };
+        let mut hyper = Hyper::defaults(r.optimizer);
+        for (name, value) in &r.hyper {
+            set(&mut hyper, name, *value).map_err(place)?;
+        }
+        if let Some(s) = &r.schedule {
+            hyper.schedule = s.parse().map_err(place)?;
+        }
+        hyper.validate().map_err(place)?;
+        if !r.start.iter().all(|v| v.is_finite()) {
+            return Err(place(format!(
+                "the start must be finite, got {:?}",
+                r.start
+            )));
+        }
+        racers.push(RacerSpec {
+            label: r
+                .label
+                .clone()
+                .unwrap_or_else(|| r.optimizer.label().to_string()),
+            ..RacerSpec::new(r.optimizer, hyper, r.start)
+        });
+    }
+    Ok(Loaded {
+        z_scale: l.z_scale.or(preset.map(|p| p.z_scale)).unwrap_or_default(),
+        formula,
+        domain,
+        preset,
+        racers,
+        scene,
+    })
+}
+
+/// The scene as RON text, formatted for people to read and edit.
+pub fn to_text(scene: &Scene) -> String {
+    let config = ron::ser::PrettyConfig::new().struct_names(true);
+    ron::ser::to_string_pretty(scene, config).unwrap_or_else(|e| format!("// {e}"))
+}
+
+/// The lecture scenes shipped in assets/scenes, compiled in: (file stem, RON text).
+pub const SHIPPED: [(&str, &str); 8] = [
+    (
+        "update-rule",
+        include_str!("../../assets/scenes/update-rule.ron"),
+    ),
+    (
+        "learning-rates",
+        include_str!("../../assets/scenes/learning-rates.ron"),
+    ),
+    (
+        "momentum-escapes",
+        include_str!("../../assets/scenes/momentum-escapes.ron"),
+    ),
+    (
+        "saddle-noise",
+        include_str!("../../assets/scenes/saddle-noise.ron"),
+    ),
+    ("plateau", include_str!("../../assets/scenes/plateau.ron")),
+    (
+        "ill-conditioning",
+        include_str!("../../assets/scenes/ill-conditioning.ron"),
+    ),
+    (
+        "rosenbrock-race",
+        include_str!("../../assets/scenes/rosenbrock-race.ron"),
+    ),
+    (
+        "rastrigin-noise",
+        include_str!("../../assets/scenes/rastrigin-noise.ron"),
+    ),
+];
+
+/// A shipped scene by its name, or a scene file by its path.
+pub fn load(name_or_path: &str) -> Result<Loaded, String> {
+    if let Some((_, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
+        return parse(text);
+    }
+    let path = std::path::Path::new(name_or_path);
+    if !path.exists() {
+        return Err(format!(
+            "no scene file '{name_or_path}', and no shipped scene of that name (see `gradscape scenes`)"
+        ));
+    }
+    let meta = std::fs::metadata(path).map_err(|e| format!("{name_or_path}: {e}"))?;
+    if meta.len() > MAX_BYTES as u64 {
+        return Err(format!(
+            "{name_or_path}: the scene file is too large ({} bytes; at most {MAX_BYTES})",
+            meta.len()
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name_or_path}: {e}"))?;
+    parse(&text).map_err(|e| format!("{name_or_path}: {e}"))
+}
+
+#[cfg(test)]
+mod tests;

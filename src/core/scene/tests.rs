@@ -1,0 +1,186 @@
+//! Scene files: every shipped scene loads, round-trips and teaches what it says; every
+//! refusal names its reason (and line).
+
+use super::*;
+use crate::core::optim::Optimizer;
+use crate::core::optim::run::{Run, Status, StopRules};
+
+fn run_all(l: &Loaded, steps: usize) -> Vec<Run> {
+    l.racers
+        .iter()
+        .map(|s| {
+            let mut run = Run::new(
+                Optimizer::new(s.kind, s.hyper.clone()),
+                s.start,
+                StopRules::default(),
+                &l.formula,
+            );
+            for _ in 0..steps {
+                run.step(&l.formula);
+            }
+            run
+        })
+        .collect()
+}
+
+#[test]
+fn every_shipped_scene_loads_round_trips_and_runs() {
+    for (name, text) in SHIPPED {
+        let loaded = parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let again = parse(&to_text(&loaded.scene)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(again.scene, loaded.scene, "{name} round-trips");
+        assert_eq!(again.racers, loaded.racers);
+        for run in run_all(&loaded, 300) {
+            assert!(run.pos.iter().all(|v| v.is_finite()), "{name}");
+        }
+        assert!(!loaded.scene.description.is_empty() && loaded.scene.duration.is_some());
+    }
+}
+
+#[test]
+fn the_lecture_scenes_show_what_they_claim() {
+    // Its 15 seconds at 10 steps/s: 150 steps.
+    let rates = load("learning-rates").unwrap();
+    let r = run_all(&rates, 150);
+    assert!(
+        r[0].status.is_running() && r[0].loss > 0.1,
+        "too small still crawls"
+    );
+    assert!(r[1].loss < 1e-9, "about right arrives: {}", r[1].loss);
+    assert!(
+        matches!(r[2].status, Status::Diverged(_)),
+        "{}",
+        r[2].status
+    );
+
+    let saddle = load("saddle-noise").unwrap();
+    let r = run_all(&saddle, 2000);
+    assert!(
+        matches!(r[0].status, Status::Stalled(_)),
+        "on the ridge: {}",
+        r[0].status
+    );
+    assert!(
+        r[1].pos[1].abs() > 1.0 && r[2].pos[1].abs() > 1.0,
+        "off the ridge and noise escape"
+    );
+
+    let wells = load("momentum-escapes").unwrap();
+    let r = run_all(&wells, 1500);
+    assert!(r[0].loss > -0.5 && r[1].loss < -1.6 && r[2].loss > -0.5);
+
+    // Noise helps on Rastrigin: both noisy runs end lower than plain GD; seeds replay.
+    let rastrigin = load("rastrigin-noise").unwrap();
+    let (a, b) = (run_all(&rastrigin, 3000), run_all(&rastrigin, 3000));
+    assert_eq!(
+        a.iter().map(|r| r.pos).collect::<Vec<_>>(),
+        b.iter().map(|r| r.pos).collect::<Vec<_>>()
+    );
+    let f = |p: [f64; 2]| rastrigin.formula.value(p);
+    let ends: Vec<f64> = a.iter().map(|r| f(r.pos)).collect();
+    assert!(
+        ends[1] < ends[0] && ends[2] < ends[0],
+        "GD, SGD, SGD end at {ends:?}"
+    );
+}
+
+fn refusal(text: &str) -> String {
+    parse(text).unwrap_err()
+}
+
+const GOOD: &str = r#"Scene(
+    version: 1,
+    name: "t",
+    landscape: (formula: Some("a*x^2 + y^2"), params: {"a": 2.0}),
+    racers: [
+        (optimizer: gd, start: (1.0, 1.0), hyper: {"lr": 0.1}),
+        (optimizer: adam, start: (1.0, 1.0), hyper: {"lr": 0.1}),
+    ],
+)"#;
+
+#[test]
+fn a_good_scene_sets_formula_parameters_and_racers() {
+    let l = parse(GOOD).unwrap();
+    assert_eq!(l.formula.param_values(), [2.0]);
+    assert_eq!(l.domain, Domain::new(-2.0, 2.0, -2.0, 2.0));
+    assert_eq!(
+        (
+            l.racers[1].kind,
+            l.racers[1].hyper.lr,
+            l.racers[1].hyper.beta2
+        ),
+        (Kind::Adam, 0.1, 0.999)
+    );
+    assert_eq!(l.scene.speed, 30.0);
+}
+
+#[test]
+fn bad_scenes_are_refused_with_the_reason_and_the_line() {
+    let swap = |a: &str, b: &str| GOOD.replacen(a, b, 1);
+    let e = refusal(&swap("optimizer: adam", "optimizer: adamm"));
+    assert!(
+        e.starts_with("line 7, column") && e.contains("adamm"),
+        "{e}"
+    );
+    assert_eq!(
+        refusal(&swap(
+            r#"{"lr": 0.1}),
+        (optimizer: adam"#,
+            r#"{"lr": -0.1}),
+        (optimizer: adam"#
+        )),
+        "racer 1 (gd) (line 6): lr must be a positive number, got -0.1"
+    );
+    assert_eq!(
+        refusal(&GOOD.replace(
+            r#"hyper: {"lr": 0.1}),
+    ]"#,
+            r#"hyper: {"lr": NaN}),
+    ]"#
+        )),
+        "racer 2 (adam) (line 7): lr must be a positive number, got NaN"
+    );
+    assert_eq!(
+        refusal(&swap("a*x^2 + y^2", "a*x^2 + (y")),
+        "formula: missing 1 closing ')' at column 11 (line 4)"
+    );
+    assert_eq!(
+        refusal(&swap("version: 1", "version: 2")),
+        "scene version 2 is newer than this gradscape reads (version 1) (line 2)"
+    );
+    let e = refusal(&swap("name: \"t\",", "name: \"t\", colour: 3,"));
+    assert!(e.starts_with("line 3") && e.contains("colour"), "{e}");
+    assert!(
+        refusal(&swap(
+            "formula: Some(\"a*x^2 + y^2\")",
+            "preset: Some(\"rosenbruck\")"
+        ))
+        .starts_with("unknown preset 'rosenbruck'")
+    );
+    assert_eq!(
+        refusal(&swap(r#"{"lr": 0.1}"#, r#"{"learning_rate": 0.1}"#))
+            .split(':')
+            .nth(1)
+            .unwrap()
+            .trim(),
+        "unknown hyperparameter 'learning_rate'"
+    );
+    assert_eq!(
+        refusal(&swap(r#"{"a": 2.0}"#, r#"{"b": 2.0}"#)),
+        "the formula has no parameter 'b'"
+    );
+    let huge = format!("{GOOD}{}", " ".repeat(MAX_BYTES));
+    assert!(refusal(&huge).starts_with("the scene file is too large"));
+    assert!(
+        load("/no/such/scene.ron")
+            .unwrap_err()
+            .starts_with("no scene file '/no/such/scene.ron'")
+    );
+    let dir = std::env::temp_dir().join(format!("gradscape-scene-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.ron");
+    std::fs::write(&bad, swap("optimizer: adam", "optimizer: adamm")).unwrap();
+    let e = load(bad.to_str().unwrap()).unwrap_err();
+    assert!(e.contains("bad.ron: line 7, column"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}
