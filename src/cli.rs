@@ -102,6 +102,8 @@ pub enum Command {
     },
     /// List the built-in landscapes: name, formula, domain.
     Presets,
+    /// Render a scene to PNG frames with no window: DIR/frame_00001.png, …
+    Render(RenderArgs),
     /// List the lecture scenes shipped with gradscape: name and title. Open one with
     /// `gradscape NAME`.
     Scenes,
@@ -150,6 +152,26 @@ pub struct TraceArgs {
     /// constant | step:EVERY:GAMMA | exp:GAMMA | cosine:PERIOD[:MIN_LR] | warmup:STEPS[:START_FACTOR]
     #[arg(long)]
     pub schedule: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A scene file or a shipped scene's name.
+    pub scene: String,
+    /// Folder for the frames (created if missing).
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Length in seconds (default: the scene's duration, else 10).
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    #[arg(long, default_value_t = 30)]
+    pub fps: u32,
+    /// Frame size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    pub size: [u32; 2],
+    /// Turn the camera around the landscape at this many degrees per second.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub orbit: f64,
 }
 
 #[derive(Clone)]
@@ -325,6 +347,65 @@ pub fn presets_csv(out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "app")]
+fn render(args: &RenderArgs) -> Result<()> {
+    let scene = crate::core::scene::load(&args.scene).map_err(|e| anyhow!(e))?;
+    let seconds = args.seconds.or(scene.scene.duration).unwrap_or(10.0);
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        bail!("--seconds must be more than 0 and at most 3600, got {seconds}");
+    }
+    if !(1..=240).contains(&args.fps) {
+        bail!("--fps must be 1 to 240, got {}", args.fps);
+    }
+    if !args.orbit.is_finite() {
+        bail!("--orbit must be a number of degrees per second");
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let frames = (seconds * f64::from(args.fps)).round().max(1.0) as u32;
+    let started = std::time::Instant::now();
+    let paths = crate::app::render::render(crate::app::render::RenderRequest {
+        scene,
+        out: args.out.clone(),
+        frames,
+        fps: args.fps,
+        size: args.size,
+        orbit: args.orbit,
+    });
+    let took = started.elapsed().as_secs_f64();
+    // The racers' positions per frame, so two renders can be compared exactly.
+    let mut out = std::io::stdout().lock();
+    for (k, racers) in paths.0.iter().enumerate() {
+        for (i, p) in racers.iter().enumerate() {
+            writeln!(
+                out,
+                "frame {} racer {} x {} y {}",
+                k + 1,
+                i + 1,
+                num(p[0]),
+                num(p[1])
+            )?;
+        }
+    }
+    let written = (1..=frames)
+        .filter(|k| args.out.join(format!("frame_{k:05}.png")).exists())
+        .count();
+    eprintln!(
+        "{written} frames in {took:.1} s ({:.2} frames/s) → {}",
+        written as f64 / took,
+        args.out.display()
+    );
+    if written as u32 != frames {
+        bail!("only {written} of {frames} frames were written");
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "app"))]
+fn render(_: &RenderArgs) -> Result<()> {
+    bail!("this build has no renderer (built without the `app` feature)")
+}
+
 pub fn scenes_list(out: &mut dyn Write) -> Result<()> {
     for (name, text) in crate::core::scene::SHIPPED {
         let loaded = crate::core::scene::parse(text).map_err(|e| anyhow!("{name}: {e}"))?;
@@ -344,6 +425,7 @@ pub fn main() -> ExitCode {
         Some(Command::Critical { landscape }) => critical_csv(landscape, &mut stdout.lock()),
         Some(Command::Presets) => presets_csv(&mut stdout.lock()),
         Some(Command::Scenes) => scenes_list(&mut stdout.lock()),
+        Some(Command::Render(args)) => render(args),
         None => open_app(&cli),
     };
     match result {

@@ -66,6 +66,11 @@ fn spawn(mut commands: Commands, landscape: Res<Landscape>, mut egui: ResMut<Egu
             ..default()
         },
     ));
+    spawn_lights(&mut commands);
+}
+
+/// The key and fill lights (also used by the headless renderer).
+pub fn spawn_lights(commands: &mut Commands) {
     commands.spawn((
         Name::new("Sun"),
         DirectionalLight {

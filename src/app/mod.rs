@@ -9,6 +9,7 @@ pub mod landscape;
 mod markers;
 mod pointer;
 pub mod racers;
+pub mod render;
 mod surface;
 mod trails;
 mod ui;

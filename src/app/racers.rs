@@ -98,6 +98,14 @@ impl Sim {
         }
     }
 
+    /// A race at `speed` that waits for play.
+    pub fn paused_at(speed: f64) -> Sim {
+        Sim {
+            playing: false,
+            ..Sim::at(speed)
+        }
+    }
+
     /// A race that advances exactly `n` steps per rendered frame.
     pub fn fixed(n: u32) -> Sim {
         Sim {
