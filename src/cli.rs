@@ -172,6 +172,12 @@ pub struct RenderArgs {
     /// Turn the camera around the landscape at this many degrees per second.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub orbit: f64,
+    /// Also write an MP4 (through ffmpeg, which must be installed).
+    #[arg(long)]
+    pub mp4: Option<std::path::PathBuf>,
+    /// Also write an animated GIF.
+    #[arg(long)]
+    pub gif: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone)]
@@ -397,6 +403,15 @@ fn render(args: &RenderArgs) -> Result<()> {
     );
     if written as u32 != frames {
         bail!("only {written} of {frames} frames were written");
+    }
+    let list = crate::app::encode::frames(&args.out, frames);
+    if let Some(gif) = &args.gif {
+        crate::app::encode::gif(&list, args.fps, gif).map_err(|e| anyhow!(e))?;
+        eprintln!("GIF → {}", gif.display());
+    }
+    if let Some(mp4) = &args.mp4 {
+        crate::app::encode::mp4(&list, args.fps, mp4).map_err(|e| anyhow!(e))?;
+        eprintln!("MP4 → {}", mp4.display());
     }
     Ok(())
 }

@@ -283,8 +283,10 @@ fn surfaces_show_contours_and_open_holes_without_spikes() {
 /// Renders a shipped scene headless (no X server); returns stdout and the frames.
 fn render_headless(tag: &str) -> (String, Vec<image::RgbImage>, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("gradscape-headless-{tag}-{}", std::process::id()));
+    let gif = dir.join("clip.gif");
     let out = Command::new(env!("CARGO_BIN_EXE_gradscape"))
         .args(["render", "momentum-escapes", "--out", dir.to_str().unwrap()])
+        .args(["--gif", gif.to_str().unwrap()])
         .args([
             "--seconds",
             "0.5",

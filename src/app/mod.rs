@@ -5,6 +5,7 @@ mod axes;
 mod balls;
 mod camera;
 mod capture;
+pub mod encode;
 pub mod landscape;
 mod markers;
 mod pointer;
