@@ -347,32 +347,12 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
         .default_open(false)
         .show(ui, |ui| match scene::scene_ui(ui, &mut p.scene_box) {
             Some(scene::SceneAction::Save) => {
-                let mut rows: Vec<_> = p.racers.iter().collect();
-                rows.sort_by_key(|(_, r, ..)| r.slot);
-                let racers: Vec<&Racer> = rows.iter().map(|(_, r, ..)| *r).collect();
-                let name = p.scene_name.0.clone().unwrap_or_else(|| {
-                    p.landscape
-                        .preset
-                        .map_or("My scene".into(), |x| x.title.to_string())
-                });
-                let c = &p.camera;
-                let camera = [
-                    f64::from(c.target_yaw.to_degrees()),
-                    f64::from(c.target_pitch.to_degrees()),
-                    f64::from(c.target_radius),
-                ];
-                let arrows = p.arrows.any();
-                let captured = scene::capture(
-                    &name,
-                    &p.landscape,
-                    &p.look,
-                    p.top_down.0,
-                    arrows,
-                    &racers,
-                    p.sim.steps_per_second,
-                    camera,
-                );
+                let captured = current_scene(p);
                 p.scene_box.message = Some(scene::save(&p.scene_box.path, &captured));
+            }
+            Some(scene::SceneAction::Record) => {
+                let captured = current_scene(p);
+                p.scene_box.record.message = Some(p.scene_box.record.start(&captured));
             }
             Some(scene::SceneAction::Open(loaded)) => open_scene(p, *loaded),
             None => {}
@@ -448,6 +428,34 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
         .small()
         .weak(),
     );
+}
+
+/// What is on screen, as a scene.
+fn current_scene(p: &Panel) -> crate::core::scene::Scene {
+    let mut rows: Vec<_> = p.racers.iter().collect();
+    rows.sort_by_key(|(_, r, ..)| r.slot);
+    let racers: Vec<&Racer> = rows.iter().map(|(_, r, ..)| *r).collect();
+    let name = p.scene_name.0.clone().unwrap_or_else(|| {
+        p.landscape
+            .preset
+            .map_or("My scene".into(), |x| x.title.to_string())
+    });
+    let c = &p.camera;
+    let camera = [
+        f64::from(c.target_yaw.to_degrees()),
+        f64::from(c.target_pitch.to_degrees()),
+        f64::from(c.target_radius),
+    ];
+    scene::capture(
+        &name,
+        &p.landscape,
+        &p.look,
+        p.top_down.0,
+        p.arrows.any(),
+        &racers,
+        p.sim.steps_per_second,
+        camera,
+    )
 }
 
 /// Replaces everything on screen with a checked scene.

@@ -8,11 +8,120 @@ use crate::core::race::RacerSpec;
 use crate::core::scene::{self, Loaded, Scene, SceneLandscape, SceneLook, SceneRacer};
 use bevy_egui::egui;
 
-/// The scene box: the file path typed and the last message.
-#[derive(Default)]
+/// The scene box: the file path typed and the last message, and the recording settings.
 pub struct SceneBox {
     pub path: String,
     pub message: Option<Result<String, String>>,
+    pub record: RecordBox,
+}
+
+impl Default for SceneBox {
+    fn default() -> SceneBox {
+        SceneBox {
+            path: String::new(),
+            message: None,
+            record: RecordBox {
+                dir: "recording".into(),
+                seconds: 10.0,
+                fps: 30,
+                size: 0,
+                gif: false,
+                mp4: false,
+                child: None,
+                message: None,
+            },
+        }
+    }
+}
+
+/// Recording settings; a recording renders the current scene headless in a child process.
+pub struct RecordBox {
+    pub dir: String,
+    pub seconds: f64,
+    pub fps: u32,
+    /// Index into `SIZES`.
+    pub size: usize,
+    pub gif: bool,
+    pub mp4: bool,
+    pub child: Option<std::process::Child>,
+    pub message: Option<Result<String, String>>,
+}
+
+pub const SIZES: [(&str, [u32; 2]); 3] = [
+    ("720p", [1280, 720]),
+    ("1080p", [1920, 1080]),
+    ("4K", [3840, 2160]),
+];
+
+impl RecordBox {
+    /// The `gradscape render` arguments for `scene_file`.
+    pub fn args(&self, scene_file: &std::path::Path) -> Vec<String> {
+        let dir = std::path::Path::new(&self.dir);
+        let [w, h] = SIZES[self.size.min(SIZES.len() - 1)].1;
+        let mut args = vec![
+            "render".to_string(),
+            scene_file.display().to_string(),
+            "--out".into(),
+            dir.display().to_string(),
+            "--seconds".into(),
+            self.seconds.to_string(),
+            "--fps".into(),
+            self.fps.to_string(),
+            "--size".into(),
+            format!("{w}x{h}"),
+        ];
+        if self.gif {
+            args.extend(["--gif".into(), dir.join("clip.gif").display().to_string()]);
+        }
+        if self.mp4 {
+            args.extend(["--mp4".into(), dir.join("clip.mp4").display().to_string()]);
+        }
+        args
+    }
+
+    /// Starts recording `scene` in the background.
+    pub fn start(&mut self, scene: &Scene) -> Result<String, String> {
+        let dir = std::path::PathBuf::from(self.dir.trim());
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let file = dir.join("scene.ron");
+        std::fs::write(&file, scene::to_text(scene))
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        let log = std::fs::File::create(dir.join("render.log")).map_err(|e| e.to_string())?;
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let child = std::process::Command::new(exe)
+            .args(self.args(&file))
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start the recorder: {e}"))?;
+        self.child = Some(child);
+        Ok(format!("recording to {} in the background…", dir.display()))
+    }
+
+    /// Checks on a running recording.
+    pub fn poll(&mut self) {
+        let Some(child) = self.child.as_mut() else {
+            return;
+        };
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => {
+                self.message = Some(Ok(format!("recorded → {}", self.dir)));
+                self.child = None;
+            }
+            Ok(Some(_)) => {
+                self.message = Some(Err(format!(
+                    "recording failed: see {}/render.log",
+                    self.dir
+                )));
+                self.child = None;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                self.message = Some(Err(e.to_string()));
+                self.child = None;
+            }
+        }
+    }
 }
 
 /// The current state as a scene.
@@ -76,6 +185,7 @@ pub fn capture(
 /// What the section asks for this frame.
 pub enum SceneAction {
     Save,
+    Record,
     Open(Box<Loaded>),
 }
 
@@ -119,7 +229,50 @@ pub fn scene_ui(ui: &mut egui::Ui, state: &mut SceneBox) -> Option<SceneAction> 
                 }
             });
     });
-    match &state.message {
+    message_ui(ui, &state.message);
+    ui.separator();
+    let r = &mut state.record;
+    r.poll();
+    ui.horizontal(|ui| {
+        ui.label("record to");
+        ui.add(egui::TextEdit::singleline(&mut r.dir).desired_width(ui.available_width()));
+    });
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("record size")
+            .selected_text(SIZES[r.size].0)
+            .width(64.0)
+            .show_ui(ui, |ui| {
+                for (i, (name, _)) in SIZES.iter().enumerate() {
+                    ui.selectable_value(&mut r.size, i, *name);
+                }
+            });
+        ui.add(
+            egui::DragValue::new(&mut r.seconds)
+                .range(0.5..=600.0)
+                .suffix(" s"),
+        );
+        ui.add(
+            egui::DragValue::new(&mut r.fps)
+                .range(1..=120)
+                .suffix(" fps"),
+        );
+        ui.checkbox(&mut r.gif, "GIF");
+        ui.checkbox(&mut r.mp4, "MP4");
+    });
+    let busy = r.child.is_some();
+    if ui
+        .add_enabled(!busy, egui::Button::new(if busy { "● Recording…" } else { "● Record" }))
+        .on_hover_text("Renders this scene from its start, headless, at a fixed frame rate: PNG frames, and GIF/MP4 if ticked")
+        .clicked()
+    {
+        action = Some(SceneAction::Record);
+    }
+    message_ui(ui, &r.message);
+    action
+}
+
+fn message_ui(ui: &mut egui::Ui, message: &Option<Result<String, String>>) {
+    match message {
         Some(Ok(m)) => {
             ui.label(egui::RichText::new(m).small().weak());
         }
@@ -128,7 +281,6 @@ pub fn scene_ui(ui: &mut egui::Ui, state: &mut SceneBox) -> Option<SceneAction> 
         }
         None => {}
     }
-    action
 }
 
 /// Writes the scene to `path` (adding `.ron` when it has no extension).
@@ -173,6 +325,19 @@ mod tests {
     use crate::core::optim::run::{Run, StopRules};
     use crate::core::optim::{Hyper, Kind, Optimizer};
     use crate::core::presets;
+
+    #[test]
+    fn a_recording_asks_the_renderer_for_the_chosen_size_rate_and_formats() {
+        let mut r = SceneBox::default().record;
+        r.dir = "out".into();
+        r.size = 1;
+        r.gif = true;
+        let args = r.args(std::path::Path::new("out/scene.ron"));
+        assert_eq!(
+            args.join(" "),
+            "render out/scene.ron --out out --seconds 10 --fps 30 --size 1920x1080 --gif out/clip.gif"
+        );
+    }
 
     #[test]
     fn screenshots_are_named_by_utc_time() {
