@@ -65,6 +65,11 @@ fn the_lecture_scenes_show_what_they_claim() {
         "off the ridge and noise escape"
     );
 
+    let race = load("rosenbrock-race").unwrap();
+    let mut kinds: Vec<_> = race.racers.iter().map(|r| r.kind).collect();
+    kinds.dedup();
+    assert_eq!(kinds, Kind::ALL, "every optimizer races");
+
     let wells = load("momentum-escapes").unwrap();
     let r = run_all(&wells, 1500);
     assert!(r[0].loss > -0.5 && r[1].loss < -1.6 && r[2].loss > -0.5);
