@@ -31,7 +31,7 @@ pub struct RenderRequest {
 /// compile in the background (a mesh whose pipeline is not ready is not drawn yet); the race
 /// waits, so the recording is the same however long that takes.
 const WARM_UP_FRAMES: u32 = 30;
-const WARM_UP_TIME: Duration = Duration::from_secs(8);
+const WARM_UP_TIME: Duration = Duration::from_secs(10);
 
 #[derive(Resource)]
 struct Recording {
