@@ -3,6 +3,7 @@
 
 use super::AppSet;
 use super::camera::TopDown;
+use super::labels::ViewLabels;
 use super::landscape::Surface;
 use super::surface::Look;
 use crate::core::view::ticks;
@@ -22,6 +23,15 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(EguiPrimaryContextPass, (labels, colour_bar));
 }
 
+/// The world point at world height `h` above landscape point (x, y).
+fn above(surface: &Surface, x: f64, y: f64, h: f32) -> Vec3 {
+    let map = &surface.map;
+    let p = map
+        .world_from_landscape([x, y], map.f_at_fraction(0.0))
+        .unwrap_or([0.0; 3]);
+    Vec3::new(p[0], h, p[2])
+}
+
 /// One labelled tick: where it is in the world, which way its mark points, and its text.
 struct Tick {
     at: Vec3,
@@ -34,12 +44,7 @@ struct Tick {
 fn axis_ticks(surface: &Surface, with_f: bool) -> (Vec<[Vec3; 2]>, Vec<Tick>) {
     let map = &surface.map;
     let d = map.domain;
-    let w = |x: f64, y: f64, h: f32| {
-        let p = map
-            .world_from_landscape([x, y], map.f_at_fraction(0.0))
-            .unwrap_or([0.0; 3]);
-        Vec3::new(p[0], h, p[2])
-    };
+    let w = |x, y, h| above(surface, x, y, h);
     let mut lines = vec![
         [w(d.x[0], d.y[0], 0.0), w(d.x[1], d.y[0], 0.0)],
         [w(d.x[0], d.y[0], 0.0), w(d.x[0], d.y[1], 0.0)],
@@ -79,12 +84,7 @@ fn axis_ticks(surface: &Surface, with_f: bool) -> (Vec<[Vec3; 2]>, Vec<Tick>) {
 fn names(surface: &Surface) -> [(Vec3, &'static str); 3] {
     let map = &surface.map;
     let d = map.domain;
-    let at = |x: f64, y: f64, h: f64| {
-        let p = map
-            .world_from_landscape([x, y], map.f_at_fraction(0.0))
-            .unwrap_or([0.0; 3]);
-        Vec3::new(p[0], h as f32, p[2])
-    };
+    let at = |x, y, h: f64| above(surface, x, y, h as f32);
     [
         (at(d.x[1], d.y[0], 0.0) + Vec3::new(0.4, 0.0, 0.3), "x"),
         (at(d.x[0], d.y[1], 0.0) + Vec3::new(-0.3, 0.0, -0.4), "y"),
@@ -128,22 +128,17 @@ fn labels(
     }
     let ctx = contexts.ctx_mut()?;
     let (camera, transform) = *camera;
-    let zoom = ctx.zoom_factor();
-    let painter = ctx.layer_painter(egui::LayerId::new(
-        egui::Order::Background,
-        egui::Id::new("axis labels"),
-    ));
-    let colour = egui::Color32::from_gray(200);
+    let labels = ViewLabels::new(ctx, "axis labels", camera, transform);
     let put = |at: Vec3, text: &str, size: f32| {
-        if let Ok(v) = camera.world_to_viewport(transform, at) {
-            painter.text(
-                egui::pos2(v.x / zoom, v.y / zoom),
-                egui::Align2::CENTER_CENTER,
-                text,
-                egui::FontId::proportional(size),
-                colour,
-            );
-        }
+        let grey = egui::Color32::from_gray(200);
+        labels.text(
+            at,
+            egui::Vec2::ZERO,
+            egui::Align2::CENTER_CENTER,
+            text,
+            size,
+            grey,
+        );
     };
     for t in axis_ticks(&surface, !top.0).1 {
         put(t.at + t.out * (TICK + 0.3), &t.text, 11.0);

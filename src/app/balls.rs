@@ -2,6 +2,7 @@
 //! (grey with a ✕ when diverged, a ring when converged, a label for anything but running).
 
 use super::AppSet;
+use super::labels::{ViewLabels, colour32};
 use super::landscape::{Landscape, Surface};
 use super::racers::{BALL_RADIUS, Contact, NewRace, Racer, default_race};
 use crate::core::optim::run::Status;
@@ -191,35 +192,26 @@ fn status_labels(
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let (camera, transform) = *camera;
-    let zoom = ctx.zoom_factor();
-    let painter = ctx.layer_painter(egui::LayerId::new(
-        egui::Order::Background,
-        egui::Id::new("racer status"),
-    ));
+    let labels = ViewLabels::new(ctx, "racer status", camera, transform);
     for (racer, contact, visible) in &racers {
         if racer.run.status.is_running() || !visible.get() {
             continue;
         }
-        let Ok(v) = camera.world_to_viewport(transform, contact.0) else {
-            continue;
-        };
         let colour = match racer.run.status {
             Status::Diverged(_) => egui::Color32::from_rgb(255, 110, 100),
-            _ => {
-                let [r, g, b, _] = racer.color.to_srgba().to_u8_array();
-                egui::Color32::from_rgb(r, g, b)
-            }
+            _ => colour32(racer.color),
         };
         let text = match racer.run.status {
             Status::Diverged(_) => "✕ diverged",
             Status::Converged => "✓ converged",
             _ => racer.run.status.label(),
         };
-        painter.text(
-            egui::pos2(v.x / zoom + 12.0, v.y / zoom - 14.0),
+        labels.text(
+            contact.0,
+            egui::vec2(12.0, -14.0),
             egui::Align2::LEFT_BOTTOM,
             text,
-            egui::FontId::proportional(13.0),
+            13.0,
             colour,
         );
     }

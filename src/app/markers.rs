@@ -2,6 +2,7 @@
 //! the global minimum in gold.
 
 use super::AppSet;
+use super::labels::{ViewLabels, colour32};
 use super::landscape::Surface;
 use crate::core::critical::{CriticalKind, CriticalPoint};
 use bevy::prelude::*;
@@ -123,16 +124,9 @@ fn labels_ui(
     let ctx = contexts.ctx_mut()?;
     let (camera, transform) = *camera;
     let global = global_minimum(&markers.points);
-    let zoom = ctx.zoom_factor();
-    let painter = ctx.layer_painter(egui::LayerId::new(
-        egui::Order::Background,
-        egui::Id::new("marker labels"),
-    ));
+    let labels = ViewLabels::new(ctx, "marker labels", camera, transform);
     for (i, p) in markers.points.iter().take(MAX_SHOWN).enumerate() {
         let Some(w) = surface.map.world_from_landscape(p.pos, p.value) else {
-            continue;
-        };
-        let Ok(v) = camera.world_to_viewport(transform, Vec3::from(w)) else {
             continue;
         };
         let text = match (p.kind, Some(i) == global) {
@@ -140,21 +134,18 @@ fn labels_ui(
             (CriticalKind::Minimum, false) => format!("min {}", short(p.value)),
             (kind, _) => kind.name().to_string(),
         };
-        let [r, g, b, _] = (if Some(i) == global {
+        let c = if Some(i) == global {
             GOLD
         } else {
             colour(p.kind)
-        })
-        .to_srgba()
-        .to_u8_array();
-        painter.text(
-            // Viewport coordinates include the offset beside the panel; egui's points are
-            // logical pixels over its zoom.
-            egui::pos2(v.x / zoom + 10.0, v.y / zoom + 4.0),
+        };
+        labels.text(
+            Vec3::from(w),
+            egui::vec2(10.0, 4.0),
             egui::Align2::LEFT_TOP,
             text,
-            egui::FontId::proportional(12.0),
-            egui::Color32::from_rgb(r, g, b),
+            12.0,
+            colour32(c),
         );
     }
     Ok(())

@@ -6,6 +6,7 @@ mod balls;
 mod camera;
 mod capture;
 pub mod encode;
+mod labels;
 pub mod landscape;
 mod markers;
 mod pointer;

@@ -196,11 +196,7 @@ fn spawn(
         Mesh3d(meshes.add(floor)),
         MeshMaterial3d(materials.add(material(&look, &surface, true))),
         Transform::IDENTITY,
-        if look.floor {
-            Visibility::Inherited
-        } else {
-            Visibility::Hidden
-        },
+        shown(look.floor),
     ));
 }
 
@@ -222,6 +218,14 @@ fn upload(
     }
 }
 
+fn shown(on: bool) -> Visibility {
+    if on {
+        Visibility::Inherited
+    } else {
+        Visibility::Hidden
+    }
+}
+
 fn restyle(
     look: Res<Look>,
     surface: Res<Surface>,
@@ -237,11 +241,7 @@ fn restyle(
             m.extension.look = uniform(&look, &surface, floor);
         }
         if floor {
-            let want = if look.floor {
-                Visibility::Inherited
-            } else {
-                Visibility::Hidden
-            };
+            let want = shown(look.floor);
             if *visibility != want {
                 *visibility = want;
             }

@@ -3,7 +3,7 @@
 use crate::app::landscape::Landscape;
 use crate::app::racers::{NewRace, PALETTE, Racer, Restart, SPEEDS, Sim, default_race};
 use crate::core::optim::run::Run;
-use crate::core::optim::schedule::Schedule;
+use crate::core::optim::schedule::{self, Schedule};
 use crate::core::optim::{Field, Hyper, Kind, Optimizer};
 use crate::core::race::{self, Lineup, RacerSpec};
 use bevy::prelude::*;
@@ -129,15 +129,7 @@ pub fn apply_hyper(run: &mut Run, edited: Hyper) -> Result<(), String> {
     Ok(())
 }
 
-/// The schedule as the command line writes it (`step:100:0.5`), for the text field.
-pub fn schedule_text(s: &Schedule) -> String {
-    crate::core::optim::schedule::text(s)
-}
-
-pub fn colour32(c: Color) -> egui::Color32 {
-    let [r, g, b, _] = c.to_srgba().to_u8_array();
-    egui::Color32::from_rgb(r, g, b)
-}
+pub use crate::app::labels::colour32;
 
 /// The racer table: one row per racer (visibility, colour, name, step, loss, status), its
 /// settings folded underneath.
@@ -341,7 +333,7 @@ fn schedule_ui(ui: &mut egui::Ui, schedule: &mut Schedule) {
     let id = ui.id().with("schedule text");
     let mut text = ui
         .data_mut(|d| d.get_temp::<String>(id))
-        .unwrap_or_else(|| schedule_text(schedule));
+        .unwrap_or_else(|| schedule::text(schedule));
     ui.vertical(|ui| {
         let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(140.0));
         let parsed = text
@@ -497,7 +489,7 @@ mod tests {
             "warmup:20:0.1",
         ] {
             let s: Schedule = text.parse().unwrap();
-            assert_eq!(schedule_text(&s), text);
+            assert_eq!(schedule::text(&s), text);
         }
     }
 
