@@ -162,8 +162,10 @@ impl Scalar for Jet1 {
     }
     #[inline]
     fn div(self, b: Self) -> Self {
+        // The same partials as `Jet2::div`, so both orders round alike.
         let q = self.v / b.v;
-        self.chain2(b, q, 1.0 / b.v, -q / b.v)
+        let inv = 1.0 / b.v;
+        self.chain2(b, q, inv, -q * inv)
     }
     #[inline]
     fn neg(self) -> Self {
@@ -261,18 +263,18 @@ impl Jet2 {
 
 /// A two-argument function's value and partial derivatives up to second order.
 #[derive(Debug, Clone, Copy, Default)]
-struct Partials2 {
-    v: f64,
-    da: f64,
-    db: f64,
-    daa: f64,
-    dab: f64,
-    dbb: f64,
+pub(super) struct Partials2 {
+    pub v: f64,
+    pub da: f64,
+    pub db: f64,
+    pub daa: f64,
+    pub dab: f64,
+    pub dbb: f64,
 }
 
 /// a^k with its first two derivatives in a, for constant k.
 #[inline]
-fn powk2(a: f64, k: f64) -> (f64, f64, f64) {
+pub(super) fn powk2(a: f64, k: f64) -> (f64, f64, f64) {
     if k == 2.0 {
         return (a * a, 2.0 * a, 2.0);
     }
@@ -287,7 +289,7 @@ fn powk2(a: f64, k: f64) -> (f64, f64, f64) {
 }
 
 /// Partials of a^b where both vary: a^b = exp(b ln a).
-fn pow_partials(a: f64, b: f64) -> (f64, f64, f64, f64, f64, f64) {
+pub(super) fn pow_partials(a: f64, b: f64) -> (f64, f64, f64, f64, f64, f64) {
     let v = a.powf(b);
     let ln = a.ln();
     let da = b * a.powf(b - 1.0);
@@ -298,7 +300,7 @@ fn pow_partials(a: f64, b: f64) -> (f64, f64, f64, f64, f64, f64) {
     (v, da, db, daa, dab, dbb)
 }
 
-fn fn2_partials(f: Fn2, a: f64, b: f64) -> Partials2 {
+pub(super) fn fn2_partials(f: Fn2, a: f64, b: f64) -> Partials2 {
     match f {
         // The active branch carries the derivative; ties go to the first argument.
         Fn2::Min | Fn2::Max => {

@@ -62,6 +62,10 @@ impl Program {
         self.ops.is_empty()
     }
 
+    pub(super) fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
     /// Runs the tape on any number type. `slots` is scratch space the caller may reuse.
     #[inline]
     pub fn run<T: Scalar>(&self, x: T, y: T, params: &[f64], slots: &mut Vec<T>) -> T {

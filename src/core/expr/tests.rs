@@ -302,6 +302,14 @@ fn finite_difference_mode_is_close_but_not_exact() {
     }
 }
 
+/// Random inputs per property test; `GRADSCAPE_FUZZ_CASES=1000000` for a long run.
+fn cases() -> u32 {
+    std::env::var("GRADSCAPE_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000)
+}
+
 mod fuzz {
     use super::*;
     use proptest::prelude::*;
@@ -335,13 +343,6 @@ mod fuzz {
         ]
     }
 
-    fn cases() -> u32 {
-        std::env::var("GRADSCAPE_FUZZ_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20_000)
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -365,6 +366,96 @@ mod fuzz {
                     let col = e.column().unwrap_or(1);
                     prop_assert!(col >= 1 && col <= s.chars().count() + 1, "{e} for {s:?}");
                 }
+            }
+        }
+    }
+}
+
+/// The machine code must compute what the interpreter computes: the same bits for values, and
+/// the same derivatives wherever the interpreter's are finite (it may give NaN for 0·∞ where a
+/// derivative is structurally zero; the compiled code gives the 0).
+mod compiled {
+    use super::*;
+    use crate::core::expr::node::{Fn1, Fn2};
+    use proptest::prelude::*;
+
+    fn leaf() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("x".to_string()),
+            Just("y".to_string()),
+            Just("a".to_string()),
+            Just("pi".to_string()),
+            (-4i32..5).prop_map(|k| format!("({k})")),
+            (-40.0f64..40.0).prop_map(|k| format!("({k:.3})")),
+        ]
+    }
+
+    fn formula() -> impl Strategy<Value = String> {
+        leaf().prop_recursive(5, 40, 3, |inner| {
+            let f1 = proptest::sample::select(Fn1::ALL.to_vec());
+            let f2 = proptest::sample::select(vec![Fn2::Min, Fn2::Max, Fn2::Atan2]);
+            let bin = proptest::sample::select(vec!["+", "-", "*", "/", "%", "^"]);
+            prop_oneof![
+                (inner.clone(), bin, inner.clone())
+                    .prop_map(|(a, op, b)| format!("({a}){op}({b})")),
+                (inner.clone(), f1).prop_map(|(a, f)| format!("{}({a})", f.name())),
+                (inner.clone(), f2, inner.clone())
+                    .prop_map(|(a, f, b)| format!("{}({a}, {b})", f.name())),
+                (inner.clone(), -3i32..4).prop_map(|(a, k)| format!("({a})^{k}")),
+                inner.prop_map(|a| format!("-({a})")),
+            ]
+        })
+    }
+
+    fn same(compiled: f64, interpreted: f64) -> bool {
+        compiled.to_bits() == interpreted.to_bits() || (compiled.is_nan() && interpreted.is_nan())
+    }
+
+    fn agrees(compiled: f64, interpreted: f64) -> bool {
+        !interpreted.is_finite() || compiled == interpreted
+    }
+
+    #[test]
+    fn the_host_compiles_formulas() {
+        if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+            assert!(Formula::parse("x*y").unwrap().compiled().is_some());
+        }
+    }
+
+    #[test]
+    fn a_derivative_of_a_constant_is_zero_even_where_the_chain_rule_meets_infinity() {
+        // ∂/∂y of sqrt(x) + y at x = 0: the interpreter multiplies sqrt'(0) = ∞ by ∂x/∂y = 0.
+        let f = Formula::parse("sqrt(x) + y").unwrap();
+        let (_, g) = f.gradient([0.0, 2.0]);
+        assert_eq!(g, [f64::INFINITY, 1.0]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: cases() / 5, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn compiled_code_matches_the_interpreter(
+            src in formula(),
+            x in prop_oneof![Just(0.0), Just(-1.0), -3.0f64..3.0],
+            y in prop_oneof![Just(0.0), Just(1.0), -3.0f64..3.0],
+            a in -2.0f64..2.0,
+        ) {
+            let Ok(mut f) = Formula::parse(&src) else { return Ok(()) };
+            f.set_param("a", a);
+            let Some(code) = f.compiled() else { return Ok(()) };
+            let (program, params) = (f.program(), f.param_values());
+            let v = program.value(x, y, params, &mut Vec::new());
+            prop_assert!(same(code.value(x, y, params), v), "value of {src}");
+            let g = program.gradient(x, y, params, &mut Vec::new());
+            let cg = code.gradient(x, y, params);
+            prop_assert!(same(cg[0], v), "gradient's value of {src}");
+            prop_assert!(agrees(cg[1], g.g[0]) && agrees(cg[2], g.g[1]), "∇ of {src}: {cg:?} vs {g:?}");
+            let h = program.hessian(x, y, params, &mut Vec::new());
+            let ch = code.hessian(x, y, params);
+            let want = [h.v, h.g[0], h.g[1], h.h[0], h.h[1], h.h[2]];
+            prop_assert!(same(ch[0], v), "Hessian's value of {src}");
+            for i in 1..6 {
+                prop_assert!(agrees(ch[i], want[i]), "jet {i} of {src}: {ch:?} vs {want:?}");
             }
         }
     }
