@@ -159,7 +159,12 @@ impl Formula {
     pub fn compiled(&self) -> Option<&Compiled> {
         self.native
             .0
-            .get_or_init(|| Compiled::new(&self.program))
+            .get_or_init(|| {
+                // A code generator failure (say, a host that forbids executable memory) must
+                // cost speed, never the app: fall back to the interpreter.
+                let program = std::panic::AssertUnwindSafe(&self.program);
+                std::panic::catch_unwind(|| Compiled::new(&program)).unwrap_or(None)
+            })
             .as_ref()
     }
 
