@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// An X server for the test's own use, killed on drop.
@@ -24,21 +25,38 @@ impl Drop for Xvfb {
     }
 }
 
+/// A private X server on a display nobody else holds. Each test gets its own: tests in one
+/// process share a pid, so a pid-derived number alone made two tests share (and one kill) a
+/// server.
 fn start_xvfb() -> Xvfb {
-    let display = format!(":{}", 90 + std::process::id() % 400);
-    let child = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb is needed for the render test: apt-get install xvfb mesa-vulkan-drivers (see README)");
-    let socket = format!("/tmp/.X11-unix/X{}", &display[1..]);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !Path::new(&socket).exists() {
-        assert!(Instant::now() < deadline, "Xvfb did not start on {display}");
-        std::thread::sleep(Duration::from_millis(100));
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    for _ in 0..50 {
+        let n = 100 + (std::process::id() * 7 + NEXT.fetch_add(1, Ordering::Relaxed)) % 800;
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            continue;
+        }
+        let display = format!(":{n}");
+        let mut child = Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is needed for the render test: apt-get install xvfb mesa-vulkan-drivers (see README)");
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            // An Xvfb that exits lost the display to another server: try the next number.
+            if child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            if Path::new(&socket).exists() {
+                return Xvfb { child, display };
+            }
+            assert!(Instant::now() < deadline, "Xvfb did not start on {display}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
-    Xvfb { child, display }
+    panic!("no free X display for Xvfb");
 }
 
 fn load(path: &Path) -> image::RgbImage {
