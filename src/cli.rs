@@ -1,11 +1,11 @@
 //! The command line: no subcommand opens the app; `trace`, `critical` and `presets` print CSV.
 
 use crate::core::critical;
-use crate::core::expr::Formula;
+use crate::core::landscape::{Landscape, LandscapeSpec};
 use crate::core::optim::run::{Run, StopRules};
 use crate::core::optim::schedule::Schedule;
 use crate::core::optim::{Hyper, Kind, Optimizer};
-use crate::core::presets::{self, Preset};
+use crate::core::presets;
 use crate::core::surface::Domain;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
@@ -87,6 +87,22 @@ pub struct LandscapeArgs {
     /// xmin,xmax,ymin,ymax
     #[arg(long, allow_hyphen_values = true)]
     pub domain: Option<String>,
+    /// A formula parameter's value, NAME=VALUE (repeatable), e.g. --param kappa=20.
+    #[arg(long = "param", value_name = "NAME=VALUE", allow_hyphen_values = true, value_parser = parse_param)]
+    pub params: Vec<(String, f64)>,
+}
+
+fn parse_param(s: &str) -> Result<(String, f64), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not NAME=VALUE, e.g. kappa=20"))?;
+    let v = value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("'{value}' in '{s}' is not a finite number"))?;
+    Ok((name.trim().to_string(), v))
 }
 
 // Parsed once per process: the size difference between variants costs nothing.
@@ -100,7 +116,10 @@ pub enum Command {
         #[command(flatten)]
         landscape: LandscapeArgs,
     },
-    /// List the built-in landscapes: name, formula, domain.
+    /// Run the race the app would open with, headless, and print where each racer ended;
+    /// CSV: racer,optimizer,lr,start_x,start_y,steps,x,y,loss,status.
+    Race(RaceArgs),
+    /// List the built-in landscapes: name, formula, parameters, domain.
     Presets,
     /// Render a scene to PNG frames with no window: DIR/frame_00001.png, …
     Render(RenderArgs),
@@ -155,6 +174,22 @@ pub struct TraceArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RaceArgs {
+    /// A scene (a file, or a shipped scene's name) whose racers to run; else the landscape's
+    /// own opening race.
+    #[arg(value_name = "SCENE", conflicts_with_all = ["preset", "formula", "domain"])]
+    pub scene: Option<String>,
+    #[command(flatten)]
+    pub landscape: LandscapeArgs,
+    /// A line-up instead: all, goldilocks or ring (from the first racer's start).
+    #[arg(long, value_parser = |s: &str| s.parse::<crate::core::race::Lineup>())]
+    pub race: Option<crate::core::race::Lineup>,
+    /// Steps per racer, at most (a racer that stops earlier keeps its status).
+    #[arg(long, default_value_t = 1000)]
+    pub steps: u64,
+}
+
+#[derive(Debug, Args)]
 pub struct RenderArgs {
     /// A scene file or a shipped scene's name.
     pub scene: String,
@@ -180,45 +215,23 @@ pub struct RenderArgs {
     pub gif: Option<std::path::PathBuf>,
 }
 
-#[derive(Clone)]
-/// A resolved landscape: the formula (with the preset's parameter values), domain and preset.
-pub struct Landscape {
-    pub formula: Formula,
-    pub domain: Domain,
-    pub preset: Option<&'static Preset>,
-}
-
 impl LandscapeArgs {
     /// The landscape named on the command line; the default preset when none is.
     pub fn resolve(&self) -> Result<Landscape> {
-        let preset = match (&self.preset, &self.formula) {
-            (Some(name), _) => {
-                Some(presets::find(name).ok_or_else(|| anyhow!(presets::unknown(name)))?)
-            }
-            (None, None) => presets::find(presets::DEFAULT),
-            (None, Some(_)) => None,
-        };
-        let source = self
-            .formula
-            .as_deref()
-            .or(preset.map(|p| p.formula))
-            .unwrap_or_default();
-        let mut formula =
-            Formula::parse(source).map_err(|e| anyhow!("bad formula {source:?}: {e}"))?;
-        for (name, v) in preset.map(|p| p.params).unwrap_or_default() {
-            formula.set_param(name, *v);
-        }
         let domain = match &self.domain {
-            Some(d) => d
-                .parse::<Domain>()
-                .map_err(|e| anyhow!("bad --domain: {e}"))?,
-            None => preset.map_or(Domain::new(-2.0, 2.0, -2.0, 2.0), |p| p.domain),
+            Some(d) => Some(
+                d.parse::<Domain>()
+                    .map_err(|e| anyhow!("bad --domain: {e}"))?,
+            ),
+            None => None,
         };
-        Ok(Landscape {
-            formula,
+        let spec = LandscapeSpec {
+            preset: self.preset.as_deref(),
+            formula: self.formula.as_deref(),
+            params: self.params.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
             domain,
-            preset,
-        })
+        };
+        Ok(Landscape::new(&spec)?)
     }
 }
 
@@ -271,14 +284,7 @@ impl TraceArgs {
     }
 }
 
-/// Shortest round-trip text of a number: plain for everyday magnitudes, exponent beyond.
-pub fn num(v: f64) -> String {
-    if v == 0.0 || (1e-5..1e16).contains(&v.abs()) || !v.is_finite() {
-        format!("{v}")
-    } else {
-        format!("{v:e}")
-    }
-}
+pub use crate::core::number::exact as num;
 
 /// Runs `trace`, writing CSV to `out`; returns the final status for stderr.
 pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
@@ -319,9 +325,80 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
         }
     }
     Ok(format!(
-        "{} after {} steps at ({}, {}), f = {}",
-        run.status, run.steps, run.pos[0], run.pos[1], run.loss
+        "{} after {} steps at {}, f = {}",
+        run.status,
+        run.steps,
+        crate::core::number::exact_pair(run.pos),
+        num(run.loss)
     ))
+}
+
+/// Runs `race`: the racers the app would open with, stepped through the same `Run::step`.
+pub fn race(args: &RaceArgs, out: &mut dyn Write) -> Result<()> {
+    let (land, specs) = match &args.scene {
+        Some(name) => {
+            let l = crate::core::scene::load(name).map_err(|e| anyhow!(e))?;
+            let land = Landscape {
+                formula: l.formula,
+                domain: l.domain,
+                preset: l.preset,
+            };
+            let specs = match (args.race, l.racers.first()) {
+                (Some(which), Some(lead)) => crate::core::race::lineup(
+                    which,
+                    &land.formula,
+                    land.domain,
+                    lead.start,
+                    (lead.kind, &lead.hyper),
+                ),
+                _ => l.racers,
+            };
+            (land, specs)
+        }
+        None => {
+            let land = args.landscape.resolve()?;
+            let specs = crate::core::race::opening(&land, args.race);
+            (land, specs)
+        }
+    };
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record([
+        "racer",
+        "optimizer",
+        "lr",
+        "start_x",
+        "start_y",
+        "steps",
+        "x",
+        "y",
+        "loss",
+        "status",
+    ])?;
+    let rules = StopRules {
+        max_steps: Some(args.steps),
+        ..land.stop_rules()
+    };
+    for spec in specs {
+        let optimizer = Optimizer::new(spec.kind, spec.hyper.clone());
+        let mut run = Run::new(optimizer, spec.start, rules.clone(), &land.formula);
+        while run.status.is_running() {
+            run.step(&land.formula);
+        }
+        csv.write_record([
+            spec.label,
+            spec.kind.name().to_string(),
+            num(spec.hyper.lr),
+            num(spec.start[0]),
+            num(spec.start[1]),
+            run.steps.to_string(),
+            num(run.pos[0]),
+            num(run.pos[1]),
+            num(run.loss),
+            run.status.to_string(),
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
 }
 
 pub fn critical_csv(landscape: &LandscapeArgs, out: &mut dyn Write) -> Result<()> {
@@ -334,20 +411,31 @@ pub fn critical_csv(landscape: &LandscapeArgs, out: &mut dyn Write) -> Result<()
             num(p.pos[0]),
             num(p.pos[1]),
             num(p.value),
-            p.kind.name()
+            p.kind_name()
         )?;
     }
     Ok(())
 }
 
 pub fn presets_csv(out: &mut dyn Write) -> Result<()> {
-    writeln!(out, "name,formula,domain")?;
+    writeln!(out, "name,formula,params,domain")?;
     for p in presets::PRESETS {
         let d = p.domain;
+        let params: Vec<String> = p
+            .params
+            .iter()
+            .map(|(n, v)| format!("{n}={}", num(*v)))
+            .collect();
         writeln!(
             out,
-            "{},\"{}\",\"{},{},{},{}\"",
-            p.name, p.formula, d.x[0], d.x[1], d.y[0], d.y[1]
+            "{},\"{}\",\"{}\",\"{},{},{},{}\"",
+            p.name,
+            p.formula,
+            params.join(","),
+            num(d.x[0]),
+            num(d.x[1]),
+            num(d.y[0]),
+            num(d.y[1])
         )?;
     }
     Ok(())
@@ -438,6 +526,7 @@ pub fn main() -> ExitCode {
             trace(args, &mut stdout.lock()).map(|status| eprintln!("{status}"))
         }
         Some(Command::Critical { landscape }) => critical_csv(landscape, &mut stdout.lock()),
+        Some(Command::Race(args)) => race(args, &mut stdout.lock()),
         Some(Command::Presets) => presets_csv(&mut stdout.lock()),
         Some(Command::Scenes) => scenes_list(&mut stdout.lock()),
         Some(Command::Render(args)) => render(args),
@@ -445,11 +534,20 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`gradscape trace … | head`): stop quietly, as Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gradscape: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 #[cfg(feature = "app")]

@@ -171,7 +171,7 @@ fn bad_input_exits_2_with_a_clear_message() {
         ),
         (
             &["trace", "--formula", "x^2", "--lr", "-1"],
-            "lr must be a positive number",
+            "lr must be a number ≥ 0",
         ),
         (
             &["trace", "--formula", "x^2", "--start", "1"],
@@ -227,7 +227,7 @@ fn presets_lists_at_least_twenty() {
     let text = stdout(&o);
     assert!(text.lines().count() > 20);
     assert!(
-        text.contains("rosenbrock,\"(1-x)^2 + 100*(y-x^2)^2\",\"-2,2,-1,3\""),
+        text.contains("rosenbrock,\"(1-x)^2 + 100*(y-x^2)^2\",\"\",\"-2,2,-1,3\""),
         "{text}"
     );
 }
@@ -254,7 +254,7 @@ fn scenes_lists_the_eight_lecture_scenes_and_bad_scenes_exit_2() {
     let o = gradscape(&[bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("racer 1 (gd) (line 2): lr must be a positive number, got -1"),
+        stderr(&o).contains("racer 1 (gd) (line 2): lr must be a number ≥ 0, got -1"),
         "{}",
         stderr(&o)
     );
@@ -266,4 +266,179 @@ fn scenes_lists_the_eight_lecture_scenes_and_bad_scenes_exit_2() {
         stderr(&o)
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Runs a trace and returns (CSV lines, the status line on stderr).
+fn trace(args: &[&str]) -> (Vec<String>, String) {
+    let mut all = vec!["trace"];
+    all.extend_from_slice(args);
+    let o = gradscape(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (stdout(&o).lines().map(String::from).collect(), stderr(&o))
+}
+
+#[test]
+fn statuses_say_what_the_point_is() {
+    let cases: &[(&[&str], &str)] = &[
+        // A maximum is not convergence.
+        (
+            &["--formula", "-(x^2+y^2)", "--start", "0,0"],
+            "stalled: at a maximum",
+        ),
+        // Monkey saddle: zero Hessian, f falls one way and rises another.
+        (
+            &["--formula", "x^3 - 3*x*y^2", "--start", "0,0"],
+            "stalled: at a degenerate saddle point",
+        ),
+        (
+            &["--formula", "x^2 - y^2", "--start", "0,0"],
+            "stalled: at a saddle point",
+        ),
+        // Far out on the plateau the gradient underflows to exactly 0.
+        (
+            &["--preset", "plateau", "--lr", "0.01", "--start", "30,30"],
+            "stalled: on a plateau",
+        ),
+        // A degenerate minimum (zero Hessian) is still a minimum.
+        (&["--formula", "x^4 + y^4", "--start", "0,0"], "converged"),
+        (
+            &["--formula", "x^2 + y^2", "--start", "1,1", "--lr", "0.5"],
+            "converged",
+        ),
+        (
+            &["--formula", "x^2", "--steps", "0"],
+            "step limit after 0 steps",
+        ),
+    ];
+    for (args, want) in cases {
+        let (_, status) = trace(args);
+        assert!(status.starts_with(want), "{args:?}: {status}");
+    }
+    // Nelder–Mead on Rosenbrock's minimum: its simplex collapses there.
+    let (_, status) = trace(&[
+        "--preset",
+        "rosenbrock",
+        "--optimizer",
+        "nelder-mead",
+        "--start",
+        "1,1",
+        "--lr",
+        "0.1",
+        "--steps",
+        "5000",
+    ]);
+    assert!(status.starts_with("converged"), "{status}");
+}
+
+#[test]
+fn lr_zero_is_accepted_as_torch_does_and_never_moves() {
+    let (lines, status) = trace(&[
+        "--formula",
+        "x^2+y^2",
+        "--lr",
+        "0",
+        "--start",
+        "1,2",
+        "--steps",
+        "3",
+    ]);
+    assert_eq!(lines[1..], ["0,1,2,5", "1,1,2,5", "2,1,2,5", "3,1,2,5"]);
+    assert!(status.starts_with("step limit"), "{status}");
+}
+
+#[test]
+fn tiny_numbers_print_in_exponent_form() {
+    let (lines, status) = trace(&[
+        "--formula",
+        "x^2+y^2",
+        "--start",
+        "1e-300,2e-300",
+        "--steps",
+        "1",
+    ]);
+    assert_eq!(lines[1], "0,1e-300,2e-300,0");
+    assert!(status.len() < 200 && status.contains("e-30"), "{status}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gradscape"))
+        .args([
+            "trace",
+            "--preset",
+            "rosenbrock",
+            "--steps",
+            "200000",
+            "--lr",
+            "0.0001",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read two lines, as `head -2` does, then close the pipe.
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    out.read_exact(&mut first).unwrap();
+    drop(out);
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{:?} {}", o.status, stderr(&o));
+    assert!(!stderr(&o).contains("Broken pipe"), "{}", stderr(&o));
+}
+
+#[test]
+fn more_bad_input_gets_a_clear_message() {
+    let long = format!("x{}", "+x".repeat(50_000));
+    let o = gradscape(&["trace", "--formula", &long]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("too long") && stderr(&o).len() < 400,
+        "{}",
+        stderr(&o)
+    );
+    // A domain too narrow to sample is refused, not a panic.
+    let o = gradscape(&[
+        "critical",
+        "--formula",
+        "x^2+y^2",
+        "--domain=-1e-310,1e-310,-1e-310,1e-310",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("too narrow"), "{}", stderr(&o));
+    let o = gradscape(&["trace", "--formula", "x\u{a0}+y"]);
+    assert!(
+        stderr(&o).contains("non-breaking space (U+00A0"),
+        "{}",
+        stderr(&o)
+    );
+    // A device with no length is read only up to the limit.
+    let o = gradscape(&["/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("too large"), "{}", stderr(&o));
+}
+
+#[test]
+fn presets_rows_reproduce_their_landscape() {
+    let o = gradscape(&["presets"]);
+    let text = stdout(&o);
+    assert!(text.starts_with("name,formula,params,domain\n"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("ill-conditioned,"))
+        .unwrap();
+    assert!(row.contains("\"kappa=20\""), "{row}");
+    // The row's values, passed back, give the preset's landscape: f(1, 1) = (1 + 20)/2.
+    let (lines, _) = trace(&[
+        "--formula",
+        "(x^2 + kappa*y^2)/2",
+        "--param",
+        "kappa=20",
+        "--start",
+        "1,1",
+        "--steps",
+        "0",
+    ]);
+    assert_eq!(lines[1], "0,1,1,10.5");
 }

@@ -3,7 +3,7 @@
 
 use super::AppSet;
 use super::camera::TopDown;
-use super::labels::ViewLabels;
+use super::labels::{LabelOrder, Placed, ViewLabels};
 use super::landscape::Surface;
 use super::surface::Look;
 use crate::core::view::ticks;
@@ -20,7 +20,10 @@ const TICK: f32 = 0.15;
 pub(super) fn plugin(app: &mut App) {
     app.insert_resource(ShowAxes(true))
         .add_systems(Update, draw.in_set(AppSet::Present))
-        .add_systems(EguiPrimaryContextPass, (labels, colour_bar));
+        .add_systems(
+            EguiPrimaryContextPass,
+            (labels.in_set(LabelOrder::Axes), colour_bar),
+        );
 }
 
 /// The world point at world height `h` above landscape point (x, y).
@@ -121,6 +124,7 @@ fn labels(
     show: Res<ShowAxes>,
     surface: Res<Surface>,
     top: Res<TopDown>,
+    mut placed: ResMut<Placed>,
     camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
 ) -> Result {
     if !show.0 {
@@ -128,8 +132,8 @@ fn labels(
     }
     let ctx = contexts.ctx_mut()?;
     let (camera, transform) = *camera;
-    let labels = ViewLabels::new(ctx, "axis labels", camera, transform);
-    let put = |at: Vec3, text: &str, size: f32| {
+    let mut labels = ViewLabels::new(ctx, "axis labels", camera, transform, &mut placed);
+    let mut put = |at: Vec3, text: &str, size: f32| {
         let grey = egui::Color32::from_gray(200);
         labels.text(
             at,
@@ -140,11 +144,12 @@ fn labels(
             grey,
         );
     };
-    for t in axis_ticks(&surface, !top.0).1 {
-        put(t.at + t.out * (TICK + 0.3), &t.text, 11.0);
-    }
+    // The axis names first: a tick label that would cover one is left out.
     for (at, name) in names(&surface).into_iter().take(if top.0 { 2 } else { 3 }) {
         put(at, name, 15.0);
+    }
+    for t in axis_ticks(&surface, !top.0).1 {
+        put(t.at + t.out * (TICK + 0.3), &t.text, 11.0);
     }
     Ok(())
 }

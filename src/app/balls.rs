@@ -4,7 +4,7 @@
 use super::AppSet;
 use super::labels::{ViewLabels, colour32};
 use super::landscape::{Landscape, Surface};
-use super::racers::{BALL_RADIUS, Contact, NewRace, Racer, default_race};
+use super::racers::{BALL_RADIUS, Contact, NewRace, Racer};
 use crate::core::optim::run::Status;
 use crate::core::race::{self, Lineup, RacerSpec};
 use bevy::prelude::*;
@@ -54,7 +54,10 @@ fn dressing(app: &mut App) {
         Update,
         (dress, recolour, size_to_view, draw_status).in_set(AppSet::Present),
     )
-    .add_systems(EguiPrimaryContextPass, status_labels);
+    .add_systems(
+        EguiPrimaryContextPass,
+        status_labels.in_set(super::labels::LabelOrder::Racers),
+    );
 }
 
 fn make_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>) {
@@ -67,19 +70,9 @@ fn start_default_race(
     opening: Res<Opening>,
     mut race: MessageWriter<NewRace>,
 ) {
-    let default = default_race(&landscape);
-    let specs = match opening.0 {
-        None => opening.1.clone().unwrap_or(default),
-        Some(lineup) => {
-            let first = &default[0];
-            race::lineup(
-                lineup,
-                &landscape.formula,
-                landscape.domain,
-                first.start,
-                (first.kind, &first.hyper),
-            )
-        }
+    let specs = match (opening.0, &opening.1) {
+        (None, Some(scene)) => scene.clone(),
+        (which, _) => race::opening(&landscape.core(), which),
     };
     race.write(NewRace(specs));
 }
@@ -189,10 +182,11 @@ fn status_labels(
     mut contexts: EguiContexts,
     camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
     racers: Query<(&Racer, &Contact, &InheritedVisibility)>,
+    mut placed: ResMut<super::labels::Placed>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let (camera, transform) = *camera;
-    let labels = ViewLabels::new(ctx, "racer status", camera, transform);
+    let mut labels = ViewLabels::new(ctx, "racer status", camera, transform, &mut placed);
     for (racer, contact, visible) in &racers {
         if racer.run.status.is_running() || !visible.get() {
             continue;

@@ -3,6 +3,7 @@
 
 use super::AppSet;
 use super::racers::{Racer, Sim};
+use crate::core::number::exact;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
 use std::path::PathBuf;
@@ -52,9 +53,9 @@ fn tick(
                 "frame {frame} racer {:?} step {} x {} y {} loss {} status {}",
                 racer.label,
                 r.steps,
-                r.pos[0],
-                r.pos[1],
-                r.loss,
+                exact(r.pos[0]),
+                exact(r.pos[1]),
+                exact(r.loss),
                 r.status.label()
             );
         }

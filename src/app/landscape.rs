@@ -1,9 +1,9 @@
 //! The current landscape (formula, domain, display) and its sampled surface, rebuilt on change.
 
 use super::AppSet;
-use crate::cli::Landscape as Launched;
 use crate::core::critical::{self, CriticalPoint};
 use crate::core::expr::Formula;
+use crate::core::landscape::Landscape as Launched;
 use crate::core::optim::run::StopRules;
 use crate::core::presets::{Preset, ZScale};
 use crate::core::scene::Loaded;
@@ -36,41 +36,21 @@ impl Landscape {
 
     /// Stop rules for racers here: leaving far beyond the domain counts as diverging.
     pub fn stop_rules(&self) -> StopRules {
-        let d = self.domain;
-        let reach = [d.x[0], d.x[1], d.y[0], d.y[1]]
-            .iter()
-            .fold(0.0f64, |m, v| m.max(v.abs()));
-        StopRules {
-            bound: 10.0 * reach.max(d.width()).max(d.height()),
-            ..StopRules::default()
-        }
+        crate::core::landscape::stop_rules(self.domain)
     }
 
-    /// The common start point for racers: the preset's first, else near the domain's top-left
-    /// corner, moved to the nearest point where f is defined (never into a hole).
+    /// The common start point for racers (the preset's first, never in a hole).
     pub fn default_start(&self) -> [f64; 2] {
-        if let Some(p) = self.preset.and_then(|p| p.starts.first()) {
-            return *p;
+        crate::core::landscape::default_start(&self.formula, self.domain, self.preset)
+    }
+
+    /// The landscape's mathematics, as core knows it.
+    pub fn core(&self) -> crate::core::landscape::Landscape {
+        crate::core::landscape::Landscape {
+            formula: self.formula.clone(),
+            domain: self.domain,
+            preset: self.preset,
         }
-        let d = self.domain;
-        let want = [d.x[0] + 0.15 * d.width(), d.y[1] - 0.15 * d.height()];
-        let n = 24;
-        let candidates = (0..n * n).map(|k| {
-            let (i, j) = ((k % n) as f64 + 0.5, (k / n) as f64 + 0.5);
-            [
-                d.x[0] + d.width() * i / n as f64,
-                d.y[0] + d.height() * j / n as f64,
-            ]
-        });
-        std::iter::once(want)
-            .chain(candidates)
-            .filter(|p| self.formula.gradient(*p).1.iter().all(|g| g.is_finite()))
-            .filter(|p| self.formula.value(*p).is_finite())
-            .min_by(|a, b| {
-                let dist = |p: &[f64; 2]| (p[0] - want[0]).hypot(p[1] - want[1]);
-                dist(a).total_cmp(&dist(b))
-            })
-            .unwrap_or(want)
     }
 }
 

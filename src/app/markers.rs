@@ -2,9 +2,10 @@
 //! the global minimum in gold.
 
 use super::AppSet;
-use super::labels::{ViewLabels, colour32};
+use super::labels::{LabelOrder, Placed, ViewLabels, colour32};
 use super::landscape::Surface;
-use crate::core::critical::{CriticalKind, CriticalPoint};
+use super::racers::Racer;
+use crate::core::critical::{self, CriticalKind, CriticalPoint};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
@@ -15,8 +16,8 @@ pub struct Markers {
     pub visible: bool,
 }
 
-/// Most markers drawn: Rastrigin has over a hundred stationary points; the lowest matter most.
-const MAX_SHOWN: usize = 60;
+/// Most markers drawn (Levi has over two thousand stationary points): the lowest first.
+const MAX_SHOWN: usize = 3000;
 const GOLD: Color = Color::srgb(1.0, 0.82, 0.2);
 
 /// Markers draw over the surface, so a minimum at the bottom of a deep well stays visible.
@@ -42,7 +43,10 @@ pub(super) fn plugin(app: &mut App) {
             .run_if(resource_changed::<Surface>),
     )
     .add_systems(Update, draw.in_set(AppSet::Present))
-    .add_systems(EguiPrimaryContextPass, labels_ui);
+    .add_systems(
+        EguiPrimaryContextPass,
+        labels_ui.in_set(LabelOrder::Markers),
+    );
 }
 
 /// The stationary points come with each new surface (found in the background rebuild).
@@ -64,20 +68,34 @@ fn colour(kind: CriticalKind) -> Color {
     }
 }
 
-fn draw(mut gizmos: Gizmos<MarkerGizmos>, markers: Res<Markers>, surface: Res<Surface>) {
+/// Which markers are labelled this frame: the few that matter (see `critical::labelled`).
+fn labelled(markers: &Markers, surface: &Surface, racers: &Query<&Racer>) -> Vec<bool> {
+    let near: Vec<[f64; 2]> = racers.iter().map(|r| r.run.pos).collect();
+    critical::labelled(&markers.points, &near, surface.map.domain)
+}
+
+fn draw(
+    mut gizmos: Gizmos<MarkerGizmos>,
+    markers: Res<Markers>,
+    surface: Res<Surface>,
+    racers: Query<&Racer>,
+) {
     if !markers.visible {
         return;
     }
     let global = global_minimum(&markers.points);
+    let labelled = labelled(&markers, &surface, &racers);
     for (i, p) in markers.points.iter().take(MAX_SHOWN).enumerate() {
         let Some(w) = surface.map.world_from_landscape(p.pos, p.value) else {
             continue;
         };
         let at = Vec3::from(w) + Vec3::Y * 0.02;
-        let (c, s) = if Some(i) == global {
-            (GOLD, 0.22)
-        } else {
-            (colour(p.kind), 0.14)
+        // Unlabelled points are small glyphs: they show where things are without burying
+        // the surface.
+        let (c, s) = match (Some(i) == global, labelled[i]) {
+            (true, _) => (GOLD, 0.22),
+            (false, true) => (colour(p.kind), 0.14),
+            (false, false) => (colour(p.kind), 0.06),
         };
         match p.kind {
             // ▼ stands on its tip at a minimum; ▲ sits on its base at a maximum.
@@ -116,6 +134,8 @@ fn labels_ui(
     mut contexts: EguiContexts,
     markers: Res<Markers>,
     surface: Res<Surface>,
+    racers: Query<&Racer>,
+    mut placed: ResMut<Placed>,
     camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
 ) -> Result {
     if !markers.visible {
@@ -124,15 +144,21 @@ fn labels_ui(
     let ctx = contexts.ctx_mut()?;
     let (camera, transform) = *camera;
     let global = global_minimum(&markers.points);
-    let labels = ViewLabels::new(ctx, "marker labels", camera, transform);
-    for (i, p) in markers.points.iter().take(MAX_SHOWN).enumerate() {
+    let labelled = labelled(&markers, &surface, &racers);
+    let mut labels = ViewLabels::new(ctx, "marker labels", camera, transform, &mut placed);
+    for (i, p) in markers
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| labelled[*i])
+    {
         let Some(w) = surface.map.world_from_landscape(p.pos, p.value) else {
             continue;
         };
         let text = match (p.kind, Some(i) == global) {
             (CriticalKind::Minimum, true) => format!("global min {}", short(p.value)),
             (CriticalKind::Minimum, false) => format!("min {}", short(p.value)),
-            (kind, _) => kind.name().to_string(),
+            _ => p.kind_name().to_string(),
         };
         let c = if Some(i) == global {
             GOLD
@@ -182,6 +208,7 @@ mod tests {
                 kind: CriticalKind::Saddle,
                 eigenvalues: [-1.0, 1.0],
                 condition: 1.0,
+                smooth: true,
             },
             points[g].clone(),
         ];

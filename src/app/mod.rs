@@ -16,7 +16,7 @@ mod surface;
 mod trails;
 mod ui;
 
-use crate::cli::Landscape;
+use crate::core::landscape::Landscape;
 use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowResolution};
 
@@ -82,6 +82,18 @@ fn order_sets(app: &mut App) {
     );
 }
 
+/// Bevy's log, less the formula compiler's chatter: Cranelift logs every compiled function's
+/// IR at INFO (thousands of lines for one long formula).
+pub fn log_plugin() -> bevy::log::LogPlugin {
+    bevy::log::LogPlugin {
+        filter: format!(
+            "{},cranelift=warn,cranelift_codegen=warn,cranelift_jit=warn,cranelift_frontend=warn",
+            bevy::log::DEFAULT_FILTER
+        ),
+        ..default()
+    }
+}
+
 pub fn build(launch: Launch) -> App {
     let title = match (&launch.scene, launch.landscape.preset) {
         (Some(l), _) => format!("gradscape — {}", l.scene.name),
@@ -89,15 +101,19 @@ pub fn build(launch: Launch) -> App {
         (None, None) => "gradscape".to_string(),
     };
     let mut app = App::new();
-    app.add_plugins(DefaultPlugins.set(WindowPlugin {
-        primary_window: Some(Window {
-            title,
-            resolution: WindowResolution::new(launch.size[0], launch.size[1]),
-            present_mode: PresentMode::AutoVsync,
-            ..default()
-        }),
-        ..default()
-    }))
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title,
+                    resolution: WindowResolution::new(launch.size[0], launch.size[1]),
+                    present_mode: PresentMode::AutoVsync,
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(log_plugin()),
+    )
     .insert_resource(ClearColor(Color::srgb(0.055, 0.06, 0.075)))
     .add_plugins(order_sets);
     app.add_plugins((
@@ -129,6 +145,7 @@ pub fn build(launch: Launch) -> App {
         arrows::plugin(launch.arrows || launch.arrows_from_scene),
         pointer::plugin,
         trails::plugin,
+        labels::plugin,
         ui::plugin(launch.ui_scale, launch.present),
         capture::plugin(launch.capture),
     ));

@@ -179,20 +179,9 @@ pub fn sim_plugin(app: &mut App) {
         .add_systems(Update, place_balls.in_set(AppSet::Present));
 }
 
-/// The default line-up: gradient descent, momentum and Adam from the landscape's start.
+/// The race the landscape opens on (the preset's own, with tamed learning rates).
 pub fn default_race(landscape: &Landscape) -> Vec<RacerSpec> {
-    use crate::core::optim::{Hyper, Kind};
-    let start = landscape.default_start();
-    [Kind::Gd, Kind::Momentum, Kind::Adam]
-        .into_iter()
-        .map(|kind| {
-            let hyper = Hyper {
-                lr: 0.1,
-                ..Hyper::defaults(kind)
-            };
-            RacerSpec::new(kind, hyper, start)
-        })
-        .collect()
+    crate::core::race::opening(&landscape.core(), None)
 }
 
 fn new_race(

@@ -3,8 +3,10 @@
 //! the same on any machine; an optional slow orbit turns the camera for recordings.
 
 use super::racers::{Racer, Sim};
-use super::{AppSet, balls, camera, landscape, markers, order_sets, racers, surface, trails};
-use crate::cli::Landscape as Launched;
+use super::{
+    AppSet, balls, camera, labels, landscape, markers, order_sets, racers, surface, trails,
+};
+use crate::core::landscape::Landscape as Launched;
 use crate::core::scene::Loaded;
 use bevy::app::ScheduleRunnerPlugin;
 use bevy::camera::RenderTarget;
@@ -27,11 +29,14 @@ pub struct RenderRequest {
     pub orbit: f64,
 }
 
-/// Before recording, at least this many frames and this much wall time pass while shaders
-/// compile in the background (a mesh whose pipeline is not ready is not drawn yet); the race
-/// waits, so the recording is the same however long that takes.
-const WARM_UP_FRAMES: u32 = 30;
-const WARM_UP_TIME: Duration = Duration::from_secs(10);
+/// Shaders compile in the background and a mesh whose pipeline is not ready is not drawn, so
+/// before recording the race waits (the recording is the same however long that takes) while
+/// a probe picture is taken every few frames: the warm-up ends when [`STABLE_PROBES`] probes
+/// in a row are identical and not blank, that is, when every pipeline is drawing.
+const PROBE_EVERY: u32 = 4;
+const STABLE_PROBES: usize = 3;
+/// Give up (with a message, never a stall) when the renderer delivers nothing for this long.
+const PATIENCE: Duration = Duration::from_secs(120);
 
 #[derive(Resource)]
 struct Recording {
@@ -41,7 +46,10 @@ struct Recording {
     frame: u32,
     /// The frame that was the last of the warm-up, once it is over.
     warmed: Option<u32>,
-    started: std::time::Instant,
+    /// Fingerprints of the warm-up probes so far, the latest last.
+    probes: Vec<u64>,
+    /// When the renderer last delivered a picture (or the recording started).
+    delivered: std::time::Instant,
     saved: u32,
     progress: indicatif::ProgressBar,
 }
@@ -79,6 +87,7 @@ pub fn render(request: RenderRequest) -> Trajectories {
                 exit_condition: ExitCondition::DontExit,
                 ..default()
             })
+            .set(super::log_plugin())
             .disable::<bevy::winit::WinitPlugin>(),
     )
     .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO))
@@ -107,6 +116,7 @@ pub fn render(request: RenderRequest) -> Trajectories {
         racers::sim_plugin,
         balls::plugin(None, Some(scene.racers.clone())),
         trails::plugin,
+        labels::plugin,
     ))
     .add_systems(Startup, setup)
     .add_systems(
@@ -152,10 +162,34 @@ fn setup(mut commands: Commands, mut images: ResMut<Assets<Image>>, mut pending:
         target,
         frame: 0,
         warmed: None,
-        started: std::time::Instant::now(),
+        probes: Vec::new(),
+        delivered: std::time::Instant::now(),
         saved: 0,
         progress,
     });
+}
+
+/// A picture's fingerprint: equal pictures, equal numbers (0 for a blank, one-colour one).
+fn fingerprint(image: &Image) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let Some(data) = image.data.as_ref() else {
+        return 0;
+    };
+    let first = data.get(..4);
+    if data.chunks_exact(4).all(|px| Some(px) == first) {
+        return 0;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut h);
+    h.finish().max(1)
+}
+
+/// Whether the last [`STABLE_PROBES`] probes show one and the same, non-blank picture.
+fn warmed_up(probes: &[u64]) -> bool {
+    probes.len() >= STABLE_PROBES
+        && probes[probes.len() - STABLE_PROBES..]
+            .iter()
+            .all(|&p| p != 0 && p == probes[probes.len() - 1])
 }
 
 /// The camera pose `t` seconds into the recording: the scene's view, turned by the orbit.
@@ -194,10 +228,26 @@ fn record_frame(
         return;
     };
     rec.frame += 1;
+    if rec.delivered.elapsed() > PATIENCE {
+        // The frames written so far stay; the command reports how many are missing.
+        rec.progress.abandon_with_message(format!(
+            "the renderer delivered no picture for {} s; stopping",
+            PATIENCE.as_secs()
+        ));
+        exit.write(AppExit::error());
+        return;
+    }
     if rec.warmed.is_none() {
-        if rec.frame >= WARM_UP_FRAMES && rec.started.elapsed() >= WARM_UP_TIME {
+        if warmed_up(&rec.probes) {
             rec.warmed = Some(rec.frame);
             sim.playing = true;
+        } else if rec.frame.is_multiple_of(PROBE_EVERY) {
+            commands
+                .spawn(Screenshot::image(rec.target.clone()))
+                .observe(|shot: On<ScreenshotCaptured>, mut rec: ResMut<Recording>| {
+                    rec.probes.push(fingerprint(&shot.image));
+                    rec.delivered = std::time::Instant::now();
+                });
         }
         return;
     }
@@ -215,13 +265,26 @@ fn record_frame(
             .observe(save_to_disk(path))
             .observe(|_: On<ScreenshotCaptured>, mut rec: ResMut<Recording>| {
                 rec.saved += 1;
+                rec.delivered = std::time::Instant::now();
                 rec.progress.inc(1);
             });
     }
-    let all_saved = rec.saved >= rec.request.frames;
-    // Every frame on disk (or long after the last, if the renderer never delivers).
-    if all_saved || recorded > rec.request.frames + 600 {
+    if rec.saved >= rec.request.frames {
         rec.progress.finish();
         exit.write(AppExit::Success);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::warmed_up;
+
+    #[test]
+    fn the_warm_up_ends_on_three_equal_non_blank_probes() {
+        assert!(!warmed_up(&[]));
+        assert!(!warmed_up(&[5, 5]));
+        assert!(!warmed_up(&[0, 0, 0]), "blank pictures are not ready");
+        assert!(!warmed_up(&[4, 5, 5]));
+        assert!(warmed_up(&[3, 4, 5, 5, 5]));
     }
 }

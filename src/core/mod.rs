@@ -2,6 +2,8 @@
 pub mod colormap;
 pub mod critical;
 pub mod expr;
+pub mod landscape;
+pub mod number;
 pub mod optim;
 pub mod pick;
 pub mod presets;

@@ -2,6 +2,7 @@
 //! what it teaches. Formulas are written in the user's own formula language.
 
 use crate::core::critical::CriticalKind;
+use crate::core::optim::Kind::{self, *};
 use crate::core::surface::Domain;
 
 /// How heights are mapped before colouring and drawing.
@@ -36,7 +37,40 @@ pub struct Preset {
     pub view: [f64; 2],
     pub known: &'static [Known],
     pub teaches: &'static str,
+    /// The race the preset opens on: what this landscape teaches, raced.
+    pub race: &'static [Entrant],
+    /// What the opening race shows, in a sentence.
+    pub race_note: &'static str,
 }
+
+/// One racer of a preset's opening race: an optimizer from one of the preset's starts, at a
+/// learning rate fitted to the landscape (`lr: None`) or at one chosen for the lesson.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entrant {
+    pub kind: Kind,
+    /// Index into the preset's starts.
+    pub start: usize,
+    pub lr: Option<f64>,
+}
+
+const fn fit(kind: Kind, start: usize) -> Entrant {
+    Entrant {
+        kind,
+        start,
+        lr: None,
+    }
+}
+
+const fn at(kind: Kind, start: usize, lr: f64) -> Entrant {
+    Entrant {
+        kind,
+        start,
+        lr: Some(lr),
+    }
+}
+
+/// Gradient descent, Momentum and Adam from the first start, each at a fitted rate.
+pub const GMA: &[Entrant] = &[fit(Gd, 0), fit(Momentum, 0), fit(Adam, 0)];
 
 const fn min(x: f64, y: f64, value: f64) -> Known {
     Known {
@@ -83,6 +117,8 @@ pub const PRESETS: &[Preset] = &[
             ),
         ],
         teaches: "A shallow local minimum on the left, a deep global one on the right and a saddle between. Gradient descent and Adam settle in the first well they meet; momentum carries its ball over the saddle into the deep one.",
+        race: &[at(Gd, 0, 0.1), at(Momentum, 0, 0.1), at(Adam, 0, 0.1)],
+        race_note: "Gradient descent and Adam stop in the shallow well they reach first; Momentum carries its ball over the saddle into the deep one.",
     },
     Preset {
         name: "bowl",
@@ -95,6 +131,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(0.0, 0.0, 0.0)],
         teaches: "The simplest landscape: every optimizer reaches the bottom. Watch how the step shrinks with the gradient, and what a too-large learning rate does (lr > 1 diverges here).",
+        race: &[at(Gd, 0, 0.1), at(Momentum, 0, 0.1), at(Adam, 0, 0.1)],
+        race_note: "All three reach the bottom: gradient descent's steps shrink with the gradient, Momentum overshoots and spirals in, Adam's steps keep their size until the end.",
     },
     Preset {
         name: "ill-conditioned",
@@ -107,6 +145,8 @@ pub const PRESETS: &[Preset] = &[
         view: [10.0, 55.0],
         known: &[min(0.0, 0.0, 0.0)],
         teaches: "The condition number is kappa. Gradient descent zig-zags across the narrow direction and crawls along the long one; per-coordinate methods (RMSProp, Adam) and Newton do not care.",
+        race: &[fit(Gd, 0), fit(Momentum, 0), fit(RmsProp, 0), fit(Adam, 0)],
+        race_note: "Gradient descent zig-zags across the narrow direction and crawls along the long one; Momentum damps the zig-zag; RMSProp and Adam rescale each coordinate.",
     },
     Preset {
         name: "rosenbrock",
@@ -119,6 +159,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(1.0, 1.0, 0.0)],
         teaches: "A curved, flat-bottomed banana valley: finding the valley is easy, following it to (1, 1) is hard. The classic race of all optimizers.",
+        race: GMA,
+        race_note: "Everyone finds the valley quickly; gradient descent then crawls along its floor, while Momentum and Adam follow the curve towards (1, 1).",
     },
     Preset {
         name: "rastrigin",
@@ -131,6 +173,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(0.0, 0.0, 0.0)],
         teaches: "A bowl covered in regular bumps: a local minimum every unit. Exact gradients get trapped in the nearest one; noise (SGD) lets a ball hop between them.",
+        race: &[fit(Gd, 0), fit(Sgd, 0), fit(Adam, 0)],
+        race_note: "Gradient descent stops in the nearest dimple, far above the global minimum, and so does Adam; SGD's noise jitters its ball around it (raise σ and it hops between dimples).",
     },
     Preset {
         name: "himmelblau",
@@ -153,6 +197,8 @@ pub const PRESETS: &[Preset] = &[
             },
         ],
         teaches: "Four equally deep minima: where a ball ends depends only on where it starts. The start decides the answer, not the optimizer.",
+        race: &[fit(Gd, 0), fit(Gd, 1), fit(Gd, 2)],
+        race_note: "Gradient descent from three starts: each ends in a different minimum.",
     },
     Preset {
         name: "beale",
@@ -165,6 +211,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(3.0, 0.5, 0.0)],
         teaches: "Steep walls and flat arms: gradients span many orders of magnitude, which plain gradient descent cannot handle with one learning rate.",
+        race: GMA,
+        race_note: "A learning rate small enough for the steep walls crawls on the flat arms: gradient descent is slow, Adam adapts its step.",
     },
     Preset {
         name: "booth",
@@ -177,6 +225,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(1.0, 3.0, 0.0)],
         teaches: "A tilted, mildly elongated quadratic bowl: easy for everyone, a good first comparison of speeds.",
+        race: &[at(Gd, 0, 0.02), at(Momentum, 0, 0.02), fit(Adam, 0)],
+        race_note: "A fair first race on an easy bowl: compare how fast each reaches (1, 3).",
     },
     Preset {
         name: "matyas",
@@ -189,6 +239,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(0.0, 0.0, 0.0)],
         teaches: "A flat, diagonal valley (condition number 25): gradient descent spends most of its time creeping along the diagonal.",
+        race: GMA,
+        race_note: "Gradient descent creeps along the flat diagonal; Momentum gathers speed there.",
     },
     Preset {
         name: "ackley",
@@ -201,6 +253,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(0.0, 0.0, 0.0)],
         teaches: "A nearly flat outer region full of small dimples around one deep funnel: local methods stall in the dimples.",
+        race: GMA,
+        race_note: "The small dimples of the outer region catch gradient descent; Momentum and Adam may roll further towards the funnel.",
     },
     Preset {
         name: "goldstein-price",
@@ -213,6 +267,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(0.0, -1.0, 3.0)],
         teaches: "Values from 3 to a million: a linear colour scale shows nothing, a log scale shows the valleys. Several local minima.",
+        race: GMA,
+        race_note: "With gradients spanning six orders of magnitude, the learning rate gradient descent can survive is tiny where the surface is flat.",
     },
     Preset {
         name: "six-hump-camel",
@@ -228,6 +284,8 @@ pub const PRESETS: &[Preset] = &[
             min(-0.0898420089, 0.7126564030, -1.0316284535),
         ],
         teaches: "Six minima, two of them global and mirror images: symmetric landscapes have symmetric answers.",
+        race: GMA,
+        race_note: "From one start the three optimizers may settle in different humps' minima.",
     },
     Preset {
         name: "three-hump-camel",
@@ -240,6 +298,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(0.0, 0.0, 0.0)],
         teaches: "One global minimum flanked by two local ones: a start on the side usually ends in the wrong valley.",
+        race: GMA,
+        race_note: "A start on the side: watch which optimizer reaches the global minimum at the centre.",
     },
     Preset {
         name: "levi",
@@ -252,6 +312,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(1.0, 1.0, 0.0)],
         teaches: "Ridges of sine waves on a bowl: many shallow traps in regular rows.",
+        race: GMA,
+        race_note: "Rows of shallow traps: each optimizer stops in one of them.",
     },
     Preset {
         name: "styblinski-tang",
@@ -268,6 +330,8 @@ pub const PRESETS: &[Preset] = &[
             -78.33233140754282,
         )],
         teaches: "Four basins of different depths: a start at the centre rolls to whichever is nearest, not the deepest.",
+        race: GMA,
+        race_note: "From the centre each ball rolls to the nearest basin, not the deepest.",
     },
     Preset {
         name: "saddle",
@@ -280,6 +344,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[saddle(0.0, 0.0, 0.0)],
         teaches: "Started exactly on the ridge (y = 0) gradient descent walks into the saddle and stays; a hair off the ridge, it slides away. Noise or momentum escape quickly.",
+        race: &[at(Gd, 0, 0.1), at(Gd, 1, 0.1), at(Sgd, 0, 0.1)],
+        race_note: "Gradient descent on the ridge walks into the saddle and stalls; a hair off the ridge it slides away and falls off the edge, as does SGD, whose noise knocks it off the ridge.",
     },
     Preset {
         name: "monkey-saddle",
@@ -296,6 +362,8 @@ pub const PRESETS: &[Preset] = &[
             kind: CriticalKind::Degenerate,
         }],
         teaches: "Three valleys meet at a flat point whose Hessian is zero: curvature cannot classify it, and Newton's method has nothing to invert.",
+        race: &[at(Gd, 0, 0.05), at(Momentum, 0, 0.05), at(Newton, 0, 1.0)],
+        race_note: "Three valleys meet at a flat point: the balls slide down a valley and off the edge; Newton's method, with zero curvature at the centre, has nothing to invert there.",
     },
     Preset {
         name: "plateau",
@@ -308,6 +376,8 @@ pub const PRESETS: &[Preset] = &[
         view: VIEW,
         known: &[min(0.0, 0.0, 0.0)],
         teaches: "A flat plain around a well: the gradient nearly vanishes, so gradient descent crawls, while Adam's normalised step strides across at full speed.",
+        race: &[at(Gd, 0, 0.5), at(Momentum, 0, 0.5), at(Adam, 0, 0.2)],
+        race_note: "On the flat plain gradient descent crawls, its steps as small as the gradient; Adam's normalised steps stride across and reach the well first.",
     },
     Preset {
         name: "bumpy-bowl",
@@ -331,6 +401,8 @@ pub const PRESETS: &[Preset] = &[
             ),
         ],
         teaches: "A bowl with small bumps, like a noisy loss: small steps get stuck in a dent, noise or larger steps ride over them to the bottom.",
+        race: &[fit(Gd, 0), fit(Sgd, 0), fit(Momentum, 0)],
+        race_note: "Gradient descent stops in the first dent; Momentum rides over the bumps to a lower point near the bottom; SGD's noise jitters around its dent.",
     },
     Preset {
         name: "narrow-valley",
@@ -343,6 +415,8 @@ pub const PRESETS: &[Preset] = &[
         view: [0.0, 60.0],
         known: &[min(0.0, 0.0, 0.0)],
         teaches: "A winding gorge with steep walls and a nearly flat floor: the steepest direction points at the wall, not down the valley. Momentum builds speed along the floor.",
+        race: GMA,
+        race_note: "The steepest direction points at the wall: gradient descent bounces between the walls while Momentum builds speed along the floor.",
     },
 ];
 

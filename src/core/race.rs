@@ -6,7 +6,10 @@
 
 use crate::core::critical::{self, CriticalKind};
 use crate::core::expr::Formula;
-use crate::core::optim::{Hyper, Kind};
+use crate::core::landscape::Landscape;
+use crate::core::optim::run::{Run, Status};
+use crate::core::optim::{Hyper, Kind, Optimizer};
+use crate::core::presets;
 use crate::core::surface::Domain;
 
 /// One racer to spawn.
@@ -162,6 +165,66 @@ pub fn lineup(
     }
 }
 
+/// Steps an opening racer must survive before the race is shown.
+pub const TAME_STEPS: u64 = 3000;
+
+/// The race a landscape opens on, in the app and in `gradscape race`: the preset's own
+/// entrants (see [`presets::Preset::race`]), else gradient descent, Momentum and Adam from the default
+/// start; or the line-up asked for. Fitted learning rates are checked by running them: one
+/// that diverges within [`TAME_STEPS`] steps is halved until it does not (at most ten times),
+/// so divergence happens only where a preset chose its rate for the lesson.
+pub fn opening(land: &Landscape, which: Option<Lineup>) -> Vec<RacerSpec> {
+    let first = land.default_start();
+    let entrants = land.preset.map_or(presets::GMA, |p| p.race);
+    let lambda = curvature(&land.formula, land.domain, first);
+    let specs: Vec<RacerSpec> = entrants
+        .iter()
+        .map(|e| {
+            let start = land
+                .preset
+                .and_then(|p| p.starts.get(e.start).copied())
+                .unwrap_or(first);
+            match e.lr {
+                Some(lr) => RacerSpec::new(
+                    e.kind,
+                    Hyper {
+                        lr,
+                        ..Hyper::defaults(e.kind)
+                    },
+                    start,
+                ),
+                None => tame(
+                    RacerSpec::new(e.kind, fitted(e.kind, lambda, land.domain), start),
+                    land,
+                ),
+            }
+        })
+        .collect();
+    match (which, specs.first()) {
+        (Some(which), Some(lead)) => {
+            let template = (lead.kind, &lead.hyper);
+            lineup(which, &land.formula, land.domain, lead.start, template)
+        }
+        _ => specs,
+    }
+}
+
+/// Halves the learning rate until the racer survives [`TAME_STEPS`] steps.
+fn tame(mut spec: RacerSpec, land: &Landscape) -> RacerSpec {
+    for _ in 0..10 {
+        let optimizer = Optimizer::new(spec.kind, spec.hyper.clone());
+        let mut run = Run::new(optimizer, spec.start, land.stop_rules(), &land.formula);
+        while run.status.is_running() && run.steps < TAME_STEPS {
+            run.step(&land.formula);
+        }
+        if !matches!(run.status, Status::Diverged(_)) {
+            break;
+        }
+        spec.hyper.lr /= 2.0;
+    }
+    spec
+}
+
 /// A learning rate written with three significant digits.
 fn short(v: f64) -> String {
     if (1e-4..1e3).contains(&v) {
@@ -270,5 +333,154 @@ mod tests {
             assert!((r - 0.7).abs() < 1e-12 && s.kind == Kind::Adam && s.hyper == adam);
         }
         assert_eq!(specs[2].label, "Adam 3/8");
+    }
+
+    fn preset(name: &str) -> Landscape {
+        use crate::core::landscape::LandscapeSpec;
+        Landscape::new(&LandscapeSpec {
+            preset: Some(name),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn run_opening(land: &Landscape, steps: u64) -> Vec<(RacerSpec, Run)> {
+        opening(land, None)
+            .into_iter()
+            .map(|s| {
+                let optimizer = Optimizer::new(s.kind, s.hyper.clone());
+                let mut run = Run::new(optimizer, s.start, land.stop_rules(), &land.formula);
+                while run.status.is_running() && run.steps < steps {
+                    run.step(&land.formula);
+                }
+                (s, run)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_preset_opens_on_a_race_that_does_not_explode() {
+        // Only where the landscape falls away without bound is leaving the lesson.
+        let falls_away = ["saddle", "monkey-saddle"];
+        for p in presets::PRESETS {
+            let land = preset(p.name);
+            let runs = run_opening(&land, 1000);
+            assert_eq!(runs.len(), p.race.len(), "{}", p.name);
+            for (spec, run) in &runs {
+                if !falls_away.contains(&p.name) {
+                    assert!(
+                        !matches!(run.status, Status::Diverged(_)),
+                        "{}: {} at lr {} diverged after {} steps: {}",
+                        p.name,
+                        spec.label,
+                        spec.hyper.lr,
+                        run.steps,
+                        run.status
+                    );
+                }
+            }
+            assert!(!p.race_note.is_empty());
+        }
+    }
+
+    #[test]
+    fn opening_races_teach_what_their_notes_say() {
+        // Two wells: GD and Adam stop in the shallow well, Momentum reaches the deep one.
+        let land = preset("two-wells");
+        let runs = run_opening(&land, 3000);
+        let ends: Vec<f64> = runs.iter().map(|(_, r)| r.pos[0]).collect();
+        assert!(
+            ends[0] < 0.0 && ends[2] < 0.0,
+            "GD, Adam near x = -1.38: {ends:?}"
+        );
+        assert!(
+            (ends[1] - 1.904).abs() < 0.05,
+            "Momentum near x = 1.90: {ends:?}"
+        );
+        // Himmelblau: three starts, three different minima.
+        let land = preset("himmelblau");
+        let mut ends: Vec<[i64; 2]> = run_opening(&land, 3000)
+            .iter()
+            .map(|(_, r)| [r.pos[0].round() as i64, r.pos[1].round() as i64])
+            .collect();
+        ends.sort();
+        ends.dedup();
+        assert_eq!(ends.len(), 3, "{ends:?}");
+        // Plateau: Adam's normalised steps reach the well (f < 0.01) before gradient descent.
+        let runs = run_opening(&preset("plateau"), 3000);
+        let first_below = |k: usize| {
+            let (spec, _) = &runs[k];
+            let land = preset("plateau");
+            let optimizer = Optimizer::new(spec.kind, spec.hyper.clone());
+            let mut run = Run::new(optimizer, spec.start, land.stop_rules(), &land.formula);
+            while run.loss >= 0.01 && run.steps < 3000 {
+                run.step(&land.formula);
+            }
+            run.steps
+        };
+        assert!(
+            first_below(2) < first_below(0),
+            "Adam {} vs GD {}",
+            first_below(2),
+            first_below(0)
+        );
+        // Bumpy bowl: Momentum ends lower than gradient descent, which stops in a dent.
+        let runs = run_opening(&preset("bumpy-bowl"), 3000);
+        assert!(
+            runs[2].1.loss < runs[0].1.loss - 0.3,
+            "{} vs {}",
+            runs[2].1.loss,
+            runs[0].1.loss
+        );
+        // Rastrigin: gradient descent stops in a dimple far above the global minimum 0.
+        let runs = run_opening(&preset("rastrigin"), 3000);
+        assert!(runs[0].1.status == Status::Converged && runs[0].1.loss > 1.0);
+        // Saddle: on the ridge GD stalls at the saddle; a hair off it, it leaves.
+        let runs = run_opening(&preset("saddle"), 3000);
+        assert!(
+            runs[0].1.status.to_string().contains("saddle"),
+            "{}",
+            runs[0].1.status
+        );
+        assert!(matches!(runs[1].1.status, Status::Diverged(_)));
+    }
+
+    #[test]
+    fn a_fitted_rate_that_diverges_is_halved_until_it_does_not() {
+        use crate::core::landscape::LandscapeSpec;
+        // x⁴ + x² + y²: curvature 2 at the minimum gives α = 1/2, but at the start (-1.4, 1.4)
+        // the x-curvature is 12·1.96 + 2 ≈ 25.5, and α = 1/2 throws the ball out at once.
+        let land = Landscape::new(&LandscapeSpec {
+            formula: Some("x^4 + x^2 + y^2"),
+            ..Default::default()
+        })
+        .unwrap();
+        let gd = &opening(&land, None)[0];
+        let diverges = |lr: f64| {
+            let hyper = Hyper {
+                lr,
+                ..gd.hyper.clone()
+            };
+            let mut run = Run::new(
+                Optimizer::new(Kind::Gd, hyper),
+                gd.start,
+                land.stop_rules(),
+                &land.formula,
+            );
+            while run.status.is_running() && run.steps < TAME_STEPS {
+                run.step(&land.formula);
+            }
+            matches!(run.status, Status::Diverged(_))
+        };
+        assert!(diverges(0.5), "the untamed rate");
+        assert!(
+            gd.hyper.lr < 0.5 && !diverges(gd.hyper.lr),
+            "{}",
+            gd.hyper.lr
+        );
+        assert!(
+            diverges(2.0 * gd.hyper.lr),
+            "the largest halving that survives"
+        );
     }
 }

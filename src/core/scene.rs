@@ -11,6 +11,9 @@ use crate::core::surface::Domain;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod layout;
+use layout::Layout;
+
 /// The scene format this build reads and writes.
 pub const VERSION: u32 = 1;
 /// Larger files are refused before parsing.
@@ -116,14 +119,9 @@ pub struct Loaded {
     pub racers: Vec<RacerSpec>,
 }
 
-/// The 1-based line of the `n`-th (0-based) occurrence of `needle` in `text`, if any.
-fn line_of(text: &str, needle: &str, n: usize) -> Option<usize> {
-    let at = text.match_indices(needle).nth(n)?.0;
-    Some(text[..at].matches('\n').count() + 1)
-}
-
-fn at_line(text: &str, needle: &str, n: usize) -> String {
-    line_of(text, needle, n).map_or(String::new(), |l| format!(" (line {l})"))
+/// ` (line N)` when the place is known, else nothing.
+fn at_line(line: Option<usize>) -> String {
+    line.map_or(String::new(), |l| format!(" (line {l})"))
 }
 
 /// Sets one hyperparameter by its torch name.
@@ -189,6 +187,14 @@ impl SceneRacer {
     }
 }
 
+/// Just the version, read leniently (unknown fields skipped) so a newer file is told apart
+/// from a broken one before the strict read.
+#[derive(Deserialize)]
+#[serde(rename = "Scene")]
+struct VersionProbe {
+    version: u32,
+}
+
 /// Reads and checks a scene. Errors name the reason and, where it can be found, the line.
 pub fn parse(text: &str) -> Result<Loaded, String> {
     if text.len() > MAX_BYTES {
@@ -197,17 +203,22 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
             text.len()
         ));
     }
+    if text.starts_with('\u{feff}') {
+        return Err(
+            "line 1, column 1: the file starts with a byte-order mark (U+FEFF); \
+            save it as UTF-8 without one"
+                .into(),
+        );
+    }
+    let layout = Layout::new(text);
     // The version first, so a newer file gets a clear message rather than a field error.
-    if let Some(v) = text
-        .find("version:")
-        .and_then(|i| text[i + 8..].trim_start().split([',', ')', '\n']).next())
-        .and_then(|v| v.trim().parse::<u32>().ok())
+    if let Ok(VersionProbe { version: v }) = ron::from_str::<VersionProbe>(text)
         && v != VERSION
     {
         let which = if v > VERSION { "newer" } else { "older" };
         return Err(format!(
             "scene version {v} is {which} than this gradscape reads (version {VERSION}){}",
-            at_line(text, "version:", 0)
+            at_line(layout.field_line(&["version"]))
         ));
     }
     let scene: Scene = ron::from_str(text).map_err(|e| {
@@ -216,25 +227,30 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
             e.span.start.line, e.span.start.col, e.code
         )
     })?;
-    check(scene, text)
+    check(scene, &layout)
 }
 
-fn check(scene: Scene, text: &str) -> Result<Loaded, String> {
+fn check(scene: Scene, layout: &Layout) -> Result<Loaded, String> {
+    let line = |path: &[&str]| at_line(layout.field_line(path));
+    let racer_lines = layout.element_lines(&["racers"]);
     let l = &scene.landscape;
-    let preset =
-        match &l.preset {
-            Some(name) => Some(presets::find(name).ok_or_else(|| {
-                format!("{}{}", presets::unknown(name), at_line(text, "preset:", 0))
-            })?),
-            None => None,
-        };
+    let preset = match &l.preset {
+        Some(name) => Some(presets::find(name).ok_or_else(|| {
+            format!(
+                "{}{}",
+                presets::unknown(name),
+                line(&["landscape", "preset"])
+            )
+        })?),
+        None => None,
+    };
     let source = l
         .formula
         .as_deref()
         .or(preset.map(|p| p.formula))
         .ok_or("the landscape needs a preset or a formula")?;
     let mut formula = Formula::parse(source)
-        .map_err(|e| format!("formula: {e}{}", at_line(text, "formula:", 0)))?;
+        .map_err(|e| format!("formula: {e}{}", line(&["landscape", "formula"])))?;
     if let Some(p) = preset.filter(|_| l.formula.is_none()) {
         for (name, value) in p.params {
             formula.set_param(name, *value);
@@ -254,7 +270,7 @@ fn check(scene: Scene, text: &str) -> Result<Loaded, String> {
     };
     domain
         .validate()
-        .map_err(|e| format!("domain: {e}{}", at_line(text, "domain:", 0)))?;
+        .map_err(|e| format!("domain: {e}{}", line(&["landscape", "domain"])))?;
     if !(16..=1024).contains(&l.resolution) {
         return Err(format!(
             "resolution must be 16 to 1024, got {}",
@@ -299,7 +315,7 @@ fn check(scene: Scene, text: &str) -> Result<Loaded, String> {
                 "racer {} ({}){}: {msg}",
                 i + 1,
                 r.optimizer.name(),
-                at_line(text, "optimizer:", i)
+                at_line(racer_lines.get(i).copied())
             )
         };
         let mut hyper = Hyper::defaults(r.optimizer);
@@ -384,15 +400,30 @@ pub fn load(name_or_path: &str) -> Result<Loaded, String> {
             "no scene file '{name_or_path}', and no shipped scene of that name (see `gradscape scenes`)"
         ));
     }
-    let meta = std::fs::metadata(path).map_err(|e| format!("{name_or_path}: {e}"))?;
-    if meta.len() > MAX_BYTES as u64 {
+    let text = read_bounded(path).map_err(|e| format!("{name_or_path}: {e}"))?;
+    parse(&text).map_err(|e| format!("{name_or_path}: {e}"))
+}
+
+/// Reads at most [`MAX_BYTES`] (and one more byte to know it was more): a scene path may name
+/// a device or a pipe whose metadata says nothing of its length (`/dev/zero`).
+fn read_bounded(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() > MAX_BYTES {
         return Err(format!(
-            "{name_or_path}: the scene file is too large ({} bytes; at most {MAX_BYTES})",
-            meta.len()
+            "the scene file is too large (more than {MAX_BYTES} bytes)"
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name_or_path}: {e}"))?;
-    parse(&text).map_err(|e| format!("{name_or_path}: {e}"))
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = good.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        format!("line {line}, column {column}: the file is not UTF-8 text")
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Samples a formula on a grid (in parallel) and finds a z-range that one spike cannot flatten.
 
 use crate::core::expr::{Formula, LANES};
+use crate::core::number::exact;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,9 @@ pub struct Domain {
     pub x: [f64; 2],
     pub y: [f64; 2],
 }
+
+/// The narrowest domain side: its 1024 grid steps stay normal numbers.
+pub const MIN_WIDTH: f64 = 1e-290;
 
 impl Domain {
     pub const fn new(xmin: f64, xmax: f64, ymin: f64, ymax: f64) -> Domain {
@@ -21,15 +25,28 @@ impl Domain {
 
     /// A domain is usable when finite and not empty in either direction.
     pub fn validate(&self) -> Result<(), String> {
-        let ok = |[a, b]: [f64; 2]| a.is_finite() && b.is_finite() && a < b;
-        if ok(self.x) && ok(self.y) {
-            Ok(())
-        } else {
-            Err(format!(
+        let ok = |[a, b]: [f64; 2]| a.is_finite() && b.is_finite() && a < b && (b - a).is_finite();
+        if !(ok(self.x) && ok(self.y)) {
+            return Err(format!(
                 "domain must be finite with min < max, got x {}..{}, y {}..{}",
-                self.x[0], self.x[1], self.y[0], self.y[1]
-            ))
+                exact(self.x[0]),
+                exact(self.x[1]),
+                exact(self.y[0]),
+                exact(self.y[1])
+            ));
         }
+        for (axis, [a, b]) in [("x", self.x), ("y", self.y)] {
+            // A grid of up to 1024 points needs distinct, normal coordinates.
+            let need = (a.abs().max(b.abs()) * 1e-12).max(MIN_WIDTH);
+            if b - a < need {
+                return Err(format!(
+                    "the domain is too narrow to draw: {axis} spans {} (at least {} here)",
+                    exact(b - a),
+                    exact(need)
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn width(&self) -> f64 {

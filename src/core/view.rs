@@ -137,24 +137,39 @@ impl WorldMap {
     }
 
     /// Labelled heights for the f axis and the colour bar: (f, height fraction). Round values
-    /// on a linear scale; on a log scale the minimum and then min + 10ᵏ.
+    /// on a linear scale; on a log scale the minimum and then round values of f: powers of
+    /// ten (0, ±1, ±10, …), with 2 and 5 between them when fewer than three decades fit.
     pub fn f_ticks(&self) -> Vec<(f64, f64)> {
         let (lo, hi) = (self.f_at_fraction(0.0), self.f_at_fraction(1.0));
-        let values = match self.z_scale {
-            ZScale::Linear => ticks(lo, hi, 5),
+        match self.z_scale {
+            ZScale::Linear => self.spaced(ticks(lo, hi, 5)),
             ZScale::Log => {
-                let top = (hi - self.f_min).max(1e-300).log10().floor() as i32;
-                let mut v: Vec<f64> = (top - 4..=top)
-                    .map(|k| self.f_min + 10f64.powi(k))
-                    .filter(|f| *f >= lo && *f <= hi)
-                    .collect();
-                if lo <= self.f_min {
-                    v.insert(0, self.f_min);
+                let with = |mantissas: &[f64]| {
+                    let mut v: Vec<f64> = (-300..=308)
+                        .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+                        .flat_map(|v| [v, -v])
+                        .chain([0.0])
+                        .filter(|f| *f > self.f_min.max(lo) && *f <= hi)
+                        .collect();
+                    v.sort_by(f64::total_cmp);
+                    if lo <= self.f_min {
+                        v.insert(0, self.f_min);
+                    }
+                    self.spaced(v)
+                };
+                let decades = with(&[1.0]);
+                if decades.len() >= 3 {
+                    decades
+                } else {
+                    with(&[1.0, 2.0, 5.0])
                 }
-                v
             }
-        };
-        // Labels closer than 6% of the height would overlap: keep the first of such pairs.
+        }
+    }
+
+    /// Values with their height fractions, inside the drawn range, dropping any label closer
+    /// than 6% of the height to the one below it (it would overlap).
+    fn spaced(&self, values: Vec<f64>) -> Vec<(f64, f64)> {
         let mut out: Vec<(f64, f64)> = Vec::new();
         for (f, s) in values.into_iter().map(|f| (f, self.unclipped_fraction(f))) {
             let room = out.last().is_none_or(|last| s - last.1 >= 0.06);
@@ -241,7 +256,8 @@ pub fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo || count == 0 {
         return Vec::new();
     }
-    let raw = (hi - lo) / count as f64;
+    // hi/n − lo/n rather than (hi − lo)/n: the width of ±1e308 overflows.
+    let raw = hi / count as f64 - lo / count as f64;
     let e = raw.log10().floor() as i32;
     // The nearest of 1, 2, 5, 10 (× 10ᵉ) to the raw step, by ratio.
     let m = [1.0f64, 2.0, 5.0, 10.0]
@@ -260,9 +276,14 @@ pub fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
         }
     };
     let step = value(1);
-    let first = (lo / step - 1e-9).ceil() as i64;
-    let last = (hi / step + 1e-9).floor() as i64;
-    (first..=last).map(value).collect()
+    let first = (lo / step - 1e-9).ceil();
+    let last = (hi / step + 1e-9).floor();
+    // A range near the limits of f64 (a width of 1e-310, subnormal) has no usable round step:
+    // label its ends rather than ask for billions of ticks.
+    if !(step > 0.0 && step.is_finite() && last - first <= 10.0 * count as f64) {
+        return vec![lo, hi];
+    }
+    (first as i64..=last as i64).map(value).collect()
 }
 
 #[cfg(test)]
@@ -378,6 +399,14 @@ mod tests {
         let log = WorldMap::new(map.domain, &g.range, ZScale::Log, 1.0);
         let t = log.f_ticks();
         assert_eq!(t[0].0, log.f_min, "the log axis starts at the minimum");
+        // Above it, round values of f (Himmelblau's labels read 100.0017, 10.0017 before).
+        for (f, _) in &t[1..] {
+            let m = f / 10f64.powf(f.abs().log10().floor());
+            assert!(
+                [1.0, 2.0, 5.0].iter().any(|r| (m.abs() - r).abs() < 1e-9),
+                "{f}"
+            );
+        }
         assert!(
             t.windows(2).all(|w| w[1].1 - w[0].1 >= 0.06),
             "labels never overlap"
@@ -392,5 +421,9 @@ mod tests {
         assert_eq!(ticks(-4.0, 4.5, 5), [-4.0, -2.0, 0.0, 2.0, 4.0]);
         assert_eq!(ticks(0.13, 0.91, 3), [0.2, 0.4, 0.6, 0.8]);
         assert!(ticks(1.0, 1.0, 5).is_empty() && ticks(0.0, f64::NAN, 5).is_empty());
+        // Subnormal and huge widths: the ends, never a panic or an endless list.
+        assert_eq!(ticks(-1e-310, 1e-310, 6), [-1e-310, 1e-310]);
+        assert_eq!(ticks(-5e-324, 5e-324, 6), [-5e-324, 5e-324]);
+        assert_eq!(ticks(-1e308, 1e308, 4).len(), 5);
     }
 }

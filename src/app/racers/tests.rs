@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::app::headless;
-use crate::cli::{Cli, Command, Landscape as Launched, LandscapeArgs};
+use crate::cli::{Cli, Command, LandscapeArgs};
+use crate::core::landscape::Landscape as Launched;
 use crate::core::optim::run::Status;
 use crate::core::optim::{Hyper, Kind};
 use bevy::time::TimeUpdateStrategy;

@@ -9,28 +9,7 @@ use bevy_egui::egui;
 
 /// A number for the inspector: 4 significant digits, scientific when tiny or huge.
 pub fn num(v: f64) -> String {
-    if !v.is_finite() {
-        return if v.is_nan() {
-            "NaN".into()
-        } else {
-            format!("{v}")
-        };
-    }
-    if v == 0.0 {
-        return "0".into();
-    }
-    // The exponent after rounding to 4 significant digits (0.099999… is 0.1000, not 0.09999).
-    let sci = format!("{v:.3e}");
-    let exp: i32 = sci
-        .split_once('e')
-        .and_then(|(_, e)| e.parse().ok())
-        .unwrap_or(0);
-    if (-3..4).contains(&exp) {
-        let digits = (3 - exp).max(0) as usize;
-        format!("{v:.digits$}")
-    } else {
-        sci
-    }
+    crate::core::number::short(v, 4)
 }
 
 pub fn pair(v: [f64; 2]) -> String {

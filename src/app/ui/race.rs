@@ -56,7 +56,7 @@ pub fn lineup_ui(
             .width(ui.available_width())
             .show_ui(ui, |ui| {
                 if ui
-                    .selectable_label(false, "GD, Momentum and Adam")
+                    .selectable_label(false, "The landscape's own race")
                     .clicked()
                 {
                     new_race.write(NewRace(default_race(landscape)));

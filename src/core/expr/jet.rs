@@ -293,8 +293,13 @@ pub(super) fn pow_partials(a: f64, b: f64) -> (f64, f64, f64, f64, f64, f64) {
     let v = a.powf(b);
     let ln = a.ln();
     let da = b * a.powf(b - 1.0);
-    let db = v * ln;
     let daa = b * (b - 1.0) * a.powf(b - 2.0);
+    if a == 0.0 && b > 0.0 {
+        // 0^b = 0 for every b > 0, so its b-derivatives vanish (v·ln a would be 0·∞).
+        let dab = if b > 1.0 { 0.0 } else { f64::NEG_INFINITY };
+        return (v, da, 0.0, daa, dab, 0.0);
+    }
+    let db = v * ln;
     let dab = a.powf(b - 1.0) * (1.0 + b * ln);
     let dbb = v * ln * ln;
     (v, da, db, daa, dab, dbb)
@@ -321,15 +326,17 @@ pub(super) fn fn2_partials(f: Fn2, a: f64, b: f64) -> Partials2 {
             }
         }
         Fn2::Atan2 => {
-            let r2 = a * a + b * b;
-            let r4 = r2 * r2;
+            // In terms of the unit vector (u, w) = (a, b)/r, so that r² and r⁴ never overflow
+            // or underflow where the partials themselves are representable.
+            let r = a.hypot(b);
+            let (u, w) = (a / r, b / r);
             Partials2 {
                 v: a.atan2(b),
-                da: b / r2,
-                db: -a / r2,
-                daa: -2.0 * a * b / r4,
-                dab: (a * a - b * b) / r4,
-                dbb: 2.0 * a * b / r4,
+                da: w / r,
+                db: -u / r,
+                daa: -2.0 * u * w / r / r,
+                dab: (u - w) * (u + w) / r / r,
+                dbb: 2.0 * u * w / r / r,
             }
         }
     }

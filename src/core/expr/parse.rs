@@ -1,6 +1,6 @@
 //! Turns formula text into a tree: meval tokenizes and orders (RPN), we attach columns and meaning.
 
-use super::node::{self, Fn1, Fn2, N, Node, Var};
+use super::node::{self, Fn1, Fn2, N, Node, Var, exact};
 use meval::shunting_yard::{RPNError, to_rpn};
 use meval::tokenizer::{Operation, ParseError, Token, tokenize};
 use std::rc::Rc;
@@ -75,6 +75,25 @@ pub fn parse(source: &str) -> Result<Parsed, FormulaError> {
     build_tree(text, &tokens, &spans, &rpn)
 }
 
+/// A character as a person can recognise it, naming the invisible and look-alike ones that
+/// arrive by copy and paste.
+fn describe_char(c: char) -> String {
+    let code = c as u32;
+    let (name, hint) = match c {
+        '\u{a0}' => ("non-breaking space", "; type a plain space"),
+        '\u{feff}' => ("byte-order mark", ""),
+        '\u{200b}' => ("zero-width space", ""),
+        '\u{2212}' => ("minus sign '−'", "; type '-'"),
+        '\u{d7}' => ("multiplication sign '×'", "; type '*'"),
+        '\u{b2}' => ("superscript '²'", "; type '^2'"),
+        _ if c.is_ascii_graphic() => return format!("'{c}'"),
+        _ if c.is_whitespace() => ("special space", "; type a plain space"),
+        _ if c.is_control() => ("control character", ""),
+        _ => return format!("'{c}'"),
+    };
+    format!("{name} (U+{code:04X}{hint})")
+}
+
 fn column_of_byte(text: &str, byte: usize) -> usize {
     text[..byte.min(text.len())].chars().count() + 1
 }
@@ -84,11 +103,12 @@ fn tokenize_error(text: &str, e: ParseError) -> FormulaError {
     match e {
         ParseError::UnexpectedToken(byte) => {
             // meval points at the blank before a token; point at the token itself.
+            // Only ASCII blanks: a non-breaking space is what went wrong, not something to skip.
             let rest = &text[byte.min(text.len())..];
-            let skipped = rest.len() - rest.trim_start().len();
+            let skipped = rest.len() - rest.trim_start_matches([' ', '\t', '\n', '\r']).len();
             let at = byte + skipped;
             let found = match text[at..].chars().next() {
-                Some(c) => format!("'{c}'"),
+                Some(c) => describe_char(c),
                 None => "end of formula".to_string(),
             };
             FormulaError::Unexpected {
@@ -254,7 +274,7 @@ fn build_tree(
             Token::Unary(op) => {
                 let a = stack.pop().ok_or(missing.clone())?;
                 stack.push(if *op == Operation::Minus {
-                    node::neg(a)
+                    exact::neg(a)
                 } else {
                     a
                 });
@@ -263,12 +283,12 @@ fn build_tree(
                 let b = stack.pop().ok_or(missing.clone())?;
                 let a = stack.pop().ok_or(missing.clone())?;
                 stack.push(match op {
-                    Operation::Plus => node::add(a, b),
-                    Operation::Minus => node::sub(a, b),
-                    Operation::Times => node::mul(a, b),
-                    Operation::Div => node::div(a, b),
-                    Operation::Rem => node::rem(a, b),
-                    Operation::Pow => node::pow(a, b),
+                    Operation::Plus => exact::add(a, b),
+                    Operation::Minus => exact::sub(a, b),
+                    Operation::Times => exact::mul(a, b),
+                    Operation::Div => exact::div(a, b),
+                    Operation::Rem => exact::rem(a, b),
+                    Operation::Pow => exact::pow(a, b),
                 });
             }
             Token::Func(name, nargs) => {
@@ -330,11 +350,11 @@ fn call(name: &str, args: Vec<N>, column: usize) -> Result<N, FormulaError> {
             column,
         }),
         Some(Ok(f)) => match <[N; 1]>::try_from(args.clone()) {
-            Ok([a]) => Ok(node::call1(f, a)),
+            Ok([a]) => Ok(exact::call1(f, a)),
             Err(_) => Err(count_error("1 argument")),
         },
         Some(Err(Fn2::Atan2)) => match <[N; 2]>::try_from(args.clone()) {
-            Ok([a, b]) => Ok(node::call2(Fn2::Atan2, a, b)),
+            Ok([a, b]) => Ok(exact::call2(Fn2::Atan2, a, b)),
             Err(_) => Err(count_error("2 arguments")),
         },
         Some(Err(f)) => {
@@ -343,7 +363,7 @@ fn call(name: &str, args: Vec<N>, column: usize) -> Result<N, FormulaError> {
             }
             let mut it = args.into_iter();
             let first = it.next().ok_or(FormulaError::MissingOperand { column })?;
-            Ok(it.fold(first, |acc, b| node::call2(f, acc, b)))
+            Ok(it.fold(first, |acc, b| exact::call2(f, acc, b)))
         }
     }
 }

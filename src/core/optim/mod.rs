@@ -239,7 +239,7 @@ impl Hyper {
                 Err(format!("{name} must be {want}, got {v}"))
             }
         };
-        check("lr", self.lr, self.lr > 0.0, "a positive number")?;
+        check("lr", self.lr, self.lr >= 0.0, "a number ≥ 0")?;
         check(
             "momentum",
             self.momentum,
@@ -426,6 +426,14 @@ impl Optimizer {
     /// Nelder–Mead's current triangle, for drawing.
     pub fn simplex(&self) -> Option<[[f64; 2]; 3]> {
         self.state.simplex.as_ref().map(|s| s.points)
+    }
+
+    /// The simplex's widest side, for derivative-free methods that keep one.
+    pub fn simplex_size(&self) -> Option<f64> {
+        self.simplex().map(|[a, b, c]| {
+            let d = |p: [f64; 2], q: [f64; 2]| (p[0] - q[0]).hypot(p[1] - q[1]);
+            d(a, b).max(d(b, c)).max(d(a, c))
+        })
     }
 
     /// One step from `x` on `f`. Hyperparameter edits since the last step take effect here.

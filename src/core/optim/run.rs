@@ -2,18 +2,21 @@
 
 use super::{Optimizer, Update};
 use crate::core::expr::Formula;
+use crate::core::number::exact_pair;
 use serde::{Deserialize, Serialize};
 
 /// Where a run stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
     Running,
-    /// ‖∇f‖ fell below the tolerance at a point that is not a saddle.
+    /// At a minimum: ‖∇f‖ below the tolerance where f rises all around (gradient methods),
+    /// or the simplex collapsed (Nelder–Mead).
     Converged,
     StepLimit,
     /// The next point was not finite or left the bound; the run kept its last finite point.
     Diverged(String),
-    /// No progress: at a saddle, or on a plateau.
+    /// No progress: at a maximum, a saddle (degenerate or not), on a plateau, or the loss
+    /// stopped changing.
     Stalled(String),
 }
 
@@ -114,13 +117,15 @@ impl Run {
         self.window_loss = loss;
         self.steps = 0;
         self.last = None;
-        self.status = if loss.is_finite() && start.iter().all(|v| v.is_finite()) {
-            Status::Running
-        } else {
+        self.status = if !(loss.is_finite() && start.iter().all(|v| v.is_finite())) {
             Status::Diverged(format!(
-                "f is not defined at the start ({}, {})",
-                start[0], start[1]
+                "f is not defined at the start {}",
+                exact_pair(start)
             ))
+        } else if self.rules.max_steps == Some(0) {
+            Status::StepLimit
+        } else {
+            Status::Running
         };
     }
 
@@ -138,7 +143,7 @@ impl Run {
             let why = if out_of_bound {
                 format!("left the bound |x|, |y| ≤ {:e}", self.rules.bound)
             } else if !loss.is_finite() && to.iter().all(|v| v.is_finite()) {
-                format!("f({}, {}) is not finite", to[0], to[1])
+                format!("f{} is not finite", exact_pair(to))
             } else {
                 "the step was not finite".to_string()
             };
@@ -158,13 +163,17 @@ impl Run {
     fn judge(&mut self, f: &Formula) -> Status {
         let gnorm = self.grad[0].hypot(self.grad[1]);
         if self.optimizer.kind.uses_gradient() && gnorm <= self.rules.grad_tol {
-            let h = f.derivatives(self.pos).hessian;
-            let det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
-            // A negative determinant means one negative curvature: a saddle, not a minimum.
-            if det < 0.0 {
-                return Status::Stalled(format!("at a saddle point (‖∇f‖ = {gnorm:.1e})"));
+            return match stationary_kind(f, self.pos) {
+                PointKind::Minimum => Status::Converged,
+                kind => Status::Stalled(format!("{} (‖∇f‖ = {gnorm:.1e})", kind.phrase())),
+            };
+        }
+        if let Some(size) = self.optimizer.simplex_size() {
+            // A derivative-free method has converged when its simplex has shrunk to rounding.
+            let scale = 1.0 + self.pos[0].abs().max(self.pos[1].abs());
+            if size <= SIMPLEX_TOL * scale {
+                return Status::Converged;
             }
-            return Status::Converged;
         }
         if self.rules.max_steps.is_some_and(|m| self.steps >= m) {
             return Status::StepLimit;
@@ -178,5 +187,80 @@ impl Run {
             }
         }
         Status::Running
+    }
+}
+
+/// A simplex whose widest side is below this (relative to 1 + |x|) has collapsed.
+const SIMPLEX_TOL: f64 = 1e-10;
+
+/// What a stationary point is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointKind {
+    Minimum,
+    Maximum,
+    Saddle,
+    /// Zero curvature in some direction and f falling in one direction, rising in another
+    /// (a monkey saddle, x³ − 3xy²).
+    DegenerateSaddle,
+    /// f does not change around the point.
+    Plateau,
+}
+
+impl PointKind {
+    pub fn phrase(self) -> &'static str {
+        match self {
+            PointKind::Minimum => "at a minimum",
+            PointKind::Maximum => "at a maximum",
+            PointKind::Saddle => "at a saddle point",
+            PointKind::DegenerateSaddle => "at a degenerate saddle point",
+            PointKind::Plateau => "on a plateau",
+        }
+    }
+}
+
+/// Classifies a point where ∇f ≈ 0: by the Hessian's eigenvalues where they decide, else
+/// (a zero eigenvalue: x⁴ + y⁴, x³ − 3xy², a flat plateau) by the values on circles around it.
+pub fn stationary_kind(f: &Formula, p: [f64; 2]) -> PointKind {
+    let h = f.derivatives(p).hessian;
+    let (mean, diff) = ((h[0][0] + h[1][1]) / 2.0, (h[0][0] - h[1][1]) / 2.0);
+    let radius = diff.hypot(h[0][1]);
+    let (lo, hi) = (mean - radius, mean + radius);
+    // Curvatures this small against the larger one are zero to rounding.
+    let zero = 1e-9 * lo.abs().max(hi.abs()).max(1e-300);
+    if lo.is_finite() && hi.is_finite() {
+        if lo > zero {
+            return PointKind::Minimum;
+        }
+        if hi < -zero {
+            return PointKind::Maximum;
+        }
+        if lo < -zero && hi > zero {
+            return PointKind::Saddle;
+        }
+    }
+    stationary_kind_by_values(f, p)
+}
+
+/// Classifies a point by comparing f there with f on circles of three radii around it,
+/// 16 directions each: for points where the Hessian cannot decide or does not exist.
+pub fn stationary_kind_by_values(f: &Formula, p: [f64; 2]) -> PointKind {
+    let f0 = f.value(p);
+    let scale = 1.0 + p[0].abs().max(p[1].abs());
+    let tol = 1e-14 * (1.0 + f0.abs());
+    let (mut above, mut below) = (false, false);
+    for r in [1e-4, 1e-3, 1e-2] {
+        for k in 0..16 {
+            let t = std::f64::consts::TAU * f64::from(k) / 16.0;
+            let q = [p[0] + r * scale * t.cos(), p[1] + r * scale * t.sin()];
+            let d = f.value(q) - f0;
+            above |= d > tol;
+            below |= d < -tol;
+        }
+    }
+    match (above, below) {
+        (true, false) => PointKind::Minimum,
+        (false, true) => PointKind::Maximum,
+        (true, true) => PointKind::DegenerateSaddle,
+        (false, false) => PointKind::Plateau,
     }
 }

@@ -387,7 +387,7 @@ fn hyperparameter_validation_names_the_field() {
         }
         .validate()
         .unwrap_err(),
-        "lr must be a positive number, got -1"
+        "lr must be a number ≥ 0, got -1"
     );
     assert_eq!(
         Hyper {

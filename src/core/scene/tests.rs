@@ -134,7 +134,7 @@ fn bad_scenes_are_refused_with_the_reason_and_the_line() {
             r#"{"lr": -0.1}),
         (optimizer: adam"#
         )),
-        "racer 1 (gd) (line 6): lr must be a positive number, got -0.1"
+        "racer 1 (gd) (line 6): lr must be a number ≥ 0, got -0.1"
     );
     assert_eq!(
         refusal(&GOOD.replace(
@@ -143,7 +143,7 @@ fn bad_scenes_are_refused_with_the_reason_and_the_line() {
             r#"hyper: {"lr": NaN}),
     ]"#
         )),
-        "racer 2 (adam) (line 7): lr must be a positive number, got NaN"
+        "racer 2 (adam) (line 7): lr must be a number ≥ 0, got NaN"
     );
     assert_eq!(
         refusal(&swap("a*x^2 + y^2", "a*x^2 + (y")),
@@ -187,5 +187,47 @@ fn bad_scenes_are_refused_with_the_reason_and_the_line() {
     std::fs::write(&bad, swap("optimizer: adam", "optimizer: adamm")).unwrap();
     let e = load(bad.to_str().unwrap()).unwrap_err();
     assert!(e.contains("bad.ron: line 7, column"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn versions_and_lines_come_from_the_structure_not_the_text() {
+    // A comment that mentions another version does not make the file "newer".
+    let commented = format!("// written for version: 3 of the format\n{GOOD}");
+    assert!(parse(&commented).is_ok(), "{:?}", parse(&commented).err());
+    // A label that contains "optimizer:" does not shift the line of the racer after it.
+    let labelled = GOOD.replacen(
+        "(optimizer: gd,",
+        "(optimizer: gd, label: Some(\"optimizer: the first\"),",
+        1,
+    );
+    let bad = labelled.replace(
+        r#"hyper: {"lr": 0.1}),
+    ]"#,
+        r#"hyper: {"lr": -2.0}),
+    ]"#,
+    );
+    assert_eq!(
+        refusal(&bad),
+        "racer 2 (adam) (line 7): lr must be a number ≥ 0, got -2"
+    );
+}
+
+#[test]
+fn encodings_are_named() {
+    let e = refusal(&format!("\u{feff}{GOOD}"));
+    assert!(e.contains("byte-order mark (U+FEFF)"), "{e}");
+    let dir = std::env::temp_dir().join(format!("gradscape-enc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let latin1 = dir.join("latin1.ron");
+    let mut bytes = GOOD.as_bytes().to_vec();
+    let at = GOOD.find("name: \"t\"").unwrap() + 7;
+    bytes.insert(at, 0xE9); // 'é' in Latin-1, not UTF-8
+    std::fs::write(&latin1, bytes).unwrap();
+    let e = load(latin1.to_str().unwrap()).unwrap_err();
+    assert!(
+        e.ends_with("line 3, column 12: the file is not UTF-8 text"),
+        "{e}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,0 +1,215 @@
+//! A landscape: the formula (with parameter values), its domain and the preset it came from.
+//! The command line, the scene loader and the app all build one through [`Landscape::new`];
+//! what follows from it (where racers start, when they stop, the race it opens on) lives here
+//! so the app and `gradscape race` agree.
+
+use crate::core::expr::{Formula, FormulaError};
+use crate::core::optim::run::StopRules;
+use crate::core::presets::{self, Preset};
+use crate::core::surface::Domain;
+
+/// The domain when neither a preset nor the user gives one.
+pub const DEFAULT_DOMAIN: Domain = Domain::new(-2.0, 2.0, -2.0, 2.0);
+
+/// Why a landscape could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LandscapeError {
+    #[error("{}", presets::unknown(.0))]
+    UnknownPreset(String),
+    #[error("bad formula {shown}: {error}")]
+    Formula { shown: String, error: FormulaError },
+    #[error("the formula has no parameter named '{0}'")]
+    UnknownParam(String),
+    #[error("parameter '{name}' must be finite, got {value}")]
+    BadParam { name: String, value: f64 },
+    #[error("bad domain: {0}")]
+    Domain(String),
+}
+
+/// What a landscape is made from: a preset, a formula, or both (the formula replaces the
+/// preset's; the preset still gives the domain and the look).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LandscapeSpec<'a> {
+    pub preset: Option<&'a str>,
+    pub formula: Option<&'a str>,
+    /// Parameter values by name, applied after the preset's own.
+    pub params: Vec<(&'a str, f64)>,
+    pub domain: Option<Domain>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Landscape {
+    pub formula: Formula,
+    pub domain: Domain,
+    pub preset: Option<&'static Preset>,
+}
+
+impl Landscape {
+    /// The one constructor. With neither preset nor formula: the default preset.
+    pub fn new(spec: &LandscapeSpec) -> Result<Landscape, LandscapeError> {
+        let preset = match (spec.preset, spec.formula) {
+            (Some(name), _) => Some(
+                presets::find(name).ok_or_else(|| LandscapeError::UnknownPreset(name.into()))?,
+            ),
+            (None, None) => presets::find(presets::DEFAULT),
+            (None, Some(_)) => None,
+        };
+        let source = spec
+            .formula
+            .or(preset.map(|p| p.formula))
+            .unwrap_or_default();
+        let mut formula = Formula::parse(source).map_err(|error| LandscapeError::Formula {
+            shown: preview(source),
+            error,
+        })?;
+        if spec.formula.is_none() {
+            for (name, v) in preset.map(|p| p.params).unwrap_or_default() {
+                formula.set_param(name, *v);
+            }
+        }
+        for &(name, value) in &spec.params {
+            if !value.is_finite() {
+                return Err(LandscapeError::BadParam {
+                    name: name.into(),
+                    value,
+                });
+            }
+            if !formula.set_param(name, value) {
+                return Err(LandscapeError::UnknownParam(name.into()));
+            }
+        }
+        let domain = spec
+            .domain
+            .or(preset.map(|p| p.domain))
+            .unwrap_or(DEFAULT_DOMAIN);
+        domain.validate().map_err(LandscapeError::Domain)?;
+        Ok(Landscape {
+            formula,
+            domain,
+            preset,
+        })
+    }
+
+    pub fn stop_rules(&self) -> StopRules {
+        stop_rules(self.domain)
+    }
+
+    pub fn default_start(&self) -> [f64; 2] {
+        default_start(&self.formula, self.domain, self.preset)
+    }
+}
+
+/// The start of a long input, quoted, for a message (a 100 KB formula is not echoed whole).
+pub fn preview(text: &str) -> String {
+    const SHOWN: usize = 60;
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{:?}… ({} characters)", &text[..cut], text.chars().count()),
+        None => format!("{text:?}"),
+    }
+}
+
+/// Stop rules for racers on a domain: leaving far beyond it counts as diverging.
+pub fn stop_rules(d: Domain) -> StopRules {
+    let reach = [d.x[0], d.x[1], d.y[0], d.y[1]]
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    StopRules {
+        bound: 10.0 * reach.max(d.width()).max(d.height()),
+        ..StopRules::default()
+    }
+}
+
+/// The common start point for racers: the preset's first, else near the domain's top-left
+/// corner, moved to the nearest point where f and ∇f are defined (never into a hole).
+pub fn default_start(f: &Formula, d: Domain, preset: Option<&Preset>) -> [f64; 2] {
+    if let Some(p) = preset.and_then(|p| p.starts.first()) {
+        return *p;
+    }
+    let want = [d.x[0] + 0.15 * d.width(), d.y[1] - 0.15 * d.height()];
+    let n = 24;
+    let candidates = (0..n * n).map(|k| {
+        let (i, j) = ((k % n) as f64 + 0.5, (k / n) as f64 + 0.5);
+        [
+            d.x[0] + d.width() * i / n as f64,
+            d.y[0] + d.height() * j / n as f64,
+        ]
+    });
+    std::iter::once(want)
+        .chain(candidates)
+        .filter(|p| {
+            let (v, g) = f.gradient(*p);
+            v.is_finite() && g.iter().all(|g| g.is_finite())
+        })
+        .min_by(|a, b| {
+            let dist = |p: &[f64; 2]| (p[0] - want[0]).hypot(p[1] - want[1]);
+            dist(a).total_cmp(&dist(b))
+        })
+        .unwrap_or(want)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec<'a>(preset: Option<&'a str>, formula: Option<&'a str>) -> LandscapeSpec<'a> {
+        LandscapeSpec {
+            preset,
+            formula,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn presets_formulas_and_parameters_resolve_in_one_place() {
+        let l = Landscape::new(&spec(None, None)).unwrap();
+        assert_eq!(l.preset.unwrap().name, presets::DEFAULT);
+        let l = Landscape::new(&spec(Some("ill-conditioned"), None)).unwrap();
+        assert_eq!(l.formula.param_values(), [20.0], "the preset's kappa");
+        assert_eq!(l.formula.value([0.0, 1.0]), 10.0);
+        let l = Landscape::new(&LandscapeSpec {
+            params: vec![("kappa", 4.0)],
+            ..spec(Some("ill-conditioned"), None)
+        })
+        .unwrap();
+        assert_eq!(l.formula.value([0.0, 1.0]), 2.0);
+        let l = Landscape::new(&spec(None, Some("x^2 + y"))).unwrap();
+        assert_eq!((l.preset, l.domain), (None, DEFAULT_DOMAIN));
+    }
+
+    #[test]
+    fn bad_parts_are_named() {
+        let e = |s: LandscapeSpec| Landscape::new(&s).unwrap_err().to_string();
+        assert!(e(spec(Some("rosenbruck"), None)).starts_with("unknown preset 'rosenbruck'"));
+        assert_eq!(
+            e(spec(None, Some("x +"))),
+            "bad formula \"x +\": the formula ends early: an operand is missing at column 4"
+        );
+        let long = format!("x{}", "+x".repeat(50_000));
+        assert!(e(spec(None, Some(&long))).len() < 200);
+        assert_eq!(
+            e(LandscapeSpec {
+                params: vec![("b", 1.0)],
+                ..spec(None, Some("a*x"))
+            }),
+            "the formula has no parameter named 'b'"
+        );
+        assert!(
+            e(LandscapeSpec {
+                domain: Some(Domain::new(-1e-310, 1e-310, -1.0, 1.0)),
+                ..spec(None, Some("x"))
+            })
+            .contains("too narrow")
+        );
+    }
+
+    #[test]
+    fn a_default_start_is_never_in_a_hole() {
+        let l = Landscape::new(&LandscapeSpec {
+            domain: Some(Domain::new(-1.0, 3.0, -2.0, 2.0)),
+            ..spec(None, Some("ln(x) + y^2"))
+        })
+        .unwrap();
+        let p = l.default_start();
+        assert!(p[0] > 0.0 && l.formula.value(p).is_finite(), "{p:?}");
+    }
+}
