@@ -133,6 +133,12 @@ impl<'a> ViewLabels<'a> {
             return false;
         };
         self.placed.0.push(rects[i]);
+        // A dark plate keeps the text readable over a bright or busy surface.
+        self.painter.rect_filled(
+            rects[i].expand(1.5),
+            3.0,
+            egui::Color32::from_black_alpha(110),
+        );
         self.painter.galley(rects[i].min, galley, colour);
         true
     }

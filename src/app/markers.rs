@@ -16,8 +16,10 @@ pub struct Markers {
     pub visible: bool,
 }
 
-/// Most markers drawn (Levi has over two thousand stationary points): the lowest first.
-const MAX_SHOWN: usize = 3000;
+/// With more points than this, unlabelled saddles and maxima are not drawn and unlabelled
+/// minima only up to [`MAX_GLYPHS`], lowest first (Levi has over two thousand points).
+const CROWDED: usize = 12;
+const MAX_GLYPHS: usize = 200;
 const GOLD: Color = Color::srgb(1.0, 0.82, 0.2);
 
 /// Markers draw over the surface, so a minimum at the bottom of a deep well stays visible.
@@ -85,7 +87,14 @@ fn draw(
     }
     let global = global_minimum(&markers.points);
     let labelled = labelled(&markers, &surface, &racers);
-    for (i, p) in markers.points.iter().take(MAX_SHOWN).enumerate() {
+    let crowded = markers.points.len() > CROWDED;
+    let mut minima = 0;
+    for (i, p) in markers.points.iter().enumerate() {
+        let minimum = p.kind == CriticalKind::Minimum;
+        minima += usize::from(minimum);
+        if crowded && !labelled[i] && !(minimum && minima <= MAX_GLYPHS) {
+            continue;
+        }
         let Some(w) = surface.map.world_from_landscape(p.pos, p.value) else {
             continue;
         };

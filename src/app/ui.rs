@@ -288,11 +288,34 @@ fn panel_ui(mut contexts: EguiContexts, mut p: Panel) -> Result {
         .resizable(true)
         .default_size(340.0)
         .show_inside(&mut root, |ui| {
+            // The plots keep the bottom of the panel whatever the window's size and however
+            // many racers the table above lists; the sections scroll.
+            egui::Panel::bottom("plots")
+                .resizable(false)
+                .show_inside(ui, |ui| plots_section(ui, &mut p));
             egui::ScrollArea::vertical().show(ui, |ui| sections(ui, &mut p));
         });
     // Physical layout is in logical pixels; egui's points are those divided by the zoom.
     p.width.0 = panel.response.rect.width() * ctx.zoom_factor();
     Ok(())
+}
+
+fn plots_section(ui: &mut egui::Ui, p: &mut Panel) {
+    egui::CollapsingHeader::new("Plots")
+        .default_open(true)
+        .show(ui, |ui| {
+            let mut rows: Vec<_> = p
+                .racers
+                .iter()
+                .filter(|(_, _, v, _)| **v != Visibility::Hidden)
+                .collect();
+            rows.sort_by_key(|(_, r, ..)| r.slot);
+            let series: Vec<_> = rows
+                .iter()
+                .map(|(_, r, _, t)| (&**r, &t.points[..]))
+                .collect();
+            plots::plots_ui(ui, &mut p.state.plot, &series, &p.markers.points);
+        });
 }
 
 fn sections(ui: &mut egui::Ui, p: &mut Panel) {
@@ -302,8 +325,11 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
         .default_open(true)
         .show(ui, |ui| {
             let actions = landscape::landscape_ui(ui, &mut p.landscape, &mut p.edit, &mut p.look);
-            if let Some((start, view)) = actions.preset_start {
-                p.restart.write(Restart(Some(start)));
+            // A preset comes with its own race: the racers of the last landscape, at their
+            // rates, may mean nothing (or an explosion) here.
+            if let Some(view) = actions.preset_view {
+                p.new_race
+                    .write(NewRace(super::racers::default_race(&p.landscape)));
                 aim(&mut p.camera, view);
             }
         });
@@ -356,21 +382,6 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
             }
             Some(scene::SceneAction::Open(loaded)) => open_scene(p, *loaded),
             None => {}
-        });
-    egui::CollapsingHeader::new("Plots")
-        .default_open(true)
-        .show(ui, |ui| {
-            let mut rows: Vec<_> = p
-                .racers
-                .iter()
-                .filter(|(_, _, v, _)| **v != Visibility::Hidden)
-                .collect();
-            rows.sort_by_key(|(_, r, ..)| r.slot);
-            let series: Vec<_> = rows
-                .iter()
-                .map(|(_, r, _, t)| (&**r, &t.points[..]))
-                .collect();
-            plots::plots_ui(ui, &mut p.state.plot, &series, &p.markers.points);
         });
     egui::CollapsingHeader::new("Inspector")
         .default_open(true)

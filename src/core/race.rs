@@ -184,7 +184,15 @@ pub fn opening(land: &Landscape, which: Option<Lineup>) -> Vec<RacerSpec> {
                 .preset
                 .and_then(|p| p.starts.get(e.start).copied())
                 .unwrap_or(first);
-            match e.lr {
+            // Several racers of one kind are told apart by where they start.
+            let twins = entrants.iter().filter(|o| o.kind == e.kind).count() > 1;
+            let label = if twins {
+                let at = crate::core::number::exact_pair(start);
+                format!("{} from {at}", e.kind.label())
+            } else {
+                e.kind.label().to_string()
+            };
+            let spec = match e.lr {
                 Some(lr) => RacerSpec::new(
                     e.kind,
                     Hyper {
@@ -197,7 +205,8 @@ pub fn opening(land: &Landscape, which: Option<Lineup>) -> Vec<RacerSpec> {
                     RacerSpec::new(e.kind, fitted(e.kind, lambda, land.domain), start),
                     land,
                 ),
-            }
+            };
+            RacerSpec { label, ..spec }
         })
         .collect();
     match (which, specs.first()) {

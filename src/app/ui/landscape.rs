@@ -46,13 +46,14 @@ pub fn apply_preset(
     preset: &'static Preset,
     landscape: &mut Landscape,
 ) -> Result<[f64; 2], String> {
-    let mut formula =
-        Formula::parse(preset.formula).map_err(|e| format!("preset {}: {e}", preset.name))?;
-    for (name, value) in preset.params {
-        formula.set_param(name, *value);
-    }
-    landscape.formula = formula;
-    landscape.domain = preset.domain;
+    let spec = crate::core::landscape::LandscapeSpec {
+        preset: Some(preset.name),
+        ..Default::default()
+    };
+    let built = crate::core::landscape::Landscape::new(&spec)
+        .map_err(|e| format!("preset {}: {e}", preset.name))?;
+    landscape.formula = built.formula;
+    landscape.domain = built.domain;
     landscape.z_scale = preset.z_scale;
     landscape.preset = Some(preset);
     landscape.changed_math();
@@ -83,8 +84,8 @@ pub fn apply_domain(domain: Domain, landscape: &mut Landscape) -> Result<(), Str
 /// What the section asks of the rest of the app this frame.
 #[derive(Default)]
 pub struct LandscapeActions {
-    /// A preset was picked: restart everyone here and turn the camera to its view.
-    pub preset_start: Option<([f64; 2], [f64; 2])>,
+    /// A preset was picked: start its race and turn the camera to this view.
+    pub preset_view: Option<[f64; 2]>,
 }
 
 pub fn landscape_ui(
@@ -96,15 +97,20 @@ pub fn landscape_ui(
     let mut actions = LandscapeActions::default();
     if let Some(preset) = presets_ui(ui, landscape) {
         match apply_preset(preset, landscape) {
-            Ok(start) => {
+            Ok(_) => {
                 *edit = FormulaEdit::new(preset.formula);
-                actions.preset_start = Some((start, preset.view));
+                actions.preset_view = Some(preset.view);
             }
             Err(e) => edit.error = Some(e),
         }
     }
     if let Some(p) = landscape.preset {
         ui.label(egui::RichText::new(p.teaches).small());
+        ui.label(
+            egui::RichText::new(format!("The race: {}", p.race_note))
+                .small()
+                .weak(),
+        );
     }
     formula_ui(ui, edit, landscape);
     params_ui(ui, landscape);
