@@ -2,6 +2,7 @@
 //! Each section lives in its own file as plain functions over plain data.
 
 mod inspector;
+mod keys;
 mod landscape;
 mod plots;
 mod present;
@@ -49,6 +50,7 @@ pub(super) fn plugin(ui_scale: f32, present: bool) -> impl Fn(&mut App) {
                 ..Presentation::default()
             })
             .init_resource::<PanelState>()
+            .add_plugins(keys::plugin)
             .add_systems(Startup, init_edit)
             .add_systems(Update, (keyboard.in_set(AppSet::Input), title))
             .add_systems(EguiPrimaryContextPass, (math_fonts, look, panel_ui).chain());

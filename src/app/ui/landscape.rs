@@ -146,7 +146,7 @@ fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<&'static Prese
     picked
 }
 
-fn formula_ui(ui: &mut egui::Ui, edit: &mut FormulaEdit, landscape: &mut Landscape) {
+pub(super) fn formula_ui(ui: &mut egui::Ui, edit: &mut FormulaEdit, landscape: &mut Landscape) {
     ui.label("f(x, y) =");
     let output = egui::TextEdit::singleline(&mut edit.text)
         .font(egui::TextStyle::Monospace)
