@@ -336,3 +336,58 @@ fn long_trails_keep_their_whole_history_within_the_bound() {
     trail.clear();
     assert_eq!(trail.points.len(), 1);
 }
+
+#[test]
+fn the_app_opens_on_the_race_gradscape_race_prints() {
+    // `gradscape race --preset bumpy-bowl --steps 400`, parsed as the binary parses it.
+    let cli = Cli::try_parse_from([
+        "gradscape",
+        "race",
+        "--preset",
+        "bumpy-bowl",
+        "--steps",
+        "400",
+    ])
+    .unwrap();
+    let Some(Command::Race(args)) = cli.command else {
+        panic!("not the race command");
+    };
+    let mut csv = Vec::new();
+    crate::cli::race(&args, &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let printed: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    // The app's opening race (the plugin's own choice), stepped 400 times by the ECS.
+    let land = launched("bumpy-bowl");
+    let specs = default_race(&Landscape {
+        formula: land.formula.clone(),
+        domain: land.domain,
+        z_scale: Default::default(),
+        resolution: 64,
+        vertical_scale: 1.0,
+        preset: land.preset,
+        generation: 0,
+        revision: 0,
+    });
+    let mut app = race(land, specs, 4);
+    for _ in 0..100 {
+        app.update();
+    }
+    let runs = racers(&mut app);
+    assert_eq!(runs.len(), printed.len());
+    for ((_, run, ..), row) in runs.iter().zip(&printed) {
+        let num = |i: usize| row[i].parse::<f64>().unwrap();
+        assert_eq!(row[1], run.optimizer.kind.name());
+        assert_eq!(
+            num(2),
+            run.optimizer.hyper.lr,
+            "the same tamed learning rate"
+        );
+        // Stopped racers stop at the same step in both.
+        assert_eq!(row[5].parse::<u64>().unwrap(), run.steps);
+        assert_eq!([num(6), num(7)], run.pos, "bit for bit");
+    }
+}

@@ -22,14 +22,22 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 use std::sync::{Mutex, OnceLock};
 
-type ValueFn = extern "C" fn(f64, f64, *const f64) -> f64;
-type JetFn = extern "C" fn(f64, f64, *const f64, *mut f64);
+/// Compiled f(x, y, params). Unsafe to call: it reads as many parameters through the pointer
+/// as the formula has, with no bounds check.
+type ValueFn = unsafe extern "C" fn(f64, f64, *const f64) -> f64;
+
+/// Compiled f with derivatives, writing `N` results through the last pointer: unsafe to call,
+/// and `N` is part of the type, so a caller cannot ask the gradient code for six results.
+#[derive(Clone, Copy)]
+struct JetFn<const N: usize>(unsafe extern "C" fn(f64, f64, *const f64, *mut f64));
 
 /// A formula as native code. Cheap to call from any thread; the code is freed on drop.
 pub struct Compiled {
     value: ValueFn,
-    gradient: JetFn,
-    hessian: JetFn,
+    /// `[f, f_x, f_y]`
+    gradient: JetFn<3>,
+    /// `[f, f_x, f_y, f_xx, f_xy, f_yy]`
+    hessian: JetFn<6>,
     /// Parameters the code reads; callers must pass at least this many.
     params: usize,
     /// Owns the code memory; only touched again to free it.
@@ -94,13 +102,15 @@ impl Compiled {
         }
         module.finalize_definitions().ok()?;
         let code = |i: usize| module.get_finalized_function(ids[i]);
+        type Raw = unsafe extern "C" fn(f64, f64, *const f64, *mut f64);
         // SAFETY: each pointer is a finalized function with exactly the signature declared above
-        // in the host's default calling convention, which is `extern "C"`.
+        // in the host's default calling convention, which is `extern "C"`; order 1 writes the
+        // 3 components of a `Jet1`, order 2 the 6 of a `Jet2`.
         let (value, gradient, hessian) = unsafe {
             (
                 std::mem::transmute::<*const u8, ValueFn>(code(0)),
-                std::mem::transmute::<*const u8, JetFn>(code(1)),
-                std::mem::transmute::<*const u8, JetFn>(code(2)),
+                JetFn::<3>(std::mem::transmute::<*const u8, Raw>(code(1))),
+                JetFn::<6>(std::mem::transmute::<*const u8, Raw>(code(2))),
             )
         };
         Some(Compiled {
@@ -115,7 +125,8 @@ impl Compiled {
     /// f(x, y). `params` shorter than the formula needs are padded with the default.
     #[inline]
     pub fn value(&self, x: f64, y: f64, params: &[f64]) -> f64 {
-        with_params(params, self.params, |p| (self.value)(x, y, p))
+        // SAFETY: `with_params` passes at least `self.params` numbers, all the code reads.
+        with_params(params, self.params, |p| unsafe { (self.value)(x, y, p) })
     }
 
     /// `[f, f_x, f_y]`.
@@ -132,9 +143,13 @@ impl Compiled {
 
     /// Runs a function that writes its N components through a pointer.
     #[inline(always)]
-    fn jet<const N: usize>(&self, code: JetFn, x: f64, y: f64, params: &[f64]) -> [f64; N] {
+    fn jet<const N: usize>(&self, code: JetFn<N>, x: f64, y: f64, params: &[f64]) -> [f64; N] {
         let mut out = [0.0; N];
-        with_params(params, self.params, |p| code(x, y, p, out.as_mut_ptr()));
+        // SAFETY: enough parameters (as in `value`), and `out` has the N slots `JetFn<N>`
+        // writes.
+        with_params(params, self.params, |p| unsafe {
+            (code.0)(x, y, p, out.as_mut_ptr())
+        });
         scalar_reads(&out)
     }
 }
