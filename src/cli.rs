@@ -4,7 +4,7 @@ use crate::core::critical;
 use crate::core::landscape::{Landscape, LandscapeSpec};
 use crate::core::optim::run::{Run, StopRules};
 use crate::core::optim::schedule::Schedule;
-use crate::core::optim::{Hyper, Kind, Optimizer};
+use crate::core::optim::{Field, Hyper, Kind, Optimizer};
 use crate::core::presets;
 use crate::core::surface::Domain;
 use anyhow::{Context, Result, anyhow, bail};
@@ -256,22 +256,25 @@ pub fn parse_point(s: &str) -> Result<[f64; 2]> {
 impl TraceArgs {
     pub fn hyper(&self, kind: Kind) -> Result<Hyper> {
         let mut h = Hyper::defaults(kind);
-        let set = |slot: &mut f64, v: Option<f64>| {
-            if let Some(v) = v {
-                *slot = v;
+        let given = [
+            (Field::Lr, self.lr),
+            (Field::Momentum, self.momentum),
+            (Field::Dampening, self.dampening),
+            (Field::Beta1, self.beta1),
+            (Field::Beta2, self.beta2),
+            (Field::Eps, self.eps),
+            (Field::Alpha, self.alpha),
+            (Field::WeightDecay, self.weight_decay),
+            (Field::LrDecay, self.lr_decay),
+            (Field::Noise, self.noise),
+            (Field::Centered, self.centered.then_some(1.0)),
+        ];
+        for (field, value) in given {
+            if let Some(v) = value {
+                field.set(&mut h, v).map_err(|e| anyhow!(e))?;
             }
-        };
-        set(&mut h.lr, self.lr);
-        set(&mut h.momentum, self.momentum);
-        set(&mut h.dampening, self.dampening);
-        set(&mut h.beta1, self.beta1);
-        set(&mut h.beta2, self.beta2);
-        set(&mut h.eps, self.eps);
-        set(&mut h.alpha, self.alpha);
-        set(&mut h.weight_decay, self.weight_decay);
-        set(&mut h.lr_decay, self.lr_decay);
-        set(&mut h.noise, self.noise);
-        h.centered |= self.centered;
+        }
+        // Every u64 is a seed here (a scene's seed is a number, so at most 2⁵³ there).
         if let Some(seed) = self.seed {
             h.seed = seed;
         }

@@ -4,7 +4,7 @@
 
 use crate::core::colormap::Colormap;
 use crate::core::expr::Formula;
-use crate::core::optim::{Hyper, Kind};
+use crate::core::optim::{Field, Hyper, Kind};
 use crate::core::presets::{self, Preset, ZScale};
 use crate::core::race::RacerSpec;
 use crate::core::surface::Domain;
@@ -126,51 +126,17 @@ fn at_line(line: Option<usize>) -> String {
 
 /// Sets one hyperparameter by its torch name.
 fn set(h: &mut Hyper, name: &str, v: f64) -> Result<(), String> {
-    match name {
-        "lr" => h.lr = v,
-        "momentum" => h.momentum = v,
-        "dampening" => h.dampening = v,
-        "beta1" => h.beta1 = v,
-        "beta2" => h.beta2 = v,
-        "eps" => h.eps = v,
-        "alpha" => h.alpha = v,
-        "weight_decay" => h.weight_decay = v,
-        "lr_decay" => h.lr_decay = v,
-        "noise" => h.noise = v,
-        "centered" => h.centered = v != 0.0,
-        "seed" if v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53) => h.seed = v as u64,
-        "seed" => return Err(format!("seed must be a whole number ≥ 0, got {v}")),
-        other => {
-            return Err(format!(
-                "unknown hyperparameter '{other}': use lr, momentum, dampening, beta1, beta2, eps, alpha, weight_decay, lr_decay, noise, centered, seed"
-            ));
-        }
-    }
-    Ok(())
+    Field::by_name(name)?.set(h, v)
 }
 
 /// Hyperparameters of a racer as the scene writes them: only those that differ from the
 /// optimizer's defaults.
 fn hyper_map(kind: Kind, h: &Hyper) -> BTreeMap<String, f64> {
     let d = Hyper::defaults(kind);
-    let pairs = [
-        ("lr", h.lr, d.lr),
-        ("momentum", h.momentum, d.momentum),
-        ("dampening", h.dampening, d.dampening),
-        ("beta1", h.beta1, d.beta1),
-        ("beta2", h.beta2, d.beta2),
-        ("eps", h.eps, d.eps),
-        ("alpha", h.alpha, d.alpha),
-        ("weight_decay", h.weight_decay, d.weight_decay),
-        ("lr_decay", h.lr_decay, d.lr_decay),
-        ("noise", h.noise, d.noise),
-        ("centered", h.centered as u8 as f64, d.centered as u8 as f64),
-        ("seed", h.seed as f64, d.seed as f64),
-    ];
-    pairs
+    Field::NUMERIC
         .into_iter()
-        .filter(|(_, v, def)| v != def)
-        .map(|(k, v, _)| (k.to_string(), v))
+        .filter(|f| f.get(h) != f.get(&d))
+        .map(|f| (f.name().to_string(), f.get(h)))
         .collect()
 }
 

@@ -111,6 +111,95 @@ pub enum Field {
     Schedule,
 }
 
+impl Field {
+    /// The numeric hyperparameters, by their torch names: the one table that scene files and
+    /// the command line read and write through (the schedule is text, kept apart).
+    pub const NUMERIC: [Field; 12] = [
+        Field::Lr,
+        Field::Momentum,
+        Field::Dampening,
+        Field::Beta1,
+        Field::Beta2,
+        Field::Eps,
+        Field::Alpha,
+        Field::WeightDecay,
+        Field::LrDecay,
+        Field::Noise,
+        Field::Centered,
+        Field::Seed,
+    ];
+
+    /// The torch.optim name (`weight_decay`), as scene files write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Lr => "lr",
+            Field::Momentum => "momentum",
+            Field::Dampening => "dampening",
+            Field::Beta1 => "beta1",
+            Field::Beta2 => "beta2",
+            Field::Eps => "eps",
+            Field::Alpha => "alpha",
+            Field::Centered => "centered",
+            Field::WeightDecay => "weight_decay",
+            Field::LrDecay => "lr_decay",
+            Field::Noise => "noise",
+            Field::Seed => "seed",
+            Field::Schedule => "schedule",
+        }
+    }
+
+    /// A numeric field by its torch name; the message lists the names there are.
+    pub fn by_name(name: &str) -> Result<Field, String> {
+        Field::NUMERIC
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = Field::NUMERIC.iter().map(|f| f.name()).collect();
+                format!("unknown hyperparameter '{name}': use {}", names.join(", "))
+            })
+    }
+
+    /// The value as a number (`centered` as 0 or 1, the schedule as NaN).
+    pub fn get(self, h: &Hyper) -> f64 {
+        match self {
+            Field::Lr => h.lr,
+            Field::Momentum => h.momentum,
+            Field::Dampening => h.dampening,
+            Field::Beta1 => h.beta1,
+            Field::Beta2 => h.beta2,
+            Field::Eps => h.eps,
+            Field::Alpha => h.alpha,
+            Field::Centered => f64::from(u8::from(h.centered)),
+            Field::WeightDecay => h.weight_decay,
+            Field::LrDecay => h.lr_decay,
+            Field::Noise => h.noise,
+            Field::Seed => h.seed as f64,
+            Field::Schedule => f64::NAN,
+        }
+    }
+
+    /// Sets the value from a number; ranges are checked by [`Hyper::validate`].
+    pub fn set(self, h: &mut Hyper, v: f64) -> Result<(), String> {
+        match self {
+            Field::Lr => h.lr = v,
+            Field::Momentum => h.momentum = v,
+            Field::Dampening => h.dampening = v,
+            Field::Beta1 => h.beta1 = v,
+            Field::Beta2 => h.beta2 = v,
+            Field::Eps => h.eps = v,
+            Field::Alpha => h.alpha = v,
+            Field::Centered => h.centered = v != 0.0,
+            Field::WeightDecay => h.weight_decay = v,
+            Field::LrDecay => h.lr_decay = v,
+            Field::Noise => h.noise = v,
+            Field::Seed if v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53) => h.seed = v as u64,
+            Field::Seed => return Err(format!("seed must be a whole number ≥ 0, got {v}")),
+            Field::Schedule => return Err("the schedule is text, not a number".into()),
+        }
+        Ok(())
+    }
+}
+
 impl Kind {
     /// The hyperparameters this optimizer reads, in the order torch lists them.
     pub fn fields(self) -> &'static [Field] {
