@@ -18,12 +18,22 @@ pub struct TopDown(pub bool);
 #[derive(Resource, Default)]
 pub struct PanelWidth(pub f32);
 
+/// How far the camera stands from the landscape's centre at its home view.
+pub const HOME_RADIUS: f32 = 15.0;
+/// The background behind the landscape, in the window and in recordings.
+pub const BACKGROUND: Color = Color::srgb(0.055, 0.06, 0.075);
+
+/// The ambient light, in the window and in recordings.
+pub fn ambient() -> GlobalAmbientLight {
+    GlobalAmbientLight {
+        brightness: 350.0,
+        ..default()
+    }
+}
+
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PanelWidth>()
-        .insert_resource(GlobalAmbientLight {
-            brightness: 350.0,
-            ..default()
-        })
+        .insert_resource(ambient())
         .add_systems(Startup, spawn)
         .add_systems(Update, fit_viewport.in_set(AppSet::Present))
         .add_systems(Update, switch_view.in_set(AppSet::Present));
@@ -33,7 +43,7 @@ pub(super) fn plugin(app: &mut App) {
 pub fn orbit(view: [f64; 2]) -> PanOrbitCamera {
     PanOrbitCamera {
         focus: Vec3::new(0.0, 1.0, 0.0),
-        radius: Some(15.0),
+        radius: Some(HOME_RADIUS),
         yaw: Some((view[0] as f32).to_radians()),
         pitch: Some((view[1] as f32).to_radians()),
         ..default()
@@ -41,7 +51,7 @@ pub fn orbit(view: [f64; 2]) -> PanOrbitCamera {
 }
 
 fn spawn(mut commands: Commands, landscape: Res<Landscape>, mut egui: ResMut<EguiGlobalSettings>) {
-    let view = landscape.preset.map_or([35.0, 40.0], |p| p.view);
+    let view = crate::core::presets::view_of(landscape.preset);
     commands.spawn((
         Name::new("Camera"),
         Camera3d::default(),
@@ -156,7 +166,7 @@ fn switch_view(
         orbit.force_update = true;
     } else if matches!(*projection, Projection::Orthographic(_)) {
         *projection = Projection::Perspective(PerspectiveProjection::default());
-        let view = landscape.preset.map_or([35.0, 40.0], |p| p.view);
+        let view = crate::core::presets::view_of(landscape.preset);
         let home = orbit_pose(view);
         let (yaw, pitch, radius, focus) = saved.take().unwrap_or(home);
         (
@@ -174,7 +184,7 @@ fn orbit_pose(view: [f64; 2]) -> (f32, f32, f32, Vec3) {
     (
         o.yaw.unwrap_or(0.0),
         o.pitch.unwrap_or(0.0),
-        o.radius.unwrap_or(15.0),
+        o.radius.unwrap_or(HOME_RADIUS),
         o.focus,
     )
 }

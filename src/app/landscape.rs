@@ -76,7 +76,7 @@ pub(super) fn plugin(launched: Launched, scene: Option<Loaded>) -> impl Fn(&mut 
             formula: launched.formula.clone(),
             domain: launched.domain,
             z_scale: launched.preset.map_or(ZScale::Linear, |p| p.z_scale),
-            resolution: 192,
+            resolution: crate::core::landscape::DEFAULT_RESOLUTION,
             vertical_scale: 1.0,
             preset: launched.preset,
             generation: 0,

@@ -114,7 +114,7 @@ pub fn build(launch: Launch) -> App {
             })
             .set(log_plugin()),
     )
-    .insert_resource(ClearColor(Color::srgb(0.055, 0.06, 0.075)))
+    .insert_resource(ClearColor(camera::BACKGROUND))
     .add_plugins(order_sets);
     app.add_plugins((
         bevy_egui::EguiPlugin::default(),

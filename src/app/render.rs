@@ -91,11 +91,8 @@ pub fn render(request: RenderRequest) -> Trajectories {
             .disable::<bevy::winit::WinitPlugin>(),
     )
     .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO))
-    .insert_resource(ClearColor(Color::srgb(0.055, 0.06, 0.075)))
-    .insert_resource(GlobalAmbientLight {
-        brightness: 350.0,
-        ..default()
-    })
+    .insert_resource(ClearColor(camera::BACKGROUND))
+    .insert_resource(camera::ambient())
     // Simulation time advances exactly one frame per update, whatever the render takes.
     .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(
         1.0 / f64::from(request.fps.max(1)),
@@ -195,8 +192,8 @@ fn warmed_up(probes: &[u64]) -> bool {
 /// The camera pose `t` seconds into the recording: the scene's view, turned by the orbit.
 fn pose(request: &RenderRequest, t: f64) -> Transform {
     let [yaw, pitch, radius] = request.scene.scene.camera.unwrap_or_else(|| {
-        let v = request.scene.preset.map_or([35.0, 40.0], |p| p.view);
-        [v[0], v[1], 15.0]
+        let v = crate::core::presets::view_of(request.scene.preset);
+        [v[0], v[1], f64::from(camera::HOME_RADIUS)]
     });
     let yaw = (yaw + request.orbit * t).to_radians() as f32;
     let pitch = (pitch as f32).to_radians();

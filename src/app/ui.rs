@@ -220,14 +220,14 @@ fn screenshot(commands: &mut Commands) {
 
 /// Points the camera at the whole landscape from the preset's angle.
 fn frame(camera: &mut PanOrbitCamera, landscape: &LandscapeRes) {
-    let view = landscape.preset.map_or([35.0, 40.0], |p| p.view);
+    let view = crate::core::presets::view_of(landscape.preset);
     aim(camera, view);
 }
 
 fn aim(camera: &mut PanOrbitCamera, view: [f64; 2]) {
     let home = super::camera::orbit(view);
     camera.target_focus = home.focus;
-    camera.target_radius = home.radius.unwrap_or(15.0);
+    camera.target_radius = home.radius.unwrap_or(super::camera::HOME_RADIUS);
     camera.target_yaw = home.yaw.unwrap_or(0.0);
     camera.target_pitch = home.pitch.unwrap_or(0.0);
 }

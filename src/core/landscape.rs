@@ -8,6 +8,9 @@ use crate::core::optim::run::StopRules;
 use crate::core::presets::{self, Preset};
 use crate::core::surface::Domain;
 
+/// Grid cells per side of a surface unless a scene or the panel says otherwise.
+pub const DEFAULT_RESOLUTION: usize = 192;
+
 /// The domain when neither a preset nor the user gives one.
 pub const DEFAULT_DOMAIN: Domain = Domain::new(-2.0, 2.0, -2.0, 2.0);
 

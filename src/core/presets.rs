@@ -88,7 +88,13 @@ const fn saddle(x: f64, y: f64, value: f64) -> Known {
     }
 }
 
-const VIEW: [f64; 2] = [35.0, 40.0];
+/// The camera's yaw and pitch in degrees for a landscape without a view of its own.
+pub const VIEW: [f64; 2] = [35.0, 40.0];
+
+/// The camera's yaw and pitch for a landscape: its preset's view, else [`VIEW`].
+pub fn view_of(preset: Option<&Preset>) -> [f64; 2] {
+    preset.map_or(VIEW, |p| p.view)
+}
 
 /// The landscape the app opens on: a global minimum, a local one, and a saddle between.
 pub const DEFAULT: &str = "two-wells";

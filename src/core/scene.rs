@@ -65,7 +65,7 @@ pub struct SceneLandscape {
 }
 
 fn default_resolution() -> usize {
-    192
+    crate::core::landscape::DEFAULT_RESOLUTION
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,7 +232,7 @@ fn check(scene: Scene, layout: &Layout) -> Result<Loaded, String> {
     }
     let domain = match l.domain {
         Some([a, b, c, d]) => Domain::new(a, b, c, d),
-        None => preset.map_or(Domain::new(-2.0, 2.0, -2.0, 2.0), |p| p.domain),
+        None => preset.map_or(crate::core::landscape::DEFAULT_DOMAIN, |p| p.domain),
     };
     domain
         .validate()
