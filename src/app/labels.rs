@@ -137,7 +137,7 @@ impl<'a> ViewLabels<'a> {
         self.painter.rect_filled(
             rects[i].expand(1.5),
             3.0,
-            egui::Color32::from_black_alpha(110),
+            egui::Color32::from_black_alpha(175),
         );
         self.painter.galley(rects[i].min, galley, colour);
         true

@@ -81,7 +81,8 @@ pub fn curvature(f: &Formula, domain: Domain, start: [f64; 2]) -> f64 {
     let points = critical::find(f, domain);
     let at_min = points
         .iter()
-        .find(|p| p.kind == CriticalKind::Minimum)
+        // A kink (Ackley's cusp) has no curvature to read: the lowest smooth minimum.
+        .find(|p| p.kind == CriticalKind::Minimum && p.smooth)
         .map(|p| p.eigenvalues[0].abs().max(p.eigenvalues[1].abs()));
     let lambda = at_min.unwrap_or_else(|| {
         let h = f.derivatives(start).hessian;
@@ -377,6 +378,17 @@ mod tests {
             assert_eq!(runs.len(), p.race.len(), "{}", p.name);
             for (spec, run) in &runs {
                 if !falls_away.contains(&p.name) {
+                    // Nor does it wander off: it ends within the domain (half again around).
+                    let d = land.domain;
+                    let (mx, my) = (d.width() / 2.0, d.height() / 2.0);
+                    let near = Domain::new(d.x[0] - mx, d.x[1] + mx, d.y[0] - my, d.y[1] + my);
+                    assert!(
+                        near.contains(run.pos),
+                        "{}: {} ended at {:?}",
+                        p.name,
+                        spec.label,
+                        run.pos
+                    );
                     assert!(
                         !matches!(run.status, Status::Diverged(_)),
                         "{}: {} at lr {} diverged after {} steps: {}",
@@ -390,6 +402,17 @@ mod tests {
             }
             assert!(!p.race_note.is_empty());
         }
+    }
+
+    #[test]
+    fn the_learning_rate_scale_comes_from_a_smooth_minimum() {
+        // Ackley's lowest minimum is a cusp with no Hessian; the scale must come from the
+        // smooth minima beside it (curvature ≈ 55 there), not fall back to 1.
+        let land = preset("ackley");
+        let lambda = curvature(&land.formula, land.domain, land.default_start());
+        assert!((40.0..70.0).contains(&lambda), "{lambda}");
+        let gd = &opening(&land, None)[0];
+        assert!(gd.hyper.lr < 0.05, "{}", gd.hyper.lr);
     }
 
     #[test]

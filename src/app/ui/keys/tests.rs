@@ -73,7 +73,7 @@ struct Panel {
 impl Panel {
     fn new(text: &str) -> Panel {
         let p = presets::find("bowl").unwrap();
-        let panel = Panel {
+        Panel {
             ctx: egui::Context::default(),
             edit: FormulaEdit::new(text),
             landscape: Landscape {
@@ -86,8 +86,7 @@ impl Panel {
                 generation: 0,
                 revision: 0,
             },
-        };
-        panel
+        }
     }
 
     /// One egui frame with these events; `focus` first gives the box the keyboard focus.
