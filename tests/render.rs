@@ -109,6 +109,9 @@ fn app_draws_the_surface_and_the_balls_move() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "app failed:\n{stdout}\n{stderr}");
+    // The formula compiler's IR, logged at INFO per function, is filtered out.
+    let cranelift = stderr.lines().filter(|l| l.contains("cranelift")).count();
+    assert_eq!(cranelift, 0, "Cranelift log lines on stderr:\n{stderr}");
 
     let (a, b) = (
         load(&dir.join("frame_00030.png")),

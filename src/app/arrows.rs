@@ -104,8 +104,16 @@ pub(super) fn plugin(shown: bool) -> impl Fn(&mut App) {
             arrows.toggle_all();
         }
         app.insert_resource(arrows)
+            .add_systems(Update, key.in_set(AppSet::Input).run_if(super::keys_free))
             .add_systems(Update, draw.in_set(AppSet::Present))
             .add_systems(EguiPrimaryContextPass, legend);
+    }
+}
+
+/// A shows or hides all the step arrows.
+fn key(keys: Res<ButtonInput<KeyCode>>, mut arrows: ResMut<Arrows>) {
+    if keys.just_pressed(KeyCode::KeyA) {
+        arrows.toggle_all();
     }
 }
 

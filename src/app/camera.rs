@@ -36,7 +36,38 @@ pub(super) fn plugin(app: &mut App) {
         .insert_resource(ambient())
         .add_systems(Startup, spawn)
         .add_systems(Update, fit_viewport.in_set(AppSet::Present))
-        .add_systems(Update, switch_view.in_set(AppSet::Present));
+        .add_systems(Update, switch_view.in_set(AppSet::Present))
+        .add_systems(Update, keys.in_set(AppSet::Input).run_if(super::keys_free));
+}
+
+/// F frames the landscape (and leaves the 2D view); T switches the 2D view from above.
+fn keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    landscape: Res<Landscape>,
+    mut camera: Single<&mut PanOrbitCamera>,
+    mut top_down: ResMut<TopDown>,
+) {
+    if keys.just_pressed(KeyCode::KeyF) {
+        top_down.0 = false;
+        frame(&mut camera, &landscape);
+    }
+    if keys.just_pressed(KeyCode::KeyT) {
+        top_down.0 = !top_down.0;
+    }
+}
+
+/// Points the camera at the whole landscape from the preset's angle.
+pub fn frame(camera: &mut PanOrbitCamera, landscape: &Landscape) {
+    aim(camera, crate::core::presets::view_of(landscape.preset));
+}
+
+/// Turns the camera to a view (yaw, pitch in degrees) at the home distance.
+pub fn aim(camera: &mut PanOrbitCamera, view: [f64; 2]) {
+    let home = orbit(view);
+    camera.target_focus = home.focus;
+    camera.target_radius = home.radius.unwrap_or(HOME_RADIUS);
+    camera.target_yaw = home.yaw.unwrap_or(0.0);
+    camera.target_pitch = home.pitch.unwrap_or(0.0);
 }
 
 /// Orbit pose for a preset's view (yaw, pitch in degrees).

@@ -31,6 +31,13 @@ pub enum AppSet {
     Present,
 }
 
+/// A run condition for the keys plugins handle: true unless a text field (the formula box)
+/// has the keyboard, so typing "r" in a formula does not reset the race. True where there is
+/// no egui at all (headless tests).
+pub fn keys_free(wants: Option<Res<bevy_egui::input::EguiWantsInput>>) -> bool {
+    !wants.is_some_and(|w| w.wants_any_keyboard_input())
+}
+
 /// Settings for one launch of the app.
 pub struct Launch {
     pub landscape: Landscape,

@@ -176,12 +176,70 @@ pub fn sim_plugin(app: &mut App) {
                 .chain()
                 .in_set(AppSet::Simulate),
         )
-        .add_systems(Update, place_balls.in_set(AppSet::Present));
+        .add_systems(Update, place_balls.in_set(AppSet::Present))
+        .add_systems(
+            Update,
+            keys.in_set(AppSet::Input)
+                .run_if(resource_exists::<ButtonInput<KeyCode>>.and_then(super::keys_free)),
+        );
 }
 
 /// The race the landscape opens on (the preset's own, with tamed learning rates).
 pub fn default_race(landscape: &Landscape) -> Vec<RacerSpec> {
     crate::core::race::opening(&landscape.core(), None)
+}
+
+/// Keys 1–9 in order, for showing and hiding racers.
+const DIGITS: [KeyCode; 9] = [
+    KeyCode::Digit1,
+    KeyCode::Digit2,
+    KeyCode::Digit3,
+    KeyCode::Digit4,
+    KeyCode::Digit5,
+    KeyCode::Digit6,
+    KeyCode::Digit7,
+    KeyCode::Digit8,
+    KeyCode::Digit9,
+];
+
+/// The race's keys: Space plays or pauses, S or → takes one step, R restarts every racer,
+/// C clears the trails, 1–9 show or hide a racer.
+fn keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut sim: ResMut<Sim>,
+    mut restart: MessageWriter<Restart>,
+    mut racers: Query<(&Racer, &mut Trail, &mut Visibility)>,
+) {
+    if keys.just_pressed(KeyCode::Space) {
+        sim.playing = !sim.playing;
+    }
+    if keys.just_pressed(KeyCode::KeyS) || keys.just_pressed(KeyCode::ArrowRight) {
+        sim.step_once();
+    }
+    if keys.just_pressed(KeyCode::KeyR) {
+        restart.write(Restart(None));
+    }
+    if keys.just_pressed(KeyCode::KeyC) {
+        for (_, mut trail, _) in &mut racers {
+            trail.clear();
+        }
+    }
+    for (slot, key) in DIGITS.iter().enumerate() {
+        if keys.just_pressed(*key) {
+            for (_, _, mut v) in racers.iter_mut().filter(|(r, ..)| r.slot == slot) {
+                toggle(&mut v);
+            }
+        }
+    }
+}
+
+/// Hidden ↔ shown.
+pub fn toggle(v: &mut Visibility) {
+    *v = if *v == Visibility::Hidden {
+        Visibility::Inherited
+    } else {
+        Visibility::Hidden
+    };
 }
 
 fn new_race(

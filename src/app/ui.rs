@@ -20,7 +20,6 @@ use super::surface::Look;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
-use bevy_egui::input::EguiWantsInput;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use bevy_panorbit_camera::PanOrbitCamera;
 
@@ -52,7 +51,14 @@ pub(super) fn plugin(ui_scale: f32, present: bool) -> impl Fn(&mut App) {
             .init_resource::<PanelState>()
             .add_plugins(keys::plugin)
             .add_systems(Startup, init_edit)
-            .add_systems(Update, (keyboard.in_set(AppSet::Input), title))
+            .add_systems(
+                Update,
+                (
+                    panel_key.in_set(AppSet::Input).run_if(super::keys_free),
+                    screenshot_key.in_set(AppSet::Input),
+                    title,
+                ),
+            )
             .add_systems(EguiPrimaryContextPass, (math_fonts, look, panel_ui).chain());
     }
 }
@@ -129,81 +135,19 @@ fn title(
     }
 }
 
-/// Keys 1–9 in order, for toggling racers.
-const DIGITS: [KeyCode; 9] = [
-    KeyCode::Digit1,
-    KeyCode::Digit2,
-    KeyCode::Digit3,
-    KeyCode::Digit4,
-    KeyCode::Digit5,
-    KeyCode::Digit6,
-    KeyCode::Digit7,
-    KeyCode::Digit8,
-    KeyCode::Digit9,
-];
-
-#[allow(clippy::too_many_arguments)]
-fn keyboard(
-    keys: Res<ButtonInput<KeyCode>>,
-    wants: Res<EguiWantsInput>,
-    mut sim: ResMut<Sim>,
-    mut restart: MessageWriter<Restart>,
-    mut racers: Query<(&Racer, &mut Trail, &mut Visibility)>,
-    mut presentation: ResMut<Presentation>,
-    mut arrows: ResMut<Arrows>,
-    landscape: Res<LandscapeRes>,
-    mut camera: Single<&mut PanOrbitCamera>,
-    mut top_down: ResMut<TopDown>,
-    mut commands: Commands,
-) {
-    if keys.just_pressed(KeyCode::F12) {
-        screenshot(&mut commands);
-    }
-    if wants.wants_any_keyboard_input() {
-        return;
-    }
-    if keys.just_pressed(KeyCode::Space) {
-        sim.playing = !sim.playing;
-    }
-    if keys.just_pressed(KeyCode::KeyS) || keys.just_pressed(KeyCode::ArrowRight) {
-        sim.step_once();
-    }
-    if keys.just_pressed(KeyCode::KeyR) {
-        restart.write(Restart(None));
-    }
-    if keys.just_pressed(KeyCode::KeyC) {
-        for (_, mut trail, _) in &mut racers {
-            trail.clear();
-        }
-    }
-    for (slot, key) in DIGITS.iter().enumerate() {
-        if keys.just_pressed(*key) {
-            for (_, _, mut v) in racers.iter_mut().filter(|(r, ..)| r.slot == slot) {
-                toggle(&mut v);
-            }
-        }
-    }
-    if keys.just_pressed(KeyCode::KeyA) {
-        arrows.toggle_all();
-    }
-    if keys.just_pressed(KeyCode::KeyF) {
-        top_down.0 = false;
-        frame(&mut camera, &landscape);
-    }
-    if keys.just_pressed(KeyCode::KeyT) {
-        top_down.0 = !top_down.0;
-    }
+/// H shows or hides the panel (presentation). The race, the arrows and the camera each
+/// handle their keys in their own plugin.
+fn panel_key(keys: Res<ButtonInput<KeyCode>>, mut presentation: ResMut<Presentation>) {
     if keys.just_pressed(KeyCode::KeyH) {
         presentation.panel = !presentation.panel;
     }
 }
 
-fn toggle(v: &mut Visibility) {
-    *v = if *v == Visibility::Hidden {
-        Visibility::Inherited
-    } else {
-        Visibility::Hidden
-    };
+/// F12 saves a screenshot, even while typing.
+fn screenshot_key(keys: Res<ButtonInput<KeyCode>>, mut commands: Commands) {
+    if keys.just_pressed(KeyCode::F12) {
+        screenshot(&mut commands);
+    }
 }
 
 /// Saves the window to a timestamped PNG in the working directory.
@@ -216,20 +160,6 @@ fn screenshot(commands: &mut Commands) {
     commands
         .spawn(bevy::render::view::screenshot::Screenshot::primary_window())
         .observe(bevy::render::view::screenshot::save_to_disk(name));
-}
-
-/// Points the camera at the whole landscape from the preset's angle.
-fn frame(camera: &mut PanOrbitCamera, landscape: &LandscapeRes) {
-    let view = crate::core::presets::view_of(landscape.preset);
-    aim(camera, view);
-}
-
-fn aim(camera: &mut PanOrbitCamera, view: [f64; 2]) {
-    let home = super::camera::orbit(view);
-    camera.target_focus = home.focus;
-    camera.target_radius = home.radius.unwrap_or(super::camera::HOME_RADIUS);
-    camera.target_yaw = home.yaw.unwrap_or(0.0);
-    camera.target_pitch = home.pitch.unwrap_or(0.0);
 }
 
 /// Everything the panel reads and edits.
@@ -332,7 +262,7 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
             if let Some(view) = actions.preset_view {
                 p.new_race
                     .write(NewRace(super::racers::default_race(&p.landscape)));
-                aim(&mut p.camera, view);
+                super::camera::aim(&mut p.camera, view);
             }
         });
     egui::CollapsingHeader::new("Race")
@@ -499,7 +429,7 @@ fn open_scene(p: &mut Panel, l: crate::core::scene::Loaded) {
         p.camera.target_pitch = (pitch as f32).to_radians();
         p.camera.target_radius = radius as f32;
     } else {
-        frame(&mut p.camera, land);
+        super::camera::frame(&mut p.camera, land);
     }
     p.new_race.write(NewRace(l.racers.clone()));
     p.scene_name.0 = Some(s.name.clone());
