@@ -201,5 +201,29 @@ fn mesh(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_point, grids, optimizer_steps, mesh);
+/// Every stationary point of a preset (the bound: under 1 s each on 2 cores).
+fn critical_points(c: &mut Criterion) {
+    let mut g = c.benchmark_group("critical_points");
+    g.sample_size(10);
+    for name in ["rastrigin", "ackley", "levi"] {
+        let p = gradscape::core::presets::find(name).unwrap();
+        let mut f = Formula::parse(p.formula).unwrap();
+        for (n, v) in p.params {
+            f.set_param(n, *v);
+        }
+        g.bench_function(name, |b| {
+            b.iter(|| gradscape::core::critical::find(&f, p.domain).len())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    single_point,
+    grids,
+    optimizer_steps,
+    mesh,
+    critical_points
+);
 criterion_main!(benches);
