@@ -35,6 +35,9 @@ pub struct RenderRequest {
 /// in a row are identical and not blank, that is, when every pipeline is drawing.
 const PROBE_EVERY: u32 = 4;
 const STABLE_PROBES: usize = 3;
+/// A picture that never settles (something on screen that animates by itself) ends the
+/// warm-up after this many probes rather than never.
+const MAX_PROBES: usize = 60;
 /// Give up (with a message, never a stall) when the renderer delivers nothing for this long.
 const PATIENCE: Duration = Duration::from_secs(120);
 
@@ -181,9 +184,11 @@ fn fingerprint(image: &Image) -> u64 {
     h.finish().max(1)
 }
 
-/// Whether the last [`STABLE_PROBES`] probes show one and the same, non-blank picture.
+/// Whether the last [`STABLE_PROBES`] probes show one and the same, non-blank picture (or
+/// [`MAX_PROBES`] were taken).
 fn warmed_up(probes: &[u64]) -> bool {
-    probes.len() >= STABLE_PROBES
+    probes.len() >= MAX_PROBES
+        || probes.len() >= STABLE_PROBES
         && probes[probes.len() - STABLE_PROBES..]
             .iter()
             .all(|&p| p != 0 && p == probes[probes.len() - 1])
@@ -283,5 +288,7 @@ mod tests {
         assert!(!warmed_up(&[0, 0, 0]), "blank pictures are not ready");
         assert!(!warmed_up(&[4, 5, 5]));
         assert!(warmed_up(&[3, 4, 5, 5, 5]));
+        let restless: Vec<u64> = (1..=60).collect();
+        assert!(!warmed_up(&restless[..59]) && warmed_up(&restless), "never waits forever");
     }
 }
