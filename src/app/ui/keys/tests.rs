@@ -89,8 +89,8 @@ impl Panel {
         }
     }
 
-    /// One egui frame with these events; `focus` first gives the box the keyboard focus.
-    fn frame(&mut self, events: Vec<egui::Event>, focus: bool) {
+    /// One egui frame with these events.
+    fn frame(&mut self, events: Vec<egui::Event>) {
         let input = egui::RawInput {
             events,
             screen_rect: Some(egui::Rect::from_min_size(
@@ -100,18 +100,14 @@ impl Panel {
             ..Default::default()
         };
         let (edit, landscape) = (&mut self.edit, &mut self.landscape);
-        let _ = self.ctx.run_ui(input, |ui| {
-            if focus {
-                ui.memory_mut(|m| m.request_focus(egui::Id::NULL));
-            }
-            formula_ui(ui, edit, landscape);
-        });
+        // The frame's output (what egui would paint) is not needed: the text is the result.
+        let _painted = self.ctx.run_ui(input, |ui| formula_ui(ui, edit, landscape));
     }
 
-    /// Focuses the box as a click does: egui's own focus request for the text field.
+    /// Gives the box the keyboard focus, as a person tabbing into it.
     fn focus(&mut self) {
         // The first frame lays the box out; a tab moves the keyboard focus into it.
-        self.frame(vec![], false);
+        self.frame(vec![]);
         let tab = egui::Event::Key {
             key: egui::Key::Tab,
             physical_key: None,
@@ -119,7 +115,7 @@ impl Panel {
             repeat: false,
             modifiers: egui::Modifiers::NONE,
         };
-        self.frame(vec![tab], false);
+        self.frame(vec![tab]);
     }
 }
 
@@ -127,7 +123,7 @@ impl Panel {
 fn frame(app: &mut App, panel: &mut Panel) -> Vec<egui::Event> {
     app.update();
     let events = app.world().resource::<Written>().0.clone();
-    panel.frame(events.clone(), false);
+    panel.frame(events.clone());
     events
 }
 
