@@ -189,9 +189,9 @@ fn fingerprint(image: &Image) -> u64 {
 fn warmed_up(probes: &[u64]) -> bool {
     probes.len() >= MAX_PROBES
         || probes.len() >= STABLE_PROBES
-        && probes[probes.len() - STABLE_PROBES..]
-            .iter()
-            .all(|&p| p != 0 && p == probes[probes.len() - 1])
+            && probes[probes.len() - STABLE_PROBES..]
+                .iter()
+                .all(|&p| p != 0 && p == probes[probes.len() - 1])
 }
 
 /// The camera pose `t` seconds into the recording: the scene's view, turned by the orbit.
@@ -289,6 +289,9 @@ mod tests {
         assert!(!warmed_up(&[4, 5, 5]));
         assert!(warmed_up(&[3, 4, 5, 5, 5]));
         let restless: Vec<u64> = (1..=60).collect();
-        assert!(!warmed_up(&restless[..59]) && warmed_up(&restless), "never waits forever");
+        assert!(
+            !warmed_up(&restless[..59]) && warmed_up(&restless),
+            "never waits forever"
+        );
     }
 }

@@ -119,10 +119,56 @@ pub struct Loaded {
     pub racers: Vec<RacerSpec>,
 }
 
-/// ` (line N)` when the place is known, else nothing.
-fn at_line(line: Option<usize>) -> String {
-    line.map_or(String::new(), |l| format!(" (line {l})"))
+/// Why a scene was refused, with where as data: the file, the 1-based line and column, the
+/// racer (1-based, with its optimizer) or the landscape field the reason is about.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SceneError {
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub racer: Option<(usize, Kind)>,
+    pub field: Option<&'static str>,
+    pub reason: String,
 }
+
+impl SceneError {
+    fn new(reason: impl Into<String>) -> SceneError {
+        SceneError {
+            reason: reason.into(),
+            ..SceneError::default()
+        }
+    }
+
+    fn at(self, line: Option<usize>) -> SceneError {
+        SceneError { line, ..self }
+    }
+
+    fn in_file(self, file: &str) -> SceneError {
+        SceneError {
+            file: Some(file.to_string()),
+            ..self
+        }
+    }
+}
+
+impl std::fmt::Display for SceneError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}: ")?;
+        }
+        let line = self.line.map_or(String::new(), |l| format!(" (line {l})"));
+        match (self.racer, self.field, self.line, self.column) {
+            (Some((i, kind)), ..) => {
+                write!(f, "racer {i} ({}){line}: {}", kind.name(), self.reason)
+            }
+            (None, Some(field), ..) => write!(f, "{field}: {}{line}", self.reason),
+            (None, None, Some(l), Some(c)) => write!(f, "line {l}, column {c}: {}", self.reason),
+            _ => write!(f, "{}{line}", self.reason),
+        }
+    }
+}
+
+impl std::error::Error for SceneError {}
 
 /// Sets one hyperparameter by its torch name.
 fn set(h: &mut Hyper, name: &str, v: f64) -> Result<(), String> {
@@ -162,19 +208,21 @@ struct VersionProbe {
 }
 
 /// Reads and checks a scene. Errors name the reason and, where it can be found, the line.
-pub fn parse(text: &str) -> Result<Loaded, String> {
+pub fn parse(text: &str) -> Result<Loaded, SceneError> {
     if text.len() > MAX_BYTES {
-        return Err(format!(
+        return Err(SceneError::new(format!(
             "the scene file is too large ({} bytes; at most {MAX_BYTES})",
             text.len()
-        ));
+        )));
     }
     if text.starts_with('\u{feff}') {
-        return Err(
-            "line 1, column 1: the file starts with a byte-order mark (U+FEFF); \
-            save it as UTF-8 without one"
-                .into(),
-        );
+        return Err(SceneError {
+            line: Some(1),
+            column: Some(1),
+            ..SceneError::new(
+                "the file starts with a byte-order mark (U+FEFF); save it as UTF-8 without one",
+            )
+        });
     }
     let layout = Layout::new(text);
     // The version first, so a newer file gets a clear message rather than a field error.
@@ -182,41 +230,59 @@ pub fn parse(text: &str) -> Result<Loaded, String> {
         && v != VERSION
     {
         let which = if v > VERSION { "newer" } else { "older" };
-        return Err(format!(
-            "scene version {v} is {which} than this gradscape reads (version {VERSION}){}",
-            at_line(layout.field_line(&["version"]))
-        ));
+        return Err(SceneError::new(format!(
+            "scene version {v} is {which} than this gradscape reads (version {VERSION})"
+        ))
+        .at(layout.field_line(&["version"])));
     }
-    let scene: Scene = ron::from_str(text).map_err(|e| {
-        format!(
-            "line {}, column {}: {}",
-            e.span.start.line, e.span.start.col, e.code
-        )
+    let scene: Scene = ron::from_str(text).map_err(|e| SceneError {
+        line: Some(e.span.start.line),
+        column: Some(e.span.start.col),
+        ..SceneError::new(e.code.to_string())
     })?;
     check(scene, &layout)
 }
 
-fn check(scene: Scene, layout: &Layout) -> Result<Loaded, String> {
-    let line = |path: &[&str]| at_line(layout.field_line(path));
-    let racer_lines = layout.element_lines(&["racers"]);
-    let l = &scene.landscape;
+fn check(scene: Scene, layout: &Layout) -> Result<Loaded, SceneError> {
+    let (preset, formula, domain) = landscape_of(&scene.landscape, layout)?;
+    check_look_and_timing(&scene)?;
+    let racers = racers_of(&scene, layout)?;
+    Ok(Loaded {
+        z_scale: scene
+            .landscape
+            .z_scale
+            .or(preset.map(|p| p.z_scale))
+            .unwrap_or_default(),
+        formula,
+        domain,
+        preset,
+        racers,
+        scene,
+    })
+}
+
+/// The landscape part: preset, formula with its parameter values, domain.
+fn landscape_of(
+    l: &SceneLandscape,
+    layout: &Layout,
+) -> Result<(Option<&'static Preset>, Formula, Domain), SceneError> {
+    let line = |field: &str| layout.field_line(&["landscape", field]);
     let preset = match &l.preset {
-        Some(name) => Some(presets::find(name).ok_or_else(|| {
-            format!(
-                "{}{}",
-                presets::unknown(name),
-                line(&["landscape", "preset"])
-            )
-        })?),
+        Some(name) => Some(
+            presets::find(name)
+                .ok_or_else(|| SceneError::new(presets::unknown(name)).at(line("preset")))?,
+        ),
         None => None,
     };
     let source = l
         .formula
         .as_deref()
         .or(preset.map(|p| p.formula))
-        .ok_or("the landscape needs a preset or a formula")?;
-    let mut formula = Formula::parse(source)
-        .map_err(|e| format!("formula: {e}{}", line(&["landscape", "formula"])))?;
+        .ok_or_else(|| SceneError::new("the landscape needs a preset or a formula"))?;
+    let mut formula = Formula::parse(source).map_err(|e| SceneError {
+        field: Some("formula"),
+        ..SceneError::new(e.to_string()).at(line("formula"))
+    })?;
     if let Some(p) = preset.filter(|_| l.formula.is_none()) {
         for (name, value) in p.params {
             formula.set_param(name, *value);
@@ -224,65 +290,74 @@ fn check(scene: Scene, layout: &Layout) -> Result<Loaded, String> {
     }
     for (name, value) in &l.params {
         if !value.is_finite() {
-            return Err(format!("parameter '{name}' must be finite, got {value}"));
+            let reason = format!("parameter '{name}' must be finite, got {value}");
+            return Err(SceneError::new(reason));
         }
         if !formula.set_param(name, *value) {
-            return Err(format!("the formula has no parameter '{name}'"));
+            let reason = format!("the formula has no parameter '{name}'");
+            return Err(SceneError::new(reason));
         }
     }
     let domain = match l.domain {
         Some([a, b, c, d]) => Domain::new(a, b, c, d),
         None => preset.map_or(crate::core::landscape::DEFAULT_DOMAIN, |p| p.domain),
     };
-    domain
-        .validate()
-        .map_err(|e| format!("domain: {e}{}", line(&["landscape", "domain"])))?;
+    domain.validate().map_err(|e| SceneError {
+        field: Some("domain"),
+        ..SceneError::new(e).at(line("domain"))
+    })?;
+    Ok((preset, formula, domain))
+}
+
+/// Resolution, look, speed, duration, camera and the number of racers: each in its range.
+fn check_look_and_timing(scene: &Scene) -> Result<(), SceneError> {
+    let refuse = |reason: String| Err(SceneError::new(reason));
+    let l = &scene.landscape;
     if !(16..=1024).contains(&l.resolution) {
-        return Err(format!(
+        return refuse(format!(
             "resolution must be 16 to 1024, got {}",
             l.resolution
         ));
     }
-    let look = &scene.look;
-    if !(look.vertical_scale.is_finite() && (0.05..=20.0).contains(&look.vertical_scale)) {
-        return Err(format!(
-            "vertical_scale must be 0.05 to 20, got {}",
-            look.vertical_scale
-        ));
+    let v = scene.look.vertical_scale;
+    if !(v.is_finite() && (0.05..=20.0).contains(&v)) {
+        return refuse(format!("vertical_scale must be 0.05 to 20, got {v}"));
     }
     if !(scene.speed.is_finite() && (0.1..=1000.0).contains(&scene.speed)) {
-        return Err(format!(
-            "speed must be 0.1 to 1000 steps per second, got {}",
-            scene.speed
+        let speed = scene.speed;
+        return refuse(format!(
+            "speed must be 0.1 to 1000 steps per second, got {speed}"
         ));
     }
     if let Some(d) = scene
         .duration
         .filter(|d| !(d.is_finite() && *d > 0.0 && *d <= 3600.0))
     {
-        return Err(format!("duration must be 0 to 3600 seconds, got {d}"));
+        return refuse(format!("duration must be 0 to 3600 seconds, got {d}"));
     }
     if scene
         .camera
         .is_some_and(|c| c.iter().any(|v| !v.is_finite()) || c[2] <= 0.0)
     {
-        return Err("camera must be [yaw, pitch, distance] with a positive distance".into());
+        return refuse("camera must be [yaw, pitch, distance] with a positive distance".into());
     }
     if scene.racers.is_empty() || scene.racers.len() > 256 {
-        return Err(format!(
+        return refuse(format!(
             "a scene has 1 to 256 racers, not {}",
             scene.racers.len()
         ));
     }
+    Ok(())
+}
+
+/// Each racer with its hyperparameters checked; an error names the racer and its line.
+fn racers_of(scene: &Scene, layout: &Layout) -> Result<Vec<RacerSpec>, SceneError> {
+    let lines = layout.element_lines(&["racers"]);
     let mut racers = Vec::with_capacity(scene.racers.len());
     for (i, r) in scene.racers.iter().enumerate() {
-        let place = |msg: String| {
-            format!(
-                "racer {} ({}){}: {msg}",
-                i + 1,
-                r.optimizer.name(),
-                at_line(racer_lines.get(i).copied())
-            )
+        let place = |reason: String| SceneError {
+            racer: Some((i + 1, r.optimizer)),
+            ..SceneError::new(reason).at(lines.get(i).copied())
         };
         let mut hyper = Hyper::defaults(r.optimizer);
         for (name, value) in &r.hyper {
@@ -306,14 +381,7 @@ fn check(scene: Scene, layout: &Layout) -> Result<Loaded, String> {
             ..RacerSpec::new(r.optimizer, hyper, r.start)
         });
     }
-    Ok(Loaded {
-        z_scale: l.z_scale.or(preset.map(|p| p.z_scale)).unwrap_or_default(),
-        formula,
-        domain,
-        preset,
-        racers,
-        scene,
-    })
+    Ok(racers)
 }
 
 /// The scene as RON text, formatted for people to read and edit.
@@ -356,39 +424,43 @@ pub const SHIPPED: [(&str, &str); 8] = [
 ];
 
 /// A shipped scene by its name, or a scene file by its path.
-pub fn load(name_or_path: &str) -> Result<Loaded, String> {
+pub fn load(name_or_path: &str) -> Result<Loaded, SceneError> {
     if let Some((_, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
         return parse(text);
     }
     let path = std::path::Path::new(name_or_path);
     if !path.exists() {
-        return Err(format!(
+        return Err(SceneError::new(format!(
             "no scene file '{name_or_path}', and no shipped scene of that name (see `gradscape scenes`)"
-        ));
+        )));
     }
-    let text = read_bounded(path).map_err(|e| format!("{name_or_path}: {e}"))?;
-    parse(&text).map_err(|e| format!("{name_or_path}: {e}"))
+    read_bounded(path)
+        .and_then(|text| parse(&text))
+        .map_err(|e| e.in_file(name_or_path))
 }
 
 /// Reads at most [`MAX_BYTES`] (and one more byte to know it was more): a scene path may name
 /// a device or a pipe whose metadata says nothing of its length (`/dev/zero`).
-fn read_bounded(path: &std::path::Path) -> Result<String, String> {
+fn read_bounded(path: &std::path::Path) -> Result<String, SceneError> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let io = |e: std::io::Error| SceneError::new(e.to_string());
+    let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(MAX_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+        .map_err(io)?;
     if bytes.len() > MAX_BYTES {
-        return Err(format!(
+        return Err(SceneError::new(format!(
             "the scene file is too large (more than {MAX_BYTES} bytes)"
-        ));
+        )));
     }
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = good.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-        format!("line {line}, column {column}: the file is not UTF-8 text")
+        SceneError {
+            line: Some(good.iter().filter(|&&b| b == b'\n').count() + 1),
+            column: Some(good.iter().rev().take_while(|&&b| b != b'\n').count() + 1),
+            ..SceneError::new("the file is not UTF-8 text")
+        }
     })
 }
 

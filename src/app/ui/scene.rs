@@ -206,7 +206,7 @@ pub fn scene_ui(ui: &mut egui::Ui, state: &mut SceneBox) -> Option<SceneAction> 
                     state.message = Some(Ok(format!("opened “{}”", l.scene.name)));
                     action = Some(SceneAction::Open(Box::new(l)));
                 }
-                Err(e) => state.message = Some(Err(e)),
+                Err(e) => state.message = Some(Err(e.to_string())),
             }
         }
         if ui.button("Save").clicked() {
@@ -223,7 +223,7 @@ pub fn scene_ui(ui: &mut egui::Ui, state: &mut SceneBox) -> Option<SceneAction> 
                                 state.message = Some(Ok(format!("opened “{}”", l.scene.name)));
                                 action = Some(SceneAction::Open(Box::new(l)));
                             }
-                            Err(e) => state.message = Some(Err(e)),
+                            Err(e) => state.message = Some(Err(e.to_string())),
                         }
                     }
                 }

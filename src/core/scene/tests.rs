@@ -90,7 +90,7 @@ fn the_lecture_scenes_show_what_they_claim() {
 }
 
 fn refusal(text: &str) -> String {
-    parse(text).unwrap_err()
+    parse(text).unwrap_err().to_string()
 }
 
 const GOOD: &str = r#"Scene(
@@ -179,13 +179,14 @@ fn bad_scenes_are_refused_with_the_reason_and_the_line() {
     assert!(
         load("/no/such/scene.ron")
             .unwrap_err()
+            .to_string()
             .starts_with("no scene file '/no/such/scene.ron'")
     );
     let dir = std::env::temp_dir().join(format!("gradscape-scene-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.ron");
     std::fs::write(&bad, swap("optimizer: adam", "optimizer: adamm")).unwrap();
-    let e = load(bad.to_str().unwrap()).unwrap_err();
+    let e = load(bad.to_str().unwrap()).unwrap_err().to_string();
     assert!(e.contains("bad.ron: line 7, column"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -224,10 +225,30 @@ fn encodings_are_named() {
     let at = GOOD.find("name: \"t\"").unwrap() + 7;
     bytes.insert(at, 0xE9); // 'é' in Latin-1, not UTF-8
     std::fs::write(&latin1, bytes).unwrap();
-    let e = load(latin1.to_str().unwrap()).unwrap_err();
+    let e = load(latin1.to_str().unwrap()).unwrap_err().to_string();
     assert!(
         e.ends_with("line 3, column 12: the file is not UTF-8 text"),
         "{e}"
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_refusal_carries_where_as_data() {
+    let bad = GOOD.replace(
+        r#"hyper: {"lr": 0.1}),
+    ]"#,
+        r#"hyper: {"lr": -2.0}),
+    ]"#,
+    );
+    let e = parse(&bad).unwrap_err();
+    assert_eq!(
+        (e.racer, e.line, e.field),
+        (Some((2, Kind::Adam)), Some(7), None)
+    );
+    assert_eq!(e.reason, "lr must be a number ≥ 0, got -2");
+    let e = parse(&GOOD.replacen("a*x^2 + y^2", "a*x^2 + (y", 1)).unwrap_err();
+    assert_eq!((e.field, e.line, e.racer), (Some("formula"), Some(4), None));
+    let e = parse(&GOOD.replacen("optimizer: adam", "optimizer: adamm", 1)).unwrap_err();
+    assert_eq!((e.line, e.column.is_some()), (Some(7), true));
 }
