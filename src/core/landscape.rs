@@ -21,7 +21,7 @@ pub enum LandscapeError {
     UnknownPreset(String),
     #[error("bad formula {shown}: {error}")]
     Formula { shown: String, error: FormulaError },
-    #[error("the formula has no parameter named '{0}'")]
+    #[error("the formula has no parameter '{0}'")]
     UnknownParam(String),
     #[error("parameter '{name}' must be finite, got {value}")]
     BadParam { name: String, value: f64 },
@@ -194,7 +194,7 @@ mod tests {
                 params: vec![("b", 1.0)],
                 ..spec(None, Some("a*x"))
             }),
-            "the formula has no parameter named 'b'"
+            "the formula has no parameter 'b'"
         );
         assert!(
             e(LandscapeSpec {

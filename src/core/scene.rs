@@ -4,8 +4,9 @@
 
 use crate::core::colormap::Colormap;
 use crate::core::expr::Formula;
+use crate::core::landscape::{Landscape, LandscapeError, LandscapeSpec};
 use crate::core::optim::{Field, Hyper, Kind};
-use crate::core::presets::{self, Preset, ZScale};
+use crate::core::presets::{Preset, ZScale};
 use crate::core::race::RacerSpec;
 use crate::core::surface::Domain;
 use serde::{Deserialize, Serialize};
@@ -261,52 +262,33 @@ fn check(scene: Scene, layout: &Layout) -> Result<Loaded, SceneError> {
     })
 }
 
-/// The landscape part: preset, formula with its parameter values, domain.
+/// The landscape part, built as every landscape is (`Landscape::new`), with the line of the
+/// field an error is about.
 fn landscape_of(
     l: &SceneLandscape,
     layout: &Layout,
 ) -> Result<(Option<&'static Preset>, Formula, Domain), SceneError> {
+    if l.preset.is_none() && l.formula.is_none() {
+        return Err(SceneError::new("the landscape needs a preset or a formula"));
+    }
+    let spec = LandscapeSpec {
+        preset: l.preset.as_deref(),
+        formula: l.formula.as_deref(),
+        params: l.params.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
+        domain: l.domain.map(|[a, b, c, d]| Domain::new(a, b, c, d)),
+    };
     let line = |field: &str| layout.field_line(&["landscape", field]);
-    let preset = match &l.preset {
-        Some(name) => Some(
-            presets::find(name)
-                .ok_or_else(|| SceneError::new(presets::unknown(name)).at(line("preset")))?,
-        ),
-        None => None,
+    let in_field = |field: &'static str, reason: String| SceneError {
+        field: Some(field),
+        ..SceneError::new(reason).at(line(field))
     };
-    let source = l
-        .formula
-        .as_deref()
-        .or(preset.map(|p| p.formula))
-        .ok_or_else(|| SceneError::new("the landscape needs a preset or a formula"))?;
-    let mut formula = Formula::parse(source).map_err(|e| SceneError {
-        field: Some("formula"),
-        ..SceneError::new(e.to_string()).at(line("formula"))
+    let built = Landscape::new(&spec).map_err(|e| match e {
+        LandscapeError::UnknownPreset(_) => SceneError::new(e.to_string()).at(line("preset")),
+        LandscapeError::Formula { error, .. } => in_field("formula", error.to_string()),
+        LandscapeError::Domain(reason) => in_field("domain", reason),
+        other => SceneError::new(other.to_string()),
     })?;
-    if let Some(p) = preset.filter(|_| l.formula.is_none()) {
-        for (name, value) in p.params {
-            formula.set_param(name, *value);
-        }
-    }
-    for (name, value) in &l.params {
-        if !value.is_finite() {
-            let reason = format!("parameter '{name}' must be finite, got {value}");
-            return Err(SceneError::new(reason));
-        }
-        if !formula.set_param(name, *value) {
-            let reason = format!("the formula has no parameter '{name}'");
-            return Err(SceneError::new(reason));
-        }
-    }
-    let domain = match l.domain {
-        Some([a, b, c, d]) => Domain::new(a, b, c, d),
-        None => preset.map_or(crate::core::landscape::DEFAULT_DOMAIN, |p| p.domain),
-    };
-    domain.validate().map_err(|e| SceneError {
-        field: Some("domain"),
-        ..SceneError::new(e).at(line("domain"))
-    })?;
-    Ok((preset, formula, domain))
+    Ok((built.preset, built.formula, built.domain))
 }
 
 /// Resolution, look, speed, duration, camera and the number of racers: each in its range.
