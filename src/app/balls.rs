@@ -4,9 +4,8 @@
 use super::AppSet;
 use super::labels::{ViewLabels, colour32};
 use super::landscape::{Landscape, Surface};
-use super::racers::{BALL_RADIUS, Contact, NewRace, Racer};
+use super::racers::{BALL_RADIUS, Contact, Racer};
 use crate::core::optim::run::Status;
-use crate::core::race::{self, Lineup, RacerSpec};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use bevy_panorbit_camera::PanOrbitCamera;
@@ -26,18 +25,9 @@ struct Shown(&'static str);
 #[derive(Default, Reflect, GizmoConfigGroup)]
 pub struct OverlayGizmos;
 
-/// The line-up the app opens with: a scene's racers, a named line-up, or the default.
-#[derive(Resource)]
-struct Opening(Option<Lineup>, Option<Vec<RacerSpec>>);
-
-pub(super) fn plugin(race: Option<Lineup>, scene: Option<Vec<RacerSpec>>) -> impl Fn(&mut App) {
-    move |app: &mut App| {
-        app.insert_resource(Opening(race, scene.clone()));
-        dressing(app);
-    }
-}
-
-fn dressing(app: &mut App) {
+/// Dresses every racer with a ball and draws its status; the race itself (which racers, where
+/// they are) is `racers`'.
+pub(super) fn plugin(app: &mut App) {
     app.insert_gizmo_config(
         OverlayGizmos,
         GizmoConfig {
@@ -49,7 +39,7 @@ fn dressing(app: &mut App) {
             ..default()
         },
     )
-    .add_systems(Startup, (make_mesh, start_default_race))
+    .add_systems(Startup, make_mesh)
     .add_systems(
         Update,
         (dress, recolour, size_to_view, draw_status).in_set(AppSet::Present),
@@ -63,18 +53,6 @@ fn dressing(app: &mut App) {
 fn make_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>) {
     let mesh = meshes.add(Sphere::new(BALL_RADIUS).mesh().uv(32, 18));
     commands.insert_resource(BallMesh(mesh));
-}
-
-fn start_default_race(
-    landscape: Res<Landscape>,
-    opening: Res<Opening>,
-    mut race: MessageWriter<NewRace>,
-) {
-    let specs = match (opening.0, &opening.1) {
-        (None, Some(scene)) => scene.clone(),
-        (which, _) => race::opening(&landscape.core(), which),
-    };
-    race.write(NewRace(specs));
 }
 
 fn material(color: Color) -> StandardMaterial {

@@ -6,7 +6,7 @@ use super::AppSet;
 use super::landscape::{Landscape, Surface};
 use crate::core::optim::Optimizer;
 use crate::core::optim::run::Run;
-use crate::core::race::RacerSpec;
+use crate::core::race::{Lineup, RacerSpec};
 use crate::core::surface::Domain;
 use bevy::prelude::*;
 
@@ -187,6 +187,30 @@ pub fn sim_plugin(app: &mut App) {
 /// The race the landscape opens on (the preset's own, with tamed learning rates).
 pub fn default_race(landscape: &Landscape) -> Vec<RacerSpec> {
     crate::core::race::opening(&landscape.core(), None)
+}
+
+/// The race the app opens on: a scene's racers, a named line-up, or the landscape's own.
+#[derive(Resource)]
+struct Opening(Option<Lineup>, Option<Vec<RacerSpec>>);
+
+/// Starts the opening race at start-up.
+pub fn opening_plugin(race: Option<Lineup>, scene: Option<Vec<RacerSpec>>) -> impl Fn(&mut App) {
+    move |app: &mut App| {
+        app.insert_resource(Opening(race, scene.clone()))
+            .add_systems(Startup, start_opening_race);
+    }
+}
+
+fn start_opening_race(
+    landscape: Res<Landscape>,
+    opening: Res<Opening>,
+    mut race: MessageWriter<NewRace>,
+) {
+    let specs = match (opening.0, &opening.1) {
+        (None, Some(scene)) => scene.clone(),
+        (which, _) => crate::core::race::opening(&landscape.core(), which),
+    };
+    race.write(NewRace(specs));
 }
 
 /// Keys 1–9 in order, for showing and hiding racers.

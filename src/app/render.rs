@@ -114,7 +114,8 @@ pub fn render(request: RenderRequest) -> Trajectories {
         surface::plugin,
         markers::plugin,
         racers::sim_plugin,
-        balls::plugin(None, Some(scene.racers.clone())),
+        racers::opening_plugin(None, Some(scene.racers.clone())),
+        balls::plugin,
         trails::plugin,
         labels::plugin,
     ))
