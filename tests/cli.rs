@@ -442,3 +442,34 @@ fn presets_rows_reproduce_their_landscape() {
     ]);
     assert_eq!(lines[1], "0,1,1,10.5");
 }
+
+#[test]
+fn race_prints_where_each_opening_racer_ends() {
+    let o = gradscape(&["race", "--preset", "himmelblau", "--steps", "500"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("racer,optimizer,lr,start_x,start_y,steps,x,y,loss,status")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    // Three starts, three of Himmelblau's minima (f = 0 at each), all converged.
+    for row in &rows {
+        // From the end: the label is quoted and may hold commas.
+        let loss: f64 = row.rsplit(',').nth(1).unwrap().parse().unwrap();
+        assert!(loss < 1e-12 && row.ends_with(",converged"), "{row}");
+    }
+    // A scene's racers, with a line-up instead.
+    let o = gradscape(&[
+        "race",
+        "saddle-noise",
+        "--race",
+        "goldilocks",
+        "--steps",
+        "10",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1 + 3);
+}
