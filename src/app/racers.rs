@@ -203,12 +203,14 @@ pub fn opening_plugin(race: Option<Lineup>, scene: Option<Vec<RacerSpec>>) -> im
 
 fn start_opening_race(
     landscape: Res<Landscape>,
+    surface: Res<Surface>,
     opening: Res<Opening>,
     mut race: MessageWriter<NewRace>,
 ) {
     let specs = match (opening.0, &opening.1) {
         (None, Some(scene)) => scene.clone(),
-        (which, _) => crate::core::race::opening(&landscape.core(), which),
+        // The first surface was built with its stationary points: no need to find them again.
+        (which, _) => crate::core::race::opening_among(&landscape.core(), which, &surface.critical),
     };
     race.write(NewRace(specs));
 }

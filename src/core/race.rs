@@ -4,7 +4,7 @@
 //! explosive on Rosenbrock), so the line-ups read the curvature: plain gradient descent on a
 //! quadratic with largest Hessian eigenvalue λ converges for α < 2/λ, fastest near α = 1/λ.
 
-use crate::core::critical::{self, CriticalKind};
+use crate::core::critical::{self, CriticalKind, CriticalPoint};
 use crate::core::expr::Formula;
 use crate::core::landscape::Landscape;
 use crate::core::optim::run::{Run, Status};
@@ -78,7 +78,11 @@ impl std::str::FromStr for Lineup {
 /// Largest curvature |λ|max that sets the learning-rate scale: at the lowest minimum found,
 /// else at `start`; 1 when the landscape is flat there.
 pub fn curvature(f: &Formula, domain: Domain, start: [f64; 2]) -> f64 {
-    let points = critical::find(f, domain);
+    curvature_among(&critical::find(f, domain), f, start)
+}
+
+/// [`curvature`] from stationary points already found.
+pub fn curvature_among(points: &[CriticalPoint], f: &Formula, start: [f64; 2]) -> f64 {
     let at_min = points
         .iter()
         // A kink (Ackley's cusp) has no curvature to read: the lowest smooth minimum.
@@ -175,9 +179,19 @@ pub const TAME_STEPS: u64 = 3000;
 /// that diverges within [`TAME_STEPS`] steps is halved until it does not (at most ten times),
 /// so divergence happens only where a preset chose its rate for the lesson.
 pub fn opening(land: &Landscape, which: Option<Lineup>) -> Vec<RacerSpec> {
+    opening_among(land, which, &critical::find(&land.formula, land.domain))
+}
+
+/// [`opening`] with the landscape's stationary points already found (the app has them from
+/// building the surface).
+pub fn opening_among(
+    land: &Landscape,
+    which: Option<Lineup>,
+    points: &[CriticalPoint],
+) -> Vec<RacerSpec> {
     let first = land.default_start();
     let entrants = land.preset.map_or(presets::GMA, |p| p.race);
-    let lambda = curvature(&land.formula, land.domain, first);
+    let lambda = curvature_among(points, &land.formula, first);
     let specs: Vec<RacerSpec> = entrants
         .iter()
         .map(|e| {
