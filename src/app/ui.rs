@@ -253,6 +253,15 @@ fn plots_section(ui: &mut egui::Ui, p: &mut Panel) {
 fn sections(ui: &mut egui::Ui, p: &mut Panel) {
     ui.add_space(6.0);
     ui.heading("gradscape");
+    landscape_section(ui, p);
+    race_section(ui, p);
+    scene_section(ui, p);
+    inspector_section(ui, p);
+    view_section(ui, p);
+}
+
+/// Presets, the formula, its parameters, the look and the domain.
+fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Landscape")
         .default_open(true)
         .show(ui, |ui| {
@@ -265,6 +274,10 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
                 super::camera::aim(&mut p.camera, view);
             }
         });
+}
+
+/// Play controls, line-ups and the racer table.
+fn race_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Race")
         .default_open(true)
         .show(ui, |ui| {
@@ -301,6 +314,10 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
                 p.state.selected = Some(e);
             }
         });
+}
+
+/// Save, open and record scenes.
+fn scene_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Scene")
         .default_open(false)
         .show(ui, |ui| match scene::scene_ui(ui, &mut p.scene_box) {
@@ -315,6 +332,10 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
             Some(scene::SceneAction::Open(loaded)) => open_scene(p, *loaded),
             None => {}
         });
+}
+
+/// One racer's point, curvature and last update; step by step.
+fn inspector_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Inspector")
         .default_open(true)
         .show(ui, |ui| {
@@ -345,6 +366,10 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
                 p.sim.step_once();
             }
         });
+}
+
+/// The 2D view, axes, arrows, markers and presentation settings.
+fn view_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("View")
         .default_open(false)
         .show(ui, |ui| {

@@ -168,11 +168,11 @@ impl WorldMap {
     }
 
     /// Values with their height fractions, inside the drawn range, dropping any label closer
-    /// than 8% of the height to the one below it (it would overlap).
+    /// than 10% of the height to the one below it (it would overlap).
     fn spaced(&self, values: Vec<f64>) -> Vec<(f64, f64)> {
         let mut out: Vec<(f64, f64)> = Vec::new();
         for (f, s) in values.into_iter().map(|f| (f, self.unclipped_fraction(f))) {
-            let room = out.last().is_none_or(|last| s - last.1 >= 0.08);
+            let room = out.last().is_none_or(|last| s - last.1 >= 0.1);
             if (-1e-9..=1.0 + 1e-9).contains(&s) && room {
                 out.push((f, s));
             }

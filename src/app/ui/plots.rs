@@ -6,6 +6,9 @@ use crate::core::critical::{CriticalKind, CriticalPoint};
 use bevy_egui::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+/// Most racers named in the plot's legend.
+const MAX_LEGEND: usize = 5;
+
 /// Which quantity the plot shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Quantity {
@@ -101,10 +104,13 @@ pub fn plots_ui(
     }
     let log = settings.log;
     let y_name = settings.quantity.label();
-    Plot::new("plot")
-        .height(170.0)
-        .legend(Legend::default())
-        .x_axis_label("step")
+    let mut plot = Plot::new("plot").height(170.0);
+    // A legend of more than five names is taller than the plot and covers it; the racer
+    // table above names every colour.
+    if racers.len() <= MAX_LEGEND {
+        plot = plot.legend(Legend::default());
+    }
+    plot.x_axis_label("step")
         .y_axis_label(if log {
             format!("log₁₀ {y_name}")
         } else {
