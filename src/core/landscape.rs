@@ -6,7 +6,7 @@
 use crate::core::expr::{Formula, FormulaError};
 use crate::core::optim::run::StopRules;
 use crate::core::presets::{self, Preset};
-use crate::core::surface::Domain;
+use crate::core::surface::{Domain, DomainError};
 
 /// Grid cells per side of a surface unless a scene or the panel says otherwise.
 pub const DEFAULT_RESOLUTION: usize = 192;
@@ -26,7 +26,7 @@ pub enum LandscapeError {
     #[error("parameter '{name}' must be finite, got {value}")]
     BadParam { name: String, value: f64 },
     #[error("bad domain: {0}")]
-    Domain(String),
+    Domain(#[from] DomainError),
 }
 
 /// What a landscape is made from: a preset, a formula, or both (the formula replaces the
@@ -85,7 +85,7 @@ impl Landscape {
             .domain
             .or(preset.map(|p| p.domain))
             .unwrap_or(DEFAULT_DOMAIN);
-        domain.validate().map_err(LandscapeError::Domain)?;
+        domain.validate()?;
         Ok(Landscape {
             formula,
             domain,

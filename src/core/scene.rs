@@ -285,7 +285,7 @@ fn landscape_of(
     let built = Landscape::new(&spec).map_err(|e| match e {
         LandscapeError::UnknownPreset(_) => SceneError::new(e.to_string()).at(line("preset")),
         LandscapeError::Formula { error, .. } => in_field("formula", error.to_string()),
-        LandscapeError::Domain(reason) => in_field("domain", reason),
+        LandscapeError::Domain(reason) => in_field("domain", reason.to_string()),
         other => SceneError::new(other.to_string()),
     })?;
     Ok((built.preset, built.formula, built.domain))

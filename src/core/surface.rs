@@ -12,6 +12,29 @@ pub struct Domain {
     pub y: [f64; 2],
 }
 
+/// Why a domain cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DomainError {
+    #[error(
+        "domain must be finite with min < max, got x {}..{}, y {}..{}",
+        exact(.0[0]), exact(.0[1]), exact(.0[2]), exact(.0[3])
+    )]
+    Empty([f64; 4]),
+    #[error(
+        "the domain is too narrow to draw: {axis} spans {} (at least {} here)",
+        exact(*.width), exact(*.need)
+    )]
+    TooNarrow {
+        axis: &'static str,
+        width: f64,
+        need: f64,
+    },
+    #[error("'{0}' is not a number")]
+    NotANumber(String),
+    #[error("a domain is 4 numbers xmin,xmax,ymin,ymax, got {0}")]
+    Count(usize),
+}
+
 /// The narrowest domain side: its 1024 grid steps stay normal numbers.
 pub const MIN_WIDTH: f64 = 1e-290;
 
@@ -23,27 +46,23 @@ impl Domain {
         }
     }
 
-    /// A domain is usable when finite and not empty in either direction.
-    pub fn validate(&self) -> Result<(), String> {
+    /// A domain is usable when finite, not empty, and wide enough for its grid to resolve.
+    pub fn validate(&self) -> Result<(), DomainError> {
         let ok = |[a, b]: [f64; 2]| a.is_finite() && b.is_finite() && a < b && (b - a).is_finite();
         if !(ok(self.x) && ok(self.y)) {
-            return Err(format!(
-                "domain must be finite with min < max, got x {}..{}, y {}..{}",
-                exact(self.x[0]),
-                exact(self.x[1]),
-                exact(self.y[0]),
-                exact(self.y[1])
-            ));
+            return Err(DomainError::Empty([
+                self.x[0], self.x[1], self.y[0], self.y[1],
+            ]));
         }
         for (axis, [a, b]) in [("x", self.x), ("y", self.y)] {
             // A grid of up to 1024 points needs distinct, normal coordinates.
             let need = (a.abs().max(b.abs()) * 1e-12).max(MIN_WIDTH);
             if b - a < need {
-                return Err(format!(
-                    "the domain is too narrow to draw: {axis} spans {} (at least {} here)",
-                    exact(b - a),
-                    exact(need)
-                ));
+                return Err(DomainError::TooNarrow {
+                    axis,
+                    width: b - a,
+                    need,
+                });
             }
         }
         Ok(())
@@ -76,20 +95,20 @@ impl Domain {
 }
 
 impl std::str::FromStr for Domain {
-    type Err = String;
+    type Err = DomainError;
 
     /// `xmin,xmax,ymin,ymax`
-    fn from_str(s: &str) -> Result<Domain, String> {
+    fn from_str(s: &str) -> Result<Domain, DomainError> {
         let v: Vec<f64> = s
             .split(',')
             .map(|p| {
                 p.trim()
                     .parse::<f64>()
-                    .map_err(|_| format!("'{}' is not a number", p.trim()))
+                    .map_err(|_| DomainError::NotANumber(p.trim().to_string()))
             })
             .collect::<Result<_, _>>()?;
-        let [xmin, xmax, ymin, ymax] = <[f64; 4]>::try_from(v)
-            .map_err(|v| format!("a domain is 4 numbers xmin,xmax,ymin,ymax, got {}", v.len()))?;
+        let [xmin, xmax, ymin, ymax] =
+            <[f64; 4]>::try_from(v).map_err(|v| DomainError::Count(v.len()))?;
         let d = Domain::new(xmin, xmax, ymin, ymax);
         d.validate()?;
         Ok(d)
@@ -288,13 +307,16 @@ mod tests {
             "1,0,0,1"
                 .parse::<Domain>()
                 .unwrap_err()
+                .to_string()
                 .contains("min < max")
         );
-        assert!("1,2,3".parse::<Domain>().unwrap_err().contains("got 3"));
+        let three = "1,2,3".parse::<Domain>().unwrap_err();
+        assert!(three.to_string().contains("got 3") && three == DomainError::Count(3));
         assert!(
             "a,2,3,4"
                 .parse::<Domain>()
                 .unwrap_err()
+                .to_string()
                 .contains("'a' is not a number")
         );
     }

@@ -73,7 +73,7 @@ pub fn apply_formula(text: &str, landscape: &mut Landscape) -> Result<(), String
 
 /// Applies an edited domain if it is usable.
 pub fn apply_domain(domain: Domain, landscape: &mut Landscape) -> Result<(), String> {
-    domain.validate()?;
+    domain.validate().map_err(|e| e.to_string())?;
     if domain != landscape.domain {
         landscape.domain = domain;
         landscape.changed_math();
