@@ -148,7 +148,10 @@ pub fn lineup(
                     ..Hyper::defaults(Kind::Gd)
                 };
                 RacerSpec {
-                    label: format!("GD α = {} ({words})", short(hyper.lr)),
+                    label: format!(
+                        "GD α = {} ({words})",
+                        crate::core::number::short(hyper.lr, 3)
+                    ),
                     ..RacerSpec::new(Kind::Gd, hyper, start)
                 }
             })
@@ -247,16 +250,6 @@ fn tame(mut spec: RacerSpec, land: &Landscape) -> RacerSpec {
         spec.hyper.lr /= 2.0;
     }
     spec
-}
-
-/// A learning rate written with three significant digits.
-fn short(v: f64) -> String {
-    if (1e-4..1e3).contains(&v) {
-        let digits = (2 - v.log10().floor() as i32).max(0) as usize;
-        format!("{v:.digits$}")
-    } else {
-        format!("{v:.2e}")
-    }
 }
 
 #[cfg(test)]
