@@ -292,7 +292,7 @@ pub use crate::core::number::exact as num;
 /// Runs `trace`, writing CSV to `out`; returns the final status for stderr.
 pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
     let land = args.landscape.resolve()?;
-    let kind: Kind = args.optimizer.parse().map_err(|e: String| anyhow!(e))?;
+    let kind: Kind = args.optimizer.parse()?;
     let hyper = args.hyper(kind)?;
     let start = match &args.start {
         Some(s) => parse_point(s).context("bad --start")?,
@@ -341,11 +341,7 @@ pub fn race(args: &RaceArgs, out: &mut dyn Write) -> Result<()> {
     let (land, specs) = match &args.scene {
         Some(name) => {
             let l = crate::core::scene::load(name).map_err(|e| anyhow!(e))?;
-            let land = Landscape {
-                formula: l.formula,
-                domain: l.domain,
-                preset: l.preset,
-            };
+            let land = l.landscape;
             let specs = match (args.race, l.racers.first()) {
                 (Some(which), Some(lead)) => crate::core::race::lineup(
                     which,
@@ -556,16 +552,20 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 #[cfg(feature = "app")]
 fn open_app(cli: &Cli) -> Result<()> {
     // Resolve first: a bad formula, preset or scene exits with a message, not a broken window.
-    let scene = match &cli.scene {
+    let mut scene = match &cli.scene {
         Some(s) => Some(crate::core::scene::load(s).map_err(|e| anyhow!(e))?),
         None => None,
     };
+    // Flags given with a scene change what the scene opens with.
+    if let Some(l) = scene.as_mut() {
+        l.scene.look.top_down |= cli.top_down;
+        l.scene.look.arrows |= cli.arrows;
+        if let Some(which) = cli.race {
+            l.racers = crate::core::race::opening(&l.landscape, Some(which));
+        }
+    }
     let land = match &scene {
-        Some(l) => Landscape {
-            formula: l.formula.clone(),
-            domain: l.domain,
-            preset: l.preset,
-        },
+        Some(l) => l.landscape.clone(),
         None => cli.landscape.resolve()?,
     };
     let capture = match &cli.capture {
@@ -588,8 +588,7 @@ fn open_app(cli: &Cli) -> Result<()> {
         size: cli.size,
         ui_scale: cli.ui_scale,
         present: cli.present,
-        top_down: cli.top_down || scene.as_ref().is_some_and(|l| l.scene.look.top_down),
-        arrows_from_scene: scene.as_ref().is_some_and(|l| l.scene.look.arrows),
+        top_down: cli.top_down,
         scene,
     });
     Ok(())

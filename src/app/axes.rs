@@ -98,16 +98,9 @@ fn names(surface: &Surface) -> [(Vec3, &'static str); 3] {
     ]
 }
 
+/// Tick labels: five significant digits, no trailing zeros.
 fn short(v: f64) -> String {
-    let s = format!("{v:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if v.abs() >= 1e5 || (v != 0.0 && v.abs() < 1e-3) {
-        format!("{v:.1e}")
-    } else if s == "-0" {
-        "0".into()
-    } else {
-        s.to_string()
-    }
+    crate::core::number::tidy(v, 5)
 }
 
 fn draw(mut gizmos: Gizmos, show: Res<ShowAxes>, surface: Res<Surface>, top: Res<TopDown>) {
@@ -239,6 +232,7 @@ mod tests {
         assert_eq!(short(0.25), "0.25");
         assert_eq!(short(-0.0), "0");
         assert_eq!(short(2.5e6), "2.5e6");
-        assert_eq!(short(1e-5), "1.0e-5");
+        assert_eq!(short(1e-5), "1e-5");
+        assert_eq!(short(12345.0), "12345");
     }
 }

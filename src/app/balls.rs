@@ -10,8 +10,8 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use bevy_panorbit_camera::PanOrbitCamera;
 
-/// Camera distance at which balls have `BALL_RADIUS`.
-const REFERENCE_DISTANCE: f32 = 15.0;
+/// Camera distance at which balls have `BALL_RADIUS`: the home view's.
+const REFERENCE_DISTANCE: f32 = super::camera::HOME_RADIUS;
 pub const DIVERGED_GREY: Color = Color::srgb(0.45, 0.45, 0.48);
 
 #[derive(Resource)]

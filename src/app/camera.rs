@@ -2,6 +2,7 @@
 
 use super::AppSet;
 use super::landscape::Landscape;
+use super::scene::StartSet;
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{CameraOutputMode, Viewport};
 use bevy::prelude::*;
@@ -34,7 +35,7 @@ pub fn ambient() -> GlobalAmbientLight {
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PanelWidth>()
         .insert_resource(ambient())
-        .add_systems(Startup, spawn)
+        .add_systems(Startup, spawn.in_set(StartSet::Camera))
         .add_systems(Update, fit_viewport.in_set(AppSet::Present))
         .add_systems(Update, switch_view.in_set(AppSet::Present))
         .add_systems(Update, keys.in_set(AppSet::Input).run_if(super::keys_free));
@@ -68,6 +69,20 @@ pub fn aim(camera: &mut PanOrbitCamera, view: [f64; 2]) {
     camera.target_radius = home.radius.unwrap_or(HOME_RADIUS);
     camera.target_yaw = home.yaw.unwrap_or(0.0);
     camera.target_pitch = home.pitch.unwrap_or(0.0);
+}
+
+/// Turns the camera to a scene's pose: yaw and pitch in degrees, distance. Before the orbit
+/// camera's first frame its targets are overwritten by its starting pose, so that is set too.
+pub fn pose(camera: &mut PanOrbitCamera, [yaw, pitch, radius]: [f64; 3]) {
+    let (yaw, pitch, radius) = (
+        (yaw as f32).to_radians(),
+        (pitch as f32).to_radians(),
+        radius as f32,
+    );
+    (camera.target_yaw, camera.target_pitch, camera.target_radius) = (yaw, pitch, radius);
+    if !camera.initialized {
+        (camera.yaw, camera.pitch, camera.radius) = (Some(yaw), Some(pitch), Some(radius));
+    }
 }
 
 /// Orbit pose for a preset's view (yaw, pitch in degrees).

@@ -1,12 +1,12 @@
 //! The current landscape (formula, domain, display) and its sampled surface, rebuilt on change.
 
 use super::AppSet;
+use super::scene::StartSet;
 use crate::core::critical::{self, CriticalPoint};
 use crate::core::expr::Formula;
 use crate::core::landscape::Landscape as Launched;
 use crate::core::optim::run::StopRules;
 use crate::core::presets::{Preset, ZScale};
-use crate::core::scene::Loaded;
 use crate::core::surface::{self, Domain, SurfaceGrid};
 use crate::core::view::{self, WorldMap};
 use bevy::prelude::*;
@@ -70,9 +70,9 @@ pub struct Surface {
 #[derive(Resource, Default)]
 pub struct Rebuilding(Option<Task<Surface>>);
 
-pub(super) fn plugin(launched: Launched, scene: Option<Loaded>) -> impl Fn(&mut App) {
+pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
     move |app: &mut App| {
-        let mut landscape = Landscape {
+        let landscape = Landscape {
             formula: launched.formula.clone(),
             domain: launched.domain,
             z_scale: launched.preset.map_or(ZScale::Linear, |p| p.z_scale),
@@ -82,18 +82,18 @@ pub(super) fn plugin(launched: Launched, scene: Option<Loaded>) -> impl Fn(&mut 
             generation: 0,
             revision: 0,
         };
-        if let Some(l) = &scene {
-            landscape.z_scale = l.z_scale;
-            landscape.resolution = l.scene.landscape.resolution;
-            landscape.vertical_scale = l.scene.look.vertical_scale;
-        }
-        // The first surface is built before the first frame: nothing to wait for.
-        let surface = build(&landscape);
-        app.insert_resource(surface)
-            .insert_resource(landscape)
+        app.insert_resource(landscape)
             .init_resource::<Rebuilding>()
+            .add_systems(Startup, first_surface.in_set(StartSet::Surface))
             .add_systems(Update, rebuild.in_set(AppSet::Rebuild));
     }
+}
+
+/// The first surface is built before the first frame (after a scene opened at start-up has
+/// set the landscape): nothing to wait for.
+fn first_surface(world: &mut World) {
+    let surface = build(world.resource::<Landscape>());
+    world.insert_resource(surface);
 }
 
 /// Everything a new surface needs, computed off the main thread when rebuilding.

@@ -12,6 +12,7 @@ mod markers;
 mod pointer;
 pub mod racers;
 pub mod render;
+pub mod scene;
 mod surface;
 mod trails;
 mod ui;
@@ -53,8 +54,8 @@ pub struct Launch {
     pub present: bool,
     /// Open on the 2D contour view.
     pub top_down: bool,
-    pub arrows_from_scene: bool,
-    /// A scene to open: its landscape settings, look, racers, speed and camera.
+    /// A scene to open: its landscape settings, look, racers, speed and camera (it overrides
+    /// the launch's landscape, race, arrows and view).
     pub scene: Option<crate::core::scene::Loaded>,
 }
 
@@ -66,17 +67,24 @@ pub fn run(launch: Launch) {
 /// The landscape and the race with no window, no renderer and no UI: what ECS tests and the
 /// race benchmark run, stepping `App::update` by hand.
 pub fn headless(landscape: Landscape) -> App {
+    headless_scene(landscape, None)
+}
+
+/// [`headless`], opening a scene at start-up as the app does.
+pub fn headless_scene(landscape: Landscape, scene: Option<crate::core::scene::Loaded>) -> App {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins).add_plugins((
         order_sets,
-        landscape::plugin(landscape, None),
+        landscape::plugin(landscape),
         racers::sim_plugin,
+        scene::plugin(scene),
     ));
     app
 }
 
-/// Chains the frame's sets once: input, simulation, rebuilds, drawing.
+/// Chains the start-up sets and the frame's sets once: input, simulation, rebuilds, drawing.
 fn order_sets(app: &mut App) {
+    scene::order_start(app);
     app.configure_sets(
         Update,
         (
@@ -127,30 +135,20 @@ pub fn build(launch: Launch) -> App {
         bevy_egui::EguiPlugin::default(),
         bevy_panorbit_camera::PanOrbitCameraPlugin,
     ));
-    app.insert_resource(camera::TopDown(launch.top_down))
-        .insert_resource(ui::SceneName(
-            launch.scene.as_ref().map(|l| l.scene.name.clone()),
-        ));
-    if let Some(l) = &launch.scene {
-        let look = &l.scene.look;
-        app.insert_resource(surface::Look {
-            colormap: look.colormap,
-            contours: look.contours,
-            grid: look.grid,
-            floor: look.floor,
-        })
-        .insert_resource(racers::Sim::at(l.scene.speed));
+    app.insert_resource(camera::TopDown(launch.top_down));
+    if launch.scene.is_none() {
+        app.add_plugins(racers::opening_plugin(launch.race));
     }
     app.add_plugins((
-        landscape::plugin(launch.landscape, launch.scene.clone()),
+        landscape::plugin(launch.landscape),
+        scene::plugin(launch.scene),
         surface::plugin,
         axes::plugin,
         markers::plugin,
         camera::plugin,
         racers::sim_plugin,
-        racers::opening_plugin(launch.race, launch.scene.as_ref().map(|l| l.racers.clone())),
         balls::plugin,
-        arrows::plugin(launch.arrows || launch.arrows_from_scene),
+        arrows::plugin(launch.arrows),
         pointer::plugin,
         trails::plugin,
         labels::plugin,

@@ -4,6 +4,7 @@
 
 use super::AppSet;
 use super::landscape::{Landscape, Surface};
+use super::scene::StartSet;
 use crate::core::optim::Optimizer;
 use crate::core::optim::run::Run;
 use crate::core::race::{Lineup, RacerSpec};
@@ -146,6 +147,14 @@ pub struct MoveStart(pub Entity, pub [f64; 2]);
 #[derive(Message)]
 pub struct NewRace(pub Vec<RacerSpec>);
 
+/// Adds one racer to the line-up, in the next free slot (its key and colour).
+#[derive(Message)]
+pub struct AddRacer(pub RacerSpec);
+
+/// Takes one racer out of the race.
+#[derive(Message)]
+pub struct RemoveRacer(pub Entity);
+
 /// Racer palette: the first eight are Okabe–Ito's, distinct under common colour-vision
 /// deficiencies (white stands in for black on the dark background); then four more from
 /// Paul Tol's bright set for the all-optimizer race.
@@ -170,9 +179,18 @@ pub fn sim_plugin(app: &mut App) {
         .add_message::<Restart>()
         .add_message::<MoveStart>()
         .add_message::<NewRace>()
+        .add_message::<AddRacer>()
+        .add_message::<RemoveRacer>()
         .add_systems(
             Update,
-            (new_race, restart_on_new_math, restart, move_start, step)
+            (
+                new_race,
+                roster,
+                restart_on_new_math,
+                restart,
+                move_start,
+                step,
+            )
                 .chain()
                 .in_set(AppSet::Simulate),
         )
@@ -189,15 +207,16 @@ pub fn default_race(landscape: &Landscape) -> Vec<RacerSpec> {
     crate::core::race::opening(&landscape.core(), None)
 }
 
-/// The race the app opens on: a scene's racers, a named line-up, or the landscape's own.
+/// The line-up the app opens on when no scene is opened (None: the landscape's own race).
 #[derive(Resource)]
-struct Opening(Option<Lineup>, Option<Vec<RacerSpec>>);
+struct Opening(Option<Lineup>);
 
-/// Starts the opening race at start-up.
-pub fn opening_plugin(race: Option<Lineup>, scene: Option<Vec<RacerSpec>>) -> impl Fn(&mut App) {
+/// Starts the landscape's opening race (or a named line-up) at start-up; a scene opened at
+/// start-up brings its own racers instead.
+pub fn opening_plugin(race: Option<Lineup>) -> impl Fn(&mut App) {
     move |app: &mut App| {
-        app.insert_resource(Opening(race, scene.clone()))
-            .add_systems(Startup, start_opening_race);
+        app.insert_resource(Opening(race))
+            .add_systems(Startup, start_opening_race.in_set(StartSet::Spawn));
     }
 }
 
@@ -207,11 +226,8 @@ fn start_opening_race(
     opening: Res<Opening>,
     mut race: MessageWriter<NewRace>,
 ) {
-    let specs = match (opening.0, &opening.1) {
-        (None, Some(scene)) => scene.clone(),
-        // The first surface was built with its stationary points: no need to find them again.
-        (which, _) => crate::core::race::opening_among(&landscape.core(), which, &surface.critical),
-    };
+    // The first surface was built with its stationary points: no need to find them again.
+    let specs = crate::core::race::opening_among(&landscape.core(), opening.0, &surface.critical);
     race.write(NewRace(specs));
 }
 
@@ -283,6 +299,30 @@ fn new_race(
     for (slot, spec) in specs.iter().enumerate() {
         commands.spawn(racer_bundle(spec, slot, &landscape));
     }
+}
+
+/// Racers joining and leaving one at a time; the line-up's other racers run on.
+fn roster(
+    mut commands: Commands,
+    mut joining: MessageReader<AddRacer>,
+    mut leaving: MessageReader<RemoveRacer>,
+    landscape: Res<Landscape>,
+    racers: Query<&Racer>,
+) {
+    for RemoveRacer(e) in leaving.read() {
+        if racers.contains(*e) {
+            commands.entity(*e).despawn();
+        }
+    }
+    let first = next_slot(racers.iter().map(|r| r.slot));
+    for (slot, AddRacer(spec)) in (first..).zip(joining.read()) {
+        commands.spawn(racer_bundle(spec, slot, &landscape));
+    }
+}
+
+/// The slot after the highest taken: a new racer never shares a key or colour.
+pub fn next_slot(slots: impl Iterator<Item = usize>) -> usize {
+    slots.max().map_or(0, |m| m + 1)
 }
 
 /// The components of one racer (its ball is added by the drawing plugin).

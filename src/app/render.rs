@@ -6,7 +6,6 @@ use super::racers::{Racer, Sim};
 use super::{
     AppSet, balls, camera, labels, landscape, markers, order_sets, racers, surface, trails,
 };
-use crate::core::landscape::Landscape as Launched;
 use crate::core::scene::Loaded;
 use bevy::app::ScheduleRunnerPlugin;
 use bevy::camera::RenderTarget;
@@ -75,12 +74,7 @@ struct Record(std::sync::Arc<std::sync::Mutex<Trajectories>>);
 /// Renders the request; returns the racers' positions at every recorded frame.
 pub fn render(request: RenderRequest) -> Trajectories {
     let scene = request.scene.clone();
-    let land = Launched {
-        formula: scene.formula.clone(),
-        domain: scene.domain,
-        preset: scene.preset,
-    };
-    let look = &scene.scene.look;
+    let land = scene.landscape.clone();
     let record = Record::default();
     let mut app = App::new();
     app.add_plugins(
@@ -101,20 +95,14 @@ pub fn render(request: RenderRequest) -> Trajectories {
         1.0 / f64::from(request.fps.max(1)),
     )))
     .insert_resource(Sim::paused_at(scene.scene.speed))
-    .insert_resource(surface::Look {
-        colormap: look.colormap,
-        contours: look.contours,
-        grid: look.grid,
-        floor: look.floor,
-    })
     .insert_resource(record.clone())
     .add_plugins((
         order_sets,
-        landscape::plugin(land, Some(scene.clone())),
+        landscape::plugin(land),
+        super::scene::plugin(Some(scene)),
         surface::plugin,
         markers::plugin,
         racers::sim_plugin,
-        racers::opening_plugin(None, Some(scene.racers.clone())),
         balls::plugin,
         trails::plugin,
         labels::plugin,
@@ -198,7 +186,7 @@ fn warmed_up(probes: &[u64]) -> bool {
 /// The camera pose `t` seconds into the recording: the scene's view, turned by the orbit.
 fn pose(request: &RenderRequest, t: f64) -> Transform {
     let [yaw, pitch, radius] = request.scene.scene.camera.unwrap_or_else(|| {
-        let v = crate::core::presets::view_of(request.scene.preset);
+        let v = crate::core::presets::view_of(request.scene.landscape.preset);
         [v[0], v[1], f64::from(camera::HOME_RADIUS)]
     });
     let yaw = (yaw + request.orbit * t).to_radians() as f32;

@@ -3,6 +3,7 @@
 
 use super::AppSet;
 use super::landscape::Surface;
+use super::scene::StartSet;
 use crate::core::colormap::Colormap;
 use crate::core::view::{MeshData, ticks};
 use bevy::asset::{RenderAssetUsages, uuid_handle};
@@ -91,7 +92,7 @@ pub(super) fn plugin(app: &mut App) {
         .ok();
     app.add_plugins(MaterialPlugin::<SurfaceMaterial>::default())
         .init_resource::<Look>()
-        .add_systems(Startup, spawn)
+        .add_systems(Startup, spawn.in_set(StartSet::Spawn))
         .add_systems(
             Update,
             (

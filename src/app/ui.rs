@@ -15,7 +15,8 @@ use super::axes::ShowAxes;
 use super::camera::{PanelWidth, TopDown};
 use super::landscape::Landscape as LandscapeRes;
 use super::markers::Markers;
-use super::racers::{NewRace, Racer, Restart, Sim, Trail, racer_bundle};
+use super::racers::{AddRacer, NewRace, Racer, RemoveRacer, Restart, Sim, Trail};
+use super::scene::{OpenScene, SceneDesk, SceneName, SceneRequest, StartSet};
 use super::surface::Look;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
@@ -28,10 +29,6 @@ use present::Presentation;
 
 pub const ERROR_RED: egui::Color32 = egui::Color32::from_rgb(255, 110, 100);
 
-/// The name of the scene opened, shown in the title until the landscape is changed.
-#[derive(Resource, Default)]
-pub struct SceneName(pub Option<String>);
-
 /// What the panel remembers between frames.
 #[derive(Resource, Default)]
 pub struct PanelState {
@@ -42,29 +39,42 @@ pub struct PanelState {
 
 pub(super) fn plugin(ui_scale: f32, present: bool) -> impl Fn(&mut App) {
     move |app: &mut App| {
-        app.init_resource::<SceneName>()
-            .insert_resource(Presentation {
-                ui_scale,
-                panel: !present,
-                ..Presentation::default()
-            })
-            .init_resource::<PanelState>()
-            .add_plugins(keys::plugin)
-            .add_systems(Startup, init_edit)
-            .add_systems(
-                Update,
-                (
-                    panel_key.in_set(AppSet::Input).run_if(super::keys_free),
-                    screenshot_key.in_set(AppSet::Input),
-                    title,
-                ),
-            )
-            .add_systems(EguiPrimaryContextPass, (math_fonts, look, panel_ui).chain());
+        app.insert_resource(Presentation {
+            ui_scale,
+            panel: !present,
+            ..Presentation::default()
+        })
+        .init_resource::<PanelState>()
+        .add_plugins(keys::plugin)
+        .add_systems(Startup, init_edit.in_set(StartSet::Spawn))
+        .add_systems(
+            Update,
+            (
+                panel_key.in_set(AppSet::Input).run_if(super::keys_free),
+                screenshot_key.in_set(AppSet::Input),
+                follow_scene.after(AppSet::Input),
+                title,
+            ),
+        )
+        .add_systems(EguiPrimaryContextPass, (math_fonts, look, panel_ui).chain());
     }
 }
 
 fn init_edit(mut commands: Commands, landscape: Res<LandscapeRes>) {
     commands.insert_resource(FormulaEdit::new(landscape.formula.source()));
+}
+
+/// A scene opened: the formula box shows its formula and the inspector forgets the old racer.
+fn follow_scene(
+    mut opened: MessageReader<OpenScene>,
+    landscape: Res<LandscapeRes>,
+    mut edit: ResMut<FormulaEdit>,
+    mut state: ResMut<PanelState>,
+) {
+    if opened.read().last().is_some() {
+        *edit = FormulaEdit::new(landscape.formula.source());
+        state.selected = None;
+    }
 }
 
 /// egui's default fonts lack the math the panel writes (∇, ∂, √, ←); DejaVu fills the gaps.
@@ -124,8 +134,8 @@ fn title(
     if !landscape.is_changed() {
         return;
     }
-    let name = match (&scene.0, landscape.preset) {
-        (Some(name), _) if landscape.revision == 0 => name.clone(),
+    let name = match (scene.current(&landscape), landscape.preset) {
+        (Some(name), _) => name.to_string(),
         (_, Some(p)) => p.title.to_string(),
         _ => format!("f = {}", landscape.formula.source()),
     };
@@ -171,6 +181,8 @@ struct Panel<'w, 's> {
     sim: ResMut<'w, Sim>,
     restart: MessageWriter<'w, Restart>,
     new_race: MessageWriter<'w, NewRace>,
+    add_racer: MessageWriter<'w, AddRacer>,
+    remove_racer: MessageWriter<'w, RemoveRacer>,
     racers: Query<
         'w,
         's,
@@ -190,8 +202,9 @@ struct Panel<'w, 's> {
     look: ResMut<'w, Look>,
     top_down: ResMut<'w, TopDown>,
     axes: ResMut<'w, ShowAxes>,
-    scene_name: ResMut<'w, SceneName>,
-    scene_box: Local<'s, scene::SceneBox>,
+    desk: ResMut<'w, SceneDesk>,
+    open_scene: MessageWriter<'w, OpenScene>,
+    scene_request: MessageWriter<'w, SceneRequest>,
 }
 
 fn panel_ui(mut contexts: EguiContexts, mut p: Panel) -> Result {
@@ -293,19 +306,16 @@ fn race_section(ui: &mut egui::Ui, p: &mut Panel) {
             ui.separator();
             let mut table: Vec<_> = rows.into_iter().map(|(e, r, v, _)| (e, r, v)).collect();
             let actions = race::table_ui(ui, &mut table, p.state.selected, &p.landscape);
-            let slots = table.iter().map(|(_, r, _)| r.slot);
-            let (slot, _) = race::next_slot(slots);
             if let Some(spec) = actions.add {
-                p.commands.spawn(racer_bundle(&spec, slot, &p.landscape));
+                p.add_racer.write(AddRacer(spec));
             }
             if let Some(e) = actions.duplicate
                 && let Some((_, r, _)) = table.iter().find(|(x, ..)| *x == e)
             {
-                let spec = race::duplicate(r);
-                p.commands.spawn(racer_bundle(&spec, slot, &p.landscape));
+                p.add_racer.write(AddRacer(race::duplicate(r)));
             }
             if let Some(e) = actions.remove {
-                p.commands.entity(e).despawn();
+                p.remove_racer.write(RemoveRacer(e));
                 if p.state.selected == Some(e) {
                     p.state.selected = None;
                 }
@@ -320,17 +330,8 @@ fn race_section(ui: &mut egui::Ui, p: &mut Panel) {
 fn scene_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Scene")
         .default_open(false)
-        .show(ui, |ui| match scene::scene_ui(ui, &mut p.scene_box) {
-            Some(scene::SceneAction::Save) => {
-                let captured = current_scene(p);
-                p.scene_box.message = Some(scene::save(&p.scene_box.path, &captured));
-            }
-            Some(scene::SceneAction::Record) => {
-                let captured = current_scene(p);
-                p.scene_box.record.message = Some(p.scene_box.record.start(&captured));
-            }
-            Some(scene::SceneAction::Open(loaded)) => open_scene(p, *loaded),
-            None => {}
+        .show(ui, |ui| {
+            scene::scene_ui(ui, &mut p.desk, &mut p.open_scene, &mut p.scene_request);
         });
 }
 
@@ -398,69 +399,6 @@ fn view_section(ui: &mut egui::Ui, p: &mut Panel) {
     );
 }
 
-/// What is on screen, as a scene.
-fn current_scene(p: &Panel) -> crate::core::scene::Scene {
-    let mut rows: Vec<_> = p.racers.iter().collect();
-    rows.sort_by_key(|(_, r, ..)| r.slot);
-    let racers: Vec<&Racer> = rows.iter().map(|(_, r, ..)| *r).collect();
-    let name = p.scene_name.0.clone().unwrap_or_else(|| {
-        p.landscape
-            .preset
-            .map_or("My scene".into(), |x| x.title.to_string())
-    });
-    let c = &p.camera;
-    let camera = [
-        f64::from(c.target_yaw.to_degrees()),
-        f64::from(c.target_pitch.to_degrees()),
-        f64::from(c.target_radius),
-    ];
-    scene::capture(
-        &name,
-        &p.landscape,
-        &p.look,
-        p.top_down.0,
-        p.arrows.any(),
-        &racers,
-        p.sim.steps_per_second,
-        camera,
-    )
-}
-
-/// Replaces everything on screen with a checked scene.
-fn open_scene(p: &mut Panel, l: crate::core::scene::Loaded) {
-    let s = &l.scene;
-    let land = &mut p.landscape;
-    land.formula = l.formula.clone();
-    land.domain = l.domain;
-    land.z_scale = l.z_scale;
-    land.preset = l.preset;
-    land.resolution = s.landscape.resolution;
-    land.vertical_scale = s.look.vertical_scale;
-    land.changed_math();
-    *p.edit = FormulaEdit::new(l.formula.source());
-    *p.look = Look {
-        colormap: s.look.colormap,
-        contours: s.look.contours,
-        grid: s.look.grid,
-        floor: s.look.floor,
-    };
-    p.top_down.0 = s.look.top_down;
-    (p.arrows.gradient, p.arrows.velocity, p.arrows.update) =
-        (s.look.arrows, s.look.arrows, s.look.arrows);
-    p.sim.steps_per_second = s.speed;
-    p.sim.playing = true;
-    if let Some([yaw, pitch, radius]) = s.camera {
-        p.camera.target_yaw = (yaw as f32).to_radians();
-        p.camera.target_pitch = (pitch as f32).to_radians();
-        p.camera.target_radius = radius as f32;
-    } else {
-        super::camera::frame(&mut p.camera, land);
-    }
-    p.new_race.write(NewRace(l.racers.clone()));
-    p.scene_name.0 = Some(s.name.clone());
-    p.state.selected = None;
-}
-
 fn arrows_ui(ui: &mut egui::Ui, arrows: &mut Arrows) {
     ui.horizontal(|ui| {
         ui.label("Arrows:");
@@ -482,16 +420,9 @@ fn arrows_ui(ui: &mut egui::Ui, arrows: &mut Arrows) {
     }
 }
 
-/// Losses shown compactly: fixed for everyday magnitudes, scientific beyond.
+/// Losses in the table and overlay: four significant digits, exponent form when tiny or huge.
 pub fn format_loss(v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    if v == 0.0 || (1e-3..1e5).contains(&v.abs()) {
-        format!("{v:.4}")
-    } else {
-        format!("{v:.3e}")
-    }
+    crate::core::number::short(v, 4)
 }
 
 #[cfg(test)]
@@ -577,6 +508,6 @@ mod tests {
         assert_eq!(format_loss(-0.36952348), "-0.3695");
         assert_eq!(format_loss(1.6e23), "1.600e23");
         assert_eq!(format_loss(2.5e-7), "2.500e-7");
-        assert_eq!(format_loss(f64::NAN), "—");
+        assert_eq!(format_loss(f64::NAN), "NaN");
     }
 }

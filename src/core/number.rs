@@ -45,6 +45,25 @@ pub fn short(v: f64, digits: usize) -> String {
     }
 }
 
+/// [`short`] without trailing zeros (`2`, `-0.5`, `2.5e6`): for axis ticks and labels that
+/// sit at round values.
+pub fn tidy(v: f64, digits: usize) -> String {
+    let s = short(v, digits);
+    let (mantissa, exponent) = match s.split_once('e') {
+        Some((m, e)) => (m, Some(e)),
+        None => (s.as_str(), None),
+    };
+    let mantissa = if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    };
+    match exponent {
+        Some(e) => format!("{mantissa}e{e}"),
+        None => mantissa.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +99,18 @@ mod tests {
         assert_eq!(short(12345.0, 4), "1.234e4");
         assert_eq!(short(f64::NAN, 4), "NaN");
         assert_eq!(short(0.0, 4), "0");
+        assert_eq!(short(1.6e23, 4), "1.600e23");
+    }
+
+    #[test]
+    fn tidy_drops_trailing_zeros_only() {
+        assert_eq!(tidy(2.0, 5), "2");
+        assert_eq!(tidy(-0.5, 5), "-0.5");
+        assert_eq!(tidy(0.25, 5), "0.25");
+        assert_eq!(tidy(-0.0, 5), "0");
+        assert_eq!(tidy(10000.0, 5), "10000");
+        assert_eq!(tidy(2.5e6, 5), "2.5e6");
+        assert_eq!(tidy(1e-5, 5), "1e-5");
+        assert_eq!(tidy(100.0, 2), "1e2");
     }
 }

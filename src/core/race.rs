@@ -64,14 +64,19 @@ impl Lineup {
     }
 }
 
-impl std::str::FromStr for Lineup {
-    type Err = String;
+/// A line-up name that is none of them.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("unknown race '{0}': choose all, goldilocks or ring")]
+pub struct UnknownLineup(pub String);
 
-    fn from_str(s: &str) -> Result<Lineup, String> {
+impl std::str::FromStr for Lineup {
+    type Err = UnknownLineup;
+
+    fn from_str(s: &str) -> Result<Lineup, UnknownLineup> {
         Lineup::ALL
             .into_iter()
             .find(|l| l.name() == s.trim())
-            .ok_or_else(|| format!("unknown race '{s}': choose all, goldilocks or ring"))
+            .ok_or_else(|| UnknownLineup(s.into()))
     }
 }
 

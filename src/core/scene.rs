@@ -3,10 +3,10 @@
 //! it and refuses a bad file with the reason and the line.
 
 use crate::core::colormap::Colormap;
-use crate::core::expr::Formula;
 use crate::core::landscape::{Landscape, LandscapeError, LandscapeSpec};
-use crate::core::optim::{Field, Hyper, Kind};
-use crate::core::presets::{Preset, ZScale};
+use crate::core::optim::schedule::ScheduleError;
+use crate::core::optim::{Field, Hyper, HyperError, Kind};
+use crate::core::presets::ZScale;
 use crate::core::race::RacerSpec;
 use crate::core::surface::Domain;
 use serde::{Deserialize, Serialize};
@@ -113,10 +113,8 @@ pub struct SceneRacer {
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub scene: Scene,
-    pub formula: Formula,
-    pub domain: Domain,
+    pub landscape: Landscape,
     pub z_scale: ZScale,
-    pub preset: Option<&'static Preset>,
     pub racers: Vec<RacerSpec>,
 }
 
@@ -172,7 +170,7 @@ impl std::fmt::Display for SceneError {
 impl std::error::Error for SceneError {}
 
 /// Sets one hyperparameter by its torch name.
-fn set(h: &mut Hyper, name: &str, v: f64) -> Result<(), String> {
+fn set(h: &mut Hyper, name: &str, v: f64) -> Result<(), HyperError> {
     Field::by_name(name)?.set(h, v)
 }
 
@@ -245,18 +243,16 @@ pub fn parse(text: &str) -> Result<Loaded, SceneError> {
 }
 
 fn check(scene: Scene, layout: &Layout) -> Result<Loaded, SceneError> {
-    let (preset, formula, domain) = landscape_of(&scene.landscape, layout)?;
+    let landscape = landscape_of(&scene.landscape, layout)?;
     check_look_and_timing(&scene)?;
     let racers = racers_of(&scene, layout)?;
     Ok(Loaded {
         z_scale: scene
             .landscape
             .z_scale
-            .or(preset.map(|p| p.z_scale))
+            .or(landscape.preset.map(|p| p.z_scale))
             .unwrap_or_default(),
-        formula,
-        domain,
-        preset,
+        landscape,
         racers,
         scene,
     })
@@ -264,10 +260,7 @@ fn check(scene: Scene, layout: &Layout) -> Result<Loaded, SceneError> {
 
 /// The landscape part, built as every landscape is (`Landscape::new`), with the line of the
 /// field an error is about.
-fn landscape_of(
-    l: &SceneLandscape,
-    layout: &Layout,
-) -> Result<(Option<&'static Preset>, Formula, Domain), SceneError> {
+fn landscape_of(l: &SceneLandscape, layout: &Layout) -> Result<Landscape, SceneError> {
     if l.preset.is_none() && l.formula.is_none() {
         return Err(SceneError::new("the landscape needs a preset or a formula"));
     }
@@ -282,13 +275,12 @@ fn landscape_of(
         field: Some(field),
         ..SceneError::new(reason).at(line(field))
     };
-    let built = Landscape::new(&spec).map_err(|e| match e {
+    Landscape::new(&spec).map_err(|e| match e {
         LandscapeError::UnknownPreset(_) => SceneError::new(e.to_string()).at(line("preset")),
         LandscapeError::Formula { error, .. } => in_field("formula", error.to_string()),
         LandscapeError::Domain(reason) => in_field("domain", reason.to_string()),
         other => SceneError::new(other.to_string()),
-    })?;
-    Ok((built.preset, built.formula, built.domain))
+    })
 }
 
 /// Resolution, look, speed, duration, camera and the number of racers: each in its range.
@@ -341,14 +333,15 @@ fn racers_of(scene: &Scene, layout: &Layout) -> Result<Vec<RacerSpec>, SceneErro
             racer: Some((i + 1, r.optimizer)),
             ..SceneError::new(reason).at(lines.get(i).copied())
         };
+        let refuse = |e: HyperError| place(e.to_string());
         let mut hyper = Hyper::defaults(r.optimizer);
         for (name, value) in &r.hyper {
-            set(&mut hyper, name, *value).map_err(place)?;
+            set(&mut hyper, name, *value).map_err(refuse)?;
         }
         if let Some(s) = &r.schedule {
-            hyper.schedule = s.parse().map_err(place)?;
+            hyper.schedule = s.parse().map_err(|e: ScheduleError| refuse(e.into()))?;
         }
-        hyper.validate().map_err(place)?;
+        hyper.validate().map_err(refuse)?;
         if !r.start.iter().all(|v| v.is_finite()) {
             return Err(place(format!(
                 "the start must be finite, got {:?}",

@@ -296,6 +296,40 @@ fn a_new_race_replaces_the_lineup_and_numbers_its_slots() {
 }
 
 #[test]
+fn racers_join_in_the_next_slot_and_leave_without_stopping_the_others() {
+    let mut app = race(
+        launched("two-wells"),
+        vec![
+            spec(Kind::Gd, 0.1, [0.0; 2]),
+            spec(Kind::Adam, 0.1, [0.5, 0.5]),
+        ],
+        1,
+    );
+    app.update();
+    let before = racers(&mut app);
+    app.world_mut().write_message(RemoveRacer(before[0].0));
+    app.world_mut()
+        .write_message(AddRacer(spec(Kind::Momentum, 0.05, [1.0, -1.0])));
+    app.world_mut()
+        .write_message(AddRacer(spec(Kind::Sgd, 0.05, [1.0, -1.0])));
+    app.update();
+    let mut q = app.world_mut().query::<&Racer>();
+    let mut left: Vec<_> = q
+        .iter(app.world())
+        .map(|r| (r.slot, r.run.optimizer.kind, r.run.steps, r.color))
+        .collect();
+    left.sort_by_key(|r| r.0);
+    // Adam kept its slot and ran on (two frames, one step each, plus this one); the newcomers
+    // take slots 2 and 3, after the highest taken, with those slots' colours.
+    assert_eq!(
+        left.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+        [(1, Kind::Adam), (2, Kind::Momentum), (3, Kind::Sgd)]
+    );
+    assert_eq!(left[0].2, before[1].1.steps + 1);
+    assert_eq!((left[1].3, left[2].3), (PALETTE[2], PALETTE[3]));
+}
+
+#[test]
 fn a_racer_outside_the_domain_is_shown_where_its_path_crossed_the_edge() {
     let domain: crate::core::surface::Domain = "-2,2,-2,2".parse().unwrap();
     let land = launched("two-wells");

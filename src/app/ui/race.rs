@@ -1,15 +1,16 @@
 //! The race section: play controls, line-ups, and the racer table with every hyperparameter.
 
 use crate::app::landscape::Landscape;
-use crate::app::racers::{NewRace, PALETTE, Racer, Restart, SPEEDS, Sim, default_race};
+use crate::app::racers::{NewRace, Racer, Restart, SPEEDS, Sim, default_race};
 use crate::core::optim::run::Run;
 use crate::core::optim::schedule::{self, Schedule};
-use crate::core::optim::{Field, Hyper, Kind, Optimizer};
+use crate::core::optim::{Field, Hyper, HyperError, Kind, Optimizer, Widget};
 use crate::core::race::{self, Lineup, RacerSpec};
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-/// What the table asked for this frame, carried out by the panel system (it owns Commands).
+/// What the table asked for this frame: racers to add or take out (sent to the race), and the
+/// racer to inspect.
 #[derive(Default)]
 pub struct TableActions {
     pub add: Option<RacerSpec>,
@@ -119,7 +120,7 @@ pub fn set_kind(run: &mut Run, kind: Kind) {
 
 /// Applies an edited copy of the hyperparameters if they are valid; the next step uses them.
 /// A new seed restarts the noise stream (and the optimizer's state with it).
-pub fn apply_hyper(run: &mut Run, edited: Hyper) -> Result<(), String> {
+pub fn apply_hyper(run: &mut Run, edited: Hyper) -> Result<(), HyperError> {
     edited.validate()?;
     let reseed = edited.seed != run.optimizer.hyper.seed;
     run.optimizer.hyper = edited;
@@ -256,75 +257,43 @@ pub fn settings_ui(ui: &mut egui::Ui, racer: &mut Racer) -> bool {
     changed
 }
 
+/// One hyperparameter's row, drawn from the core's table: name, hint and widget.
 fn field_ui(ui: &mut egui::Ui, field: Field, h: &mut Hyper, kind: Kind) {
-    let unit = |ui: &mut egui::Ui, name: &str, v: &mut f64, tip: &str| {
-        ui.label(name).on_hover_text(tip);
-        ui.add(egui::Slider::new(v, 0.0..=0.999).max_decimals(4));
-    };
-    match field {
-        Field::Lr => {
-            let name = if kind == Kind::NelderMead {
-                "simplex size"
-            } else {
-                "learning rate α"
-            };
-            ui.label(name)
-                .on_hover_text("torch `lr`; drag, or click the number to type it");
+    ui.label(field.label(kind)).on_hover_text(field.tip());
+    let mut v = field.get(h);
+    let changed = match field.widget() {
+        Widget::Linear { min, max } => ui
+            .add(egui::Slider::new(&mut v, min..=max).max_decimals(4))
+            .changed(),
+        Widget::Log { min, max } => {
+            // Enough decimals to show the smallest value the slider reaches.
+            let decimals = if min > 0.0 { 2 - min.log10() as i32 } else { 4 };
             ui.add(
-                egui::Slider::new(&mut h.lr, 1e-6..=10.0)
+                egui::Slider::new(&mut v, min..=max)
                     .logarithmic(true)
-                    .max_decimals(8)
+                    .smallest_positive(if min > 0.0 { min } else { 1e-3 })
+                    .max_decimals(decimals.max(4) as usize)
                     .clamping(egui::SliderClamping::Never),
-            );
+            )
+            .changed()
         }
-        Field::Momentum => unit(ui, "momentum μ", &mut h.momentum, "torch `momentum`"),
-        Field::Dampening => unit(ui, "dampening τ", &mut h.dampening, "torch `dampening`"),
-        Field::Beta1 => unit(ui, "β₁", &mut h.beta1, "torch `betas[0]`: mean of g"),
-        Field::Beta2 => unit(ui, "β₂", &mut h.beta2, "torch `betas[1]`: mean of g²"),
-        Field::Alpha => unit(ui, "smoothing α", &mut h.alpha, "torch RMSprop `alpha`"),
-        Field::Eps => {
-            ui.label("ε").on_hover_text("torch `eps`");
-            ui.add(
-                egui::Slider::new(&mut h.eps, 1e-12..=1.0)
-                    .logarithmic(true)
-                    .max_decimals(12),
-            );
+        Widget::Switch(text) => {
+            let mut on = v != 0.0;
+            let changed = ui.checkbox(&mut on, text).changed();
+            v = f64::from(u8::from(on));
+            changed
         }
-        Field::Centered => {
-            ui.label("centered");
-            ui.checkbox(&mut h.centered, "subtract the mean gradient");
-        }
-        Field::WeightDecay => {
-            ui.label("weight decay")
-                .on_hover_text("torch `weight_decay`");
-            ui.add(egui::Slider::new(&mut h.weight_decay, 0.0..=1.0).max_decimals(4));
-        }
-        Field::LrDecay => {
-            ui.label("lr decay")
-                .on_hover_text("torch Adagrad `lr_decay`");
-            ui.add(egui::Slider::new(&mut h.lr_decay, 0.0..=1.0).max_decimals(4));
-        }
-        Field::Noise => {
-            ui.label("noise σ")
-                .on_hover_text("Gaussian noise added to each gradient component");
-            ui.add(
-                egui::Slider::new(&mut h.noise, 0.0..=100.0)
-                    .logarithmic(true)
-                    .smallest_positive(1e-3)
-                    .max_decimals(4),
-            );
-        }
-        Field::Seed => {
-            ui.label("seed")
-                .on_hover_text("Same seed, same noise: runs replay exactly");
-            ui.add(egui::DragValue::new(&mut h.seed).speed(1.0));
-        }
-        Field::Schedule => {
-            ui.label("schedule").on_hover_text(
-                "constant · step:EVERY:GAMMA · exp:GAMMA · cosine:PERIOD[:MIN_LR] · warmup:STEPS[:FACTOR]",
-            );
+        Widget::Whole => ui
+            .add(egui::DragValue::new(&mut v).speed(1.0).range(0.0..=9.0e15))
+            .changed(),
+        Widget::Text => {
             schedule_ui(ui, &mut h.schedule);
+            false
         }
+    };
+    // The widgets keep values in their ranges; a refused value leaves the field as it was.
+    if changed {
+        field.set(h, v).ok();
     }
 }
 
@@ -346,7 +315,7 @@ fn schedule_ui(ui: &mut egui::Ui, schedule: &mut Schedule) {
                 }
             }
             Err(e) => {
-                ui.colored_label(super::ERROR_RED, e);
+                ui.colored_label(super::ERROR_RED, e.to_string());
             }
         }
         if response.has_focus() || parsed_differs(&text, schedule) {
@@ -361,15 +330,10 @@ fn parsed_differs(text: &str, schedule: &Schedule) -> bool {
     text.parse::<Schedule>().ok().as_ref() != Some(schedule)
 }
 
-/// The next free palette colour and slot for a racer joining `slots`.
-pub fn next_slot(slots: impl Iterator<Item = usize>) -> (usize, Color) {
-    let slot = slots.max().map_or(0, |m| m + 1);
-    (slot, PALETTE[slot % PALETTE.len()])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::racers::PALETTE;
     use crate::core::expr::Formula;
     use crate::core::optim::run::{Status, StopRules};
     use egui::accesskit::Role;
@@ -451,7 +415,7 @@ mod tests {
             ..before.clone()
         };
         assert_eq!(
-            apply_hyper(&mut r.run, bad).unwrap_err(),
+            apply_hyper(&mut r.run, bad).unwrap_err().to_string(),
             "beta1 must be in [0, 1), got 1"
         );
         assert_eq!(r.run.optimizer.hyper, before);
@@ -494,9 +458,7 @@ mod tests {
     }
 
     #[test]
-    fn new_racers_take_the_next_slot_and_colour() {
-        assert_eq!(next_slot([0, 1, 4].into_iter()).0, 5);
-        assert_eq!(next_slot(std::iter::empty()), (0, PALETTE[0]));
+    fn a_duplicate_is_the_same_racer_from_the_same_start() {
         let r = racer(Kind::Adam, 0.1, &Formula::parse("x^2").unwrap());
         let d = duplicate(&r);
         assert_eq!(

@@ -16,7 +16,7 @@ mod sgd;
 use crate::core::expr::Formula;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use schedule::Schedule;
+use schedule::{Schedule, ScheduleError};
 use serde::{Deserialize, Serialize};
 
 /// Which optimizer. Names are the CLI's and the scene files'.
@@ -149,14 +149,11 @@ impl Field {
     }
 
     /// A numeric field by its torch name; the message lists the names there are.
-    pub fn by_name(name: &str) -> Result<Field, String> {
+    pub fn by_name(name: &str) -> Result<Field, HyperError> {
         Field::NUMERIC
             .into_iter()
             .find(|f| f.name() == name)
-            .ok_or_else(|| {
-                let names: Vec<_> = Field::NUMERIC.iter().map(|f| f.name()).collect();
-                format!("unknown hyperparameter '{name}': use {}", names.join(", "))
-            })
+            .ok_or_else(|| HyperError::UnknownName(name.into()))
     }
 
     /// The value as a number (`centered` as 0 or 1, the schedule as NaN).
@@ -179,7 +176,7 @@ impl Field {
     }
 
     /// Sets the value from a number; ranges are checked by [`Hyper::validate`].
-    pub fn set(self, h: &mut Hyper, v: f64) -> Result<(), String> {
+    pub fn set(self, h: &mut Hyper, v: f64) -> Result<(), HyperError> {
         match self {
             Field::Lr => h.lr = v,
             Field::Momentum => h.momentum = v,
@@ -193,10 +190,96 @@ impl Field {
             Field::LrDecay => h.lr_decay = v,
             Field::Noise => h.noise = v,
             Field::Seed if v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53) => h.seed = v as u64,
-            Field::Seed => return Err(format!("seed must be a whole number ≥ 0, got {v}")),
-            Field::Schedule => return Err("the schedule is text, not a number".into()),
+            Field::Seed => return Err(HyperError::Seed(v)),
+            Field::Schedule => return Err(HyperError::ScheduleIsText),
         }
         Ok(())
+    }
+}
+
+/// How the panel edits a hyperparameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Widget {
+    /// A slider over `min..=max`.
+    Linear { min: f64, max: f64 },
+    /// A logarithmic slider over `min..=max` (0 as min: its smallest positive step is 10⁻³).
+    Log { min: f64, max: f64 },
+    /// A check box with this text beside it.
+    Switch(&'static str),
+    /// A whole number ≥ 0.
+    Whole,
+    /// Typed text (the schedule).
+    Text,
+}
+
+impl Field {
+    /// The panel's name for it under `kind`: Nelder–Mead reads the learning rate as the size
+    /// of its first simplex.
+    pub fn label(self, kind: Kind) -> &'static str {
+        match self {
+            Field::Lr if kind == Kind::NelderMead => "simplex size",
+            Field::Lr => "learning rate α",
+            Field::Momentum => "momentum μ",
+            Field::Dampening => "dampening τ",
+            Field::Beta1 => "β₁",
+            Field::Beta2 => "β₂",
+            Field::Eps => "ε",
+            Field::Alpha => "smoothing α",
+            Field::Centered => "centered",
+            Field::WeightDecay => "weight decay",
+            Field::LrDecay => "lr decay",
+            Field::Noise => "noise σ",
+            Field::Seed => "seed",
+            Field::Schedule => "schedule",
+        }
+    }
+
+    /// What it is, in torch's words where torch has it.
+    pub fn tip(self) -> &'static str {
+        match self {
+            Field::Lr => "torch `lr`; drag, or click the number to type it",
+            Field::Momentum => "torch `momentum`",
+            Field::Dampening => "torch `dampening`",
+            Field::Beta1 => "torch `betas[0]`: mean of g",
+            Field::Beta2 => "torch `betas[1]`: mean of g²",
+            Field::Eps => "torch `eps`",
+            Field::Alpha => "torch RMSprop `alpha`",
+            Field::Centered => "torch RMSprop `centered`",
+            Field::WeightDecay => "torch `weight_decay`",
+            Field::LrDecay => "torch Adagrad `lr_decay`",
+            Field::Noise => "Gaussian noise added to each gradient component",
+            Field::Seed => "Same seed, same noise: runs replay exactly",
+            Field::Schedule => {
+                "constant · step:EVERY:GAMMA · exp:GAMMA · cosine:PERIOD[:MIN_LR] · warmup:STEPS[:FACTOR]"
+            }
+        }
+    }
+
+    /// How it is edited; [`Hyper::validate`] has the last word on the range.
+    pub fn widget(self) -> Widget {
+        let unit = Widget::Linear {
+            min: 0.0,
+            max: 0.999,
+        };
+        match self {
+            Field::Lr => Widget::Log {
+                min: 1e-6,
+                max: 10.0,
+            },
+            Field::Momentum | Field::Dampening | Field::Beta1 | Field::Beta2 | Field::Alpha => unit,
+            Field::Eps => Widget::Log {
+                min: 1e-12,
+                max: 1.0,
+            },
+            Field::Centered => Widget::Switch("subtract the mean gradient"),
+            Field::WeightDecay | Field::LrDecay => Widget::Linear { min: 0.0, max: 1.0 },
+            Field::Noise => Widget::Log {
+                min: 0.0,
+                max: 100.0,
+            },
+            Field::Seed => Widget::Whole,
+            Field::Schedule => Widget::Text,
+        }
     }
 }
 
@@ -221,21 +304,41 @@ impl Kind {
 }
 
 impl std::str::FromStr for Kind {
-    type Err = String;
+    type Err = HyperError;
 
-    fn from_str(s: &str) -> Result<Kind, String> {
+    fn from_str(s: &str) -> Result<Kind, HyperError> {
         let s = s.trim().to_ascii_lowercase();
         Kind::ALL
             .into_iter()
             .find(|k| k.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
-                format!(
-                    "unknown optimizer '{s}': choose one of {}",
-                    names.join(", ")
-                )
-            })
+            .ok_or(HyperError::UnknownOptimizer(s))
     }
+}
+
+/// Why an optimizer or its settings were refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HyperError {
+    #[error("{name} must be {want}, got {value}")]
+    OutOfRange {
+        name: &'static str,
+        value: f64,
+        want: &'static str,
+    },
+    #[error("unknown hyperparameter '{0}': use {names}", names = names(Field::NUMERIC.iter().map(|f| f.name())))]
+    UnknownName(String),
+    #[error("seed must be a whole number ≥ 0, got {0}")]
+    Seed(f64),
+    #[error("the schedule is text, not a number")]
+    ScheduleIsText,
+    #[error("unknown optimizer '{0}': choose one of {names}", names = names(Kind::ALL.iter().map(|k| k.name())))]
+    UnknownOptimizer(String),
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+}
+
+/// Names for a message: `a, b, c`.
+fn names<'a>(all: impl Iterator<Item = &'a str>) -> String {
+    all.collect::<Vec<_>>().join(", ")
 }
 
 impl std::fmt::Display for Kind {
@@ -320,12 +423,12 @@ impl Hyper {
     }
 
     /// The first problem found, naming the hyperparameter.
-    pub fn validate(&self) -> Result<(), String> {
-        let check = |name: &str, v: f64, ok: bool, want: &str| {
-            if v.is_finite() && ok {
+    pub fn validate(&self) -> Result<(), HyperError> {
+        let check = |name: &'static str, value: f64, ok: bool, want: &'static str| {
+            if value.is_finite() && ok {
                 Ok(())
             } else {
-                Err(format!("{name} must be {want}, got {v}"))
+                Err(HyperError::OutOfRange { name, value, want })
             }
         };
         check("lr", self.lr, self.lr >= 0.0, "a number ≥ 0")?;
@@ -368,7 +471,7 @@ impl Hyper {
         )?;
         check("lr_decay", self.lr_decay, self.lr_decay >= 0.0, "≥ 0")?;
         check("noise", self.noise, self.noise >= 0.0, "≥ 0")?;
-        self.schedule.validate()
+        Ok(self.schedule.validate()?)
     }
 }
 

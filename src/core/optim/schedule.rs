@@ -72,33 +72,31 @@ impl Schedule {
         }
     }
 
-    pub fn validate(&self) -> Result<(), String> {
-        let positive = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
+    pub fn validate(&self) -> Result<(), ScheduleError> {
+        let positive = |name: &'static str, value: f64| {
+            if value.is_finite() && value > 0.0 {
                 Ok(())
             } else {
-                Err(format!(
-                    "schedule {name} must be a positive number, got {v}"
-                ))
+                Err(ScheduleError::NotPositive { name, value })
             }
         };
         match *self {
             Schedule::Constant => Ok(()),
             Schedule::Step { every, gamma } => {
                 if every == 0 {
-                    return Err("schedule step: 'every' must be at least 1".into());
+                    return Err(ScheduleError::StepEvery);
                 }
                 positive("gamma", gamma)
             }
             Schedule::Exponential { gamma } => positive("gamma", gamma),
             Schedule::Cosine { period, min_lr } => {
                 if period == 0 {
-                    return Err("schedule cosine: the period must be at least 1 step".into());
+                    return Err(ScheduleError::CosinePeriod);
                 }
                 if min_lr.is_finite() && min_lr >= 0.0 {
                     Ok(())
                 } else {
-                    Err(format!("schedule cosine: min_lr must be ≥ 0, got {min_lr}"))
+                    Err(ScheduleError::CosineMin(min_lr))
                 }
             }
             Schedule::Warmup {
@@ -106,7 +104,7 @@ impl Schedule {
                 start_factor,
             } => {
                 if steps == 0 {
-                    return Err("schedule warmup: steps must be at least 1".into());
+                    return Err(ScheduleError::WarmupSteps);
                 }
                 positive("start_factor", start_factor)
             }
@@ -114,25 +112,51 @@ impl Schedule {
     }
 }
 
+/// Why a schedule was refused: its text, or the value out of range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("schedule {name} must be a positive number, got {value}")]
+    NotPositive { name: &'static str, value: f64 },
+    #[error("schedule step: 'every' must be at least 1")]
+    StepEvery,
+    #[error("schedule cosine: the period must be at least 1 step")]
+    CosinePeriod,
+    #[error("schedule cosine: min_lr must be ≥ 0, got {0}")]
+    CosineMin(f64),
+    #[error("schedule warmup: steps must be at least 1")]
+    WarmupSteps,
+    #[error("schedule '{0}' is missing a value")]
+    Missing(String),
+    #[error("schedule '{text}': '{part}' is not a number")]
+    NotNumber { text: String, part: String },
+    #[error("schedule '{text}': '{part}' is not a whole number")]
+    NotWhole { text: String, part: String },
+    #[error(
+        "unknown schedule '{0}': use constant, step:EVERY:GAMMA, exp:GAMMA, cosine:PERIOD[:MIN_LR] or warmup:STEPS[:START_FACTOR]"
+    )]
+    Unknown(String),
+}
+
 impl std::str::FromStr for Schedule {
-    type Err = String;
+    type Err = ScheduleError;
 
     /// `constant`, `step:EVERY:GAMMA`, `exp:GAMMA`, `cosine:PERIOD[:MIN_LR]`, `warmup:STEPS[:START_FACTOR]`.
-    fn from_str(s: &str) -> Result<Schedule, String> {
+    fn from_str(s: &str) -> Result<Schedule, ScheduleError> {
         let parts: Vec<&str> = s.split(':').map(str::trim).collect();
-        let num = |i: usize| -> Result<f64, String> {
-            parts
-                .get(i)
-                .ok_or(format!("schedule '{s}' is missing a value"))?
-                .parse::<f64>()
-                .map_err(|_| format!("schedule '{s}': '{}' is not a number", parts[i]))
+        let part = |i: usize| parts.get(i).ok_or(ScheduleError::Missing(s.into()));
+        let num = |i: usize| -> Result<f64, ScheduleError> {
+            let p = part(i)?;
+            p.parse::<f64>().map_err(|_| ScheduleError::NotNumber {
+                text: s.into(),
+                part: p.to_string(),
+            })
         };
-        let count = |i: usize| -> Result<u64, String> {
-            parts
-                .get(i)
-                .ok_or(format!("schedule '{s}' is missing a value"))?
-                .parse::<u64>()
-                .map_err(|_| format!("schedule '{s}': '{}' is not a whole number", parts[i]))
+        let count = |i: usize| -> Result<u64, ScheduleError> {
+            let p = part(i)?;
+            p.parse::<u64>().map_err(|_| ScheduleError::NotWhole {
+                text: s.into(),
+                part: p.to_string(),
+            })
         };
         let schedule = match parts[0] {
             "constant" if parts.len() == 1 => Schedule::Constant,
@@ -149,11 +173,7 @@ impl std::str::FromStr for Schedule {
                 steps: count(1)?,
                 start_factor: if parts.len() == 3 { num(2)? } else { 1.0 / 3.0 },
             },
-            _ => {
-                return Err(format!(
-                    "unknown schedule '{s}': use constant, step:EVERY:GAMMA, exp:GAMMA, cosine:PERIOD[:MIN_LR] or warmup:STEPS[:START_FACTOR]"
-                ));
-            }
+            _ => return Err(ScheduleError::Unknown(s.into())),
         };
         schedule.validate()?;
         Ok(schedule)
@@ -224,18 +244,21 @@ mod tests {
             "step:0:0.5"
                 .parse::<Schedule>()
                 .unwrap_err()
+                .to_string()
                 .contains("at least 1")
         );
         assert!(
             "exp:x"
                 .parse::<Schedule>()
                 .unwrap_err()
+                .to_string()
                 .contains("'x' is not a number")
         );
         assert!(
             "linear"
                 .parse::<Schedule>()
                 .unwrap_err()
+                .to_string()
                 .starts_with("unknown schedule 'linear'")
         );
     }

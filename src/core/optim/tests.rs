@@ -386,7 +386,8 @@ fn hyperparameter_validation_names_the_field() {
             ..Hyper::default()
         }
         .validate()
-        .unwrap_err(),
+        .unwrap_err()
+        .to_string(),
         "lr must be a number ≥ 0, got -1"
     );
     assert_eq!(
@@ -396,6 +397,20 @@ fn hyperparameter_validation_names_the_field() {
         }
         .validate()
         .unwrap_err(),
+        HyperError::OutOfRange {
+            name: "beta2",
+            value: 1.0,
+            want: "in [0, 1)"
+        }
+    );
+    assert_eq!(
+        Hyper {
+            beta2: 1.0,
+            ..Hyper::default()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string(),
         "beta2 must be in [0, 1), got 1"
     );
     assert!(
@@ -405,6 +420,7 @@ fn hyperparameter_validation_names_the_field() {
         }
         .validate()
         .unwrap_err()
+        .to_string()
         .starts_with("eps must be")
     );
     assert!(Hyper::defaults(Kind::AdamW).validate().is_ok());
@@ -419,6 +435,7 @@ fn kinds_round_trip_by_name() {
         "adamax"
             .parse::<Kind>()
             .unwrap_err()
+            .to_string()
             .contains("choose one of gd, sgd")
     );
 }

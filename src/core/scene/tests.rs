@@ -13,10 +13,10 @@ fn run_all(l: &Loaded, steps: usize) -> Vec<Run> {
                 Optimizer::new(s.kind, s.hyper.clone()),
                 s.start,
                 StopRules::default(),
-                &l.formula,
+                &l.landscape.formula,
             );
             for _ in 0..steps {
-                run.step(&l.formula);
+                run.step(&l.landscape.formula);
             }
             run
         })
@@ -81,7 +81,7 @@ fn the_lecture_scenes_show_what_they_claim() {
         a.iter().map(|r| r.pos).collect::<Vec<_>>(),
         b.iter().map(|r| r.pos).collect::<Vec<_>>()
     );
-    let f = |p: [f64; 2]| rastrigin.formula.value(p);
+    let f = |p: [f64; 2]| rastrigin.landscape.formula.value(p);
     let ends: Vec<f64> = a.iter().map(|r| f(r.pos)).collect();
     assert!(
         ends[1] < ends[0] && ends[2] < ends[0],
@@ -106,8 +106,8 @@ const GOOD: &str = r#"Scene(
 #[test]
 fn a_good_scene_sets_formula_parameters_and_racers() {
     let l = parse(GOOD).unwrap();
-    assert_eq!(l.formula.param_values(), [2.0]);
-    assert_eq!(l.domain, Domain::new(-2.0, 2.0, -2.0, 2.0));
+    assert_eq!(l.landscape.formula.param_values(), [2.0]);
+    assert_eq!(l.landscape.domain, Domain::new(-2.0, 2.0, -2.0, 2.0));
     assert_eq!(
         (
             l.racers[1].kind,
