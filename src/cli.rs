@@ -128,14 +128,26 @@ pub enum Command {
     Scenes,
 }
 
+/// The command line offers exactly the optimizers there are: a new `Kind` appears in
+/// `--help` and is accepted without another edit here.
+impl clap::ValueEnum for Kind {
+    fn value_variants<'a>() -> &'a [Kind] {
+        &Kind::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
 #[derive(Debug, Args)]
 #[command(allow_negative_numbers = true)]
 pub struct TraceArgs {
     #[command(flatten)]
     pub landscape: LandscapeArgs,
-    /// gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, amsgrad, newton, nelder-mead
-    #[arg(long, default_value = "gd")]
-    pub optimizer: String,
+    /// The optimizer (its torch-style name).
+    #[arg(long, value_enum, default_value = "gd")]
+    pub optimizer: Kind,
     /// Start point x,y (default: the preset's first start, else the domain's centre).
     #[arg(long, allow_hyphen_values = true)]
     pub start: Option<String>,
@@ -292,7 +304,7 @@ pub use crate::core::number::exact as num;
 /// Runs `trace`, writing CSV to `out`; returns the final status for stderr.
 pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
     let land = args.landscape.resolve()?;
-    let kind: Kind = args.optimizer.parse()?;
+    let kind = args.optimizer;
     let hyper = args.hyper(kind)?;
     let start = match &args.start {
         Some(s) => parse_point(s).context("bad --start")?,

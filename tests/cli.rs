@@ -167,7 +167,7 @@ fn bad_input_exits_2_with_a_clear_message() {
         ),
         (
             &["trace", "--formula", "x^2", "--optimizer", "adamax"],
-            "unknown optimizer 'adamax'",
+            "invalid value 'adamax' for '--optimizer <OPTIMIZER>'",
         ),
         (
             &["trace", "--formula", "x^2", "--lr", "-1"],

@@ -4,8 +4,10 @@
 use super::AppSet;
 use super::labels::{ViewLabels, colour32};
 use super::landscape::{Landscape, Surface};
-use super::racers::{BALL_RADIUS, Contact, Racer};
+use super::racers::{Racer, Trail};
+use crate::core::optim::run::Run;
 use crate::core::optim::run::Status;
+use crate::core::surface::Domain;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use bevy_panorbit_camera::PanOrbitCamera;
@@ -27,27 +29,34 @@ pub struct OverlayGizmos;
 
 /// Dresses every racer with a ball and draws its status; the race itself (which racers, where
 /// they are) is `racers`'.
+/// Where each racer's ball sits on the surface: no drawing, so headless tests and benchmarks
+/// place balls too.
+pub(super) fn placement(app: &mut App) {
+    app.add_systems(Update, place_balls.in_set(AppSet::Present));
+}
+
 pub(super) fn plugin(app: &mut App) {
-    app.insert_gizmo_config(
-        OverlayGizmos,
-        GizmoConfig {
-            depth_bias: -0.5,
-            line: GizmoLineConfig {
-                width: 2.5,
+    app.add_plugins(placement)
+        .insert_gizmo_config(
+            OverlayGizmos,
+            GizmoConfig {
+                depth_bias: -0.5,
+                line: GizmoLineConfig {
+                    width: 2.5,
+                    ..default()
+                },
                 ..default()
             },
-            ..default()
-        },
-    )
-    .add_systems(Startup, make_mesh)
-    .add_systems(
-        Update,
-        (dress, recolour, size_to_view, draw_status).in_set(AppSet::Present),
-    )
-    .add_systems(
-        EguiPrimaryContextPass,
-        status_labels.in_set(super::labels::LabelOrder::Racers),
-    );
+        )
+        .add_systems(Startup, make_mesh)
+        .add_systems(
+            Update,
+            (dress, recolour, size_to_view, draw_status).in_set(AppSet::Present),
+        )
+        .add_systems(
+            EguiPrimaryContextPass,
+            status_labels.in_set(super::labels::LabelOrder::Racers),
+        );
 }
 
 fn make_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>) {
@@ -188,4 +197,88 @@ fn status_labels(
         );
     }
     Ok(())
+}
+
+/// Ball radius in world units at the default camera distance (the drawing plugin scales it).
+pub const BALL_RADIUS: f32 = 0.17;
+
+/// Where a racer's ball touches the surface, in world space.
+#[derive(Component, Default, Clone, Copy, Debug, PartialEq)]
+pub struct Contact(pub Vec3);
+
+/// The landscape point a racer is shown at: where it is, or, once it has left the domain,
+/// the point where its path crossed the edge (the start's nearest edge point if it never was
+/// inside). Never a huge coordinate.
+pub fn shown_point(run: &Run, trail: &Trail, domain: Domain) -> [f64; 2] {
+    if domain.contains(run.pos) {
+        return run.pos;
+    }
+    let clamp = |p: [f64; 2]| {
+        [
+            p[0].clamp(domain.x[0], domain.x[1]),
+            p[1].clamp(domain.y[0], domain.y[1]),
+        ]
+    };
+    // The newest point inside, and the one after it: scanned from the end, so a racer that
+    // left long ago costs only its points outside.
+    let points = &trail.points;
+    let Some(i) = points.iter().rposition(|s| domain.contains(s.pos)) else {
+        return clamp(run.pos);
+    };
+    let a = points[i].pos;
+    let b = points.get(i + 1).map_or(run.pos, |s| s.pos);
+    // The largest t in [0, 1] with a + t·(b − a) inside, per axis.
+    let mut t = 1.0f64;
+    for (axis, [lo, hi]) in [domain.x, domain.y].into_iter().enumerate() {
+        let d = b[axis] - a[axis];
+        if b[axis] > hi {
+            t = t.min((hi - a[axis]) / d);
+        } else if b[axis] < lo {
+            t = t.min((lo - a[axis]) / d);
+        }
+    }
+    clamp([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])])
+}
+
+/// The contact point and the ball's centre (resting on the surface along its normal, for a
+/// ball of radius `radius`), in world space; `None` only if nothing finite can be placed.
+pub fn ball_world(
+    surface: &Surface,
+    landscape: &Landscape,
+    run: &Run,
+    trail: &Trail,
+    radius: f32,
+) -> Option<(Vec3, Vec3)> {
+    let p = shown_point(run, trail, surface.map.domain);
+    let (f, g) = if p == run.pos {
+        (run.loss, run.grad)
+    } else {
+        landscape.formula.gradient(p)
+    };
+    let contact = Vec3::from(surface.map.world_from_landscape(p, f)?);
+    let normal = Vec3::from(surface.map.normal(f, g));
+    let centre = contact + normal * radius;
+    centre.is_finite().then_some((contact, centre))
+}
+
+fn place_balls(
+    mut commands: Commands,
+    surface: Res<Surface>,
+    landscape: Res<Landscape>,
+    mut racers: Query<(Entity, &Racer, &Trail, &mut Transform, Option<&mut Contact>)>,
+) {
+    for (e, racer, trail, mut transform, contact) in &mut racers {
+        // If nothing can be placed, the ball stays where it was rather than take a NaN.
+        let radius = BALL_RADIUS * transform.scale.x;
+        let Some((at, centre)) = ball_world(&surface, &landscape, &racer.run, trail, radius) else {
+            continue;
+        };
+        transform.translation = centre;
+        match contact {
+            Some(mut c) => c.0 = at,
+            None => {
+                commands.entity(e).insert(Contact(at));
+            }
+        }
+    }
 }

@@ -77,6 +77,7 @@ pub fn headless_scene(landscape: Landscape, scene: Option<crate::core::scene::Lo
         order_sets,
         landscape::plugin(landscape),
         racers::sim_plugin,
+        balls::placement,
         scene::plugin(scene),
     ));
     app

@@ -1,6 +1,7 @@
 //! ECS tests of the race under `MinimalPlugins` with manual time.
 
 use super::*;
+use crate::app::balls::{BALL_RADIUS, Contact, shown_point};
 use crate::app::headless;
 use crate::cli::{Cli, Command, LandscapeArgs};
 use crate::core::landscape::Landscape as Launched;

@@ -11,7 +11,7 @@
 //! ```
 //! computed as torch does: x ← x − (α / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
 
-use super::{Hyper, Kind, State, Term, Terms, Update, map2, zip2};
+use super::{Hyper, Kind, State, Terms, Update, map2, term, zip2};
 
 pub(super) fn step(
     h: &Hyper,
@@ -50,55 +50,23 @@ pub(super) fn step(
         x[1] - step_size * m[1] / denom[1],
     ];
     let mut terms = Terms::of(&[
-        Term {
-            name: "g",
-            value: g,
-        },
-        Term {
-            name: "m (mean g)",
-            value: m,
-        },
-        Term {
-            name: "v (mean g²)",
-            value: s.sq,
-        },
+        term("g", g),
+        term("m (mean g)", m),
+        term("v (mean g²)", s.sq),
     ]);
     if kind == Kind::AmsGrad {
-        terms.push(Term {
-            name: "v_max",
-            value: s.sq_max,
-        });
+        terms.push(term("v_max", s.sq_max));
     }
     terms.extend(&[
-        Term {
-            name: "m̂ = m/(1−β₁ᵗ)",
-            value: map2(m, |m| m / bias1),
-        },
-        Term {
-            name: "v̂ = v/(1−β₂ᵗ)",
-            value: map2(v, |v| v / bias2),
-        },
-        Term {
-            name: "α/(√v̂+ε) per coordinate",
-            value: map2(denom, |d| lr / d),
-        },
-        Term {
-            name: "step α·m̂/(√v̂+ε)",
-            value: zip2(x, to, |a, b| a - b),
-        },
+        term("m̂ = m/(1−β₁ᵗ)", map2(m, |m| m / bias1)),
+        term("v̂ = v/(1−β₂ᵗ)", map2(v, |v| v / bias2)),
+        term("α/(√v̂+ε) per coordinate", map2(denom, |d| lr / d)),
+        term("step α·m̂/(√v̂+ε)", zip2(x, to, |a, b| a - b)),
     ]);
     let rule = match kind {
         Kind::AdamW => "x ← x·(1 − αλ);  x ← x − α·m̂/(√v̂ + ε)",
         Kind::AmsGrad => "v_max ← max(v_max, v);  x ← x − α·m̂/(√v̂_max + ε)",
         _ => "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  x ← x − α·m̂/(√v̂ + ε)",
     };
-    Update {
-        from: x0,
-        to,
-        grad: g,
-        lr,
-        rule,
-        terms,
-        note: None,
-    }
+    Update::new(x0, to, g, lr, rule, terms)
 }

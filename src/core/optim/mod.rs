@@ -482,6 +482,11 @@ pub struct Term {
     pub value: [f64; 2],
 }
 
+/// A named quantity of an update.
+pub const fn term(name: &'static str, value: [f64; 2]) -> Term {
+    Term { name, value }
+}
+
 /// Most terms one update reports.
 const MAX_TERMS: usize = 8;
 
@@ -495,10 +500,7 @@ pub struct Terms {
 impl Terms {
     pub fn of(terms: &[Term]) -> Terms {
         let mut t = Terms {
-            items: [Term {
-                name: "",
-                value: [0.0; 2],
-            }; MAX_TERMS],
+            items: [term("", [0.0; 2]); MAX_TERMS],
             len: 0,
         };
         t.extend(terms);
@@ -545,6 +547,26 @@ pub struct Update {
 }
 
 impl Update {
+    /// A step with nothing more to say than its rule and terms.
+    pub fn new(
+        from: [f64; 2],
+        to: [f64; 2],
+        grad: [f64; 2],
+        lr: f64,
+        rule: &'static str,
+        terms: Terms,
+    ) -> Update {
+        Update {
+            from,
+            to,
+            grad,
+            lr,
+            rule,
+            terms,
+            note: None,
+        }
+    }
+
     pub fn delta(&self) -> [f64; 2] {
         [self.to[0] - self.from[0], self.to[1] - self.from[1]]
     }

@@ -4,7 +4,7 @@
 //! shrink ½). The racer's position is the best vertex; the triangle can be drawn.
 //! The first step builds the triangle x, x + (s, 0), x + (0, s) with s = `lr`.
 
-use super::{Hyper, State, Term, Terms, Update};
+use super::{Hyper, State, Terms, Update, term};
 use crate::core::expr::Formula;
 
 #[derive(Debug, Clone)]
@@ -94,18 +94,9 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Formula) -> Update
             _ => "shrink: all vertices halfway to the best",
         },
         terms: Terms::of(&[
-            Term {
-                name: "centroid c",
-                value: c,
-            },
-            Term {
-                name: "reflected point",
-                value: xr,
-            },
-            Term {
-                name: "best vertex",
-                value: to,
-            },
+            term("centroid c", c),
+            term("reflected point", xr),
+            term("best vertex", to),
         ]),
         note: None,
     }

@@ -8,7 +8,7 @@
 //! ```
 //! The update's note says which case applied.
 
-use super::{State, Term, Terms, Update, zip2};
+use super::{State, Terms, Update, term, zip2};
 use crate::core::expr::Formula;
 use nalgebra::{Matrix2, SymmetricEigen, Vector2};
 
@@ -37,22 +37,10 @@ pub(super) fn step(_s: &mut State, x: [f64; 2], f: &Formula, lr: f64) -> Update 
         lr,
         rule: "x ← x − α·H⁻¹∇f",
         terms: Terms::of(&[
-            Term {
-                name: "∇f",
-                value: d.gradient,
-            },
-            Term {
-                name: "H eigenvalues λ",
-                value: lambdas,
-            },
-            Term {
-                name: "H⁻¹∇f",
-                value: [direction[0], direction[1]],
-            },
-            Term {
-                name: "step",
-                value: zip2(x, to, |a, b| a - b),
-            },
+            term("∇f", d.gradient),
+            term("H eigenvalues λ", lambdas),
+            term("H⁻¹∇f", [direction[0], direction[1]]),
+            term("step", zip2(x, to, |a, b| a - b)),
         ]),
         note,
     }

@@ -8,7 +8,7 @@
 //! otherwise:       x ← x − α·g/d
 //! ```
 
-use super::{Hyper, State, Term, Terms, Update, map2, zip2};
+use super::{Hyper, State, Terms, Update, map2, term, zip2};
 
 pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f64) -> Update {
     let a = h.alpha;
@@ -21,16 +21,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
     } else {
         map2(s.sq, |v| v.sqrt() + h.eps)
     };
-    let mut terms = Terms::of(&[
-        Term {
-            name: "g",
-            value: g,
-        },
-        Term {
-            name: "v (mean g²)",
-            value: s.sq,
-        },
-    ]);
+    let mut terms = Terms::of(&[term("g", g), term("v (mean g²)", s.sq)]);
     let (direction, rule) = if h.momentum > 0.0 {
         let b = zip2(
             s.buf.unwrap_or([0.0; 2]),
@@ -38,10 +29,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
             |b, q| h.momentum * b + q,
         );
         s.buf = Some(b);
-        terms.push(Term {
-            name: "b (velocity)",
-            value: b,
-        });
+        terms.push(term("b (velocity)", b));
         (b, "v ← a·v + (1−a)·g²;  b ← μ·b + g/(√v+ε);  x ← x − α·b")
     } else {
         (
@@ -49,22 +37,8 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
             "v ← a·v + (1−a)·g²;  x ← x − α·g/(√v + ε)",
         )
     };
-    terms.push(Term {
-        name: "α/(√v+ε) per coordinate",
-        value: map2(denom, |d| lr / d),
-    });
+    terms.push(term("α/(√v+ε) per coordinate", map2(denom, |d| lr / d)));
     let to = zip2(x, direction, |x, d| x - lr * d);
-    terms.push(Term {
-        name: "step",
-        value: zip2(x, to, |a, b| a - b),
-    });
-    Update {
-        from: x,
-        to,
-        grad: g,
-        lr,
-        rule,
-        terms,
-        note: None,
-    }
+    terms.push(term("step", zip2(x, to, |a, b| a - b)));
+    Update::new(x, to, g, lr, rule, terms)
 }

@@ -11,7 +11,7 @@
 //! x ← x − α·g
 //! ```
 
-use super::{Hyper, State, Term, Terms, Update, zip2};
+use super::{Hyper, State, Terms, Update, term, zip2};
 use rand_distr::{Distribution, StandardNormal};
 
 pub(super) fn step(
@@ -22,10 +22,7 @@ pub(super) fn step(
     lr: f64,
     nesterov: bool,
 ) -> Update {
-    let mut terms = Terms::of(&[Term {
-        name: "∇f",
-        value: grad,
-    }]);
+    let mut terms = Terms::of(&[term("∇f", grad)]);
     let mut g = grad;
     if h.noise > 0.0 {
         let xi: [f64; 2] = [
@@ -33,10 +30,7 @@ pub(super) fn step(
             StandardNormal.sample(&mut s.rng),
         ];
         g = zip2(g, xi, |g, xi| g + h.noise * xi);
-        terms.push(Term {
-            name: "g (noisy)",
-            value: g,
-        });
+        terms.push(term("g (noisy)", g));
     }
     if h.weight_decay != 0.0 {
         g = zip2(g, x, |g, x| g + h.weight_decay * x);
@@ -48,16 +42,10 @@ pub(super) fn step(
             Some(b) => zip2(b, g, |b, g| h.momentum * b + (1.0 - h.dampening) * g),
         };
         s.buf = Some(b);
-        terms.push(Term {
-            name: "b (velocity)",
-            value: b,
-        });
+        terms.push(term("b (velocity)", b));
         if nesterov {
             g = zip2(g, b, |g, b| g + h.momentum * b);
-            terms.push(Term {
-                name: "g + μ·b",
-                value: g,
-            });
+            terms.push(term("g + μ·b", g));
             "b ← μ·b + g;  x ← x − α·(g + μ·b)"
         } else {
             g = b;
@@ -69,17 +57,6 @@ pub(super) fn step(
         "x ← x − α·∇f"
     };
     let step = g.map(|g| lr * g);
-    terms.push(Term {
-        name: "step α·g",
-        value: step,
-    });
-    Update {
-        from: x,
-        to: zip2(x, g, |x, g| x - lr * g),
-        grad: seen,
-        lr,
-        rule,
-        terms,
-        note: None,
-    }
+    terms.push(term("step α·g", step));
+    Update::new(x, zip2(x, g, |x, g| x - lr * g), seen, lr, rule, terms)
 }

@@ -24,6 +24,15 @@ fn steps(kind: Kind, hyper: Hyper, n: usize) -> Vec<[f64; 2]> {
         .collect()
 }
 
+/// A run of `kind` at rate `lr` from `start`, with the default stop rules.
+fn run(kind: Kind, lr: f64, start: [f64; 2], f: &Formula) -> Run {
+    let hyper = Hyper {
+        lr,
+        ..Hyper::default()
+    };
+    Run::new(Optimizer::new(kind, hyper), start, StopRules::default(), f)
+}
+
 fn assert_close(got: [f64; 2], want: [f64; 2]) {
     for i in 0..2 {
         assert!(
@@ -427,6 +436,28 @@ fn hyperparameter_validation_names_the_field() {
 }
 
 #[test]
+fn every_optimizer_is_listed_once_in_all() {
+    // No wildcard: a new variant does not compile here until it is listed, and then the
+    // assertion checks that `Kind::ALL` (the panel's menu, the CLI's values) has it too.
+    let listed = |k: Kind| match k {
+        Kind::Gd
+        | Kind::Sgd
+        | Kind::Momentum
+        | Kind::Nesterov
+        | Kind::Adagrad
+        | Kind::RmsProp
+        | Kind::Adam
+        | Kind::AdamW
+        | Kind::AmsGrad
+        | Kind::Newton
+        | Kind::NelderMead => Kind::ALL.iter().filter(|&&a| a == k).count(),
+    };
+    for k in Kind::ALL {
+        assert_eq!(listed(k), 1, "{k:?}");
+    }
+}
+
+#[test]
 fn kinds_round_trip_by_name() {
     for k in Kind::ALL {
         assert_eq!(k.name().parse::<Kind>(), Ok(k));
@@ -443,18 +474,7 @@ fn kinds_round_trip_by_name() {
 #[test]
 fn run_converges_on_a_bowl() {
     let f = bowl();
-    let mut run = Run::new(
-        Optimizer::new(
-            Kind::Gd,
-            Hyper {
-                lr: 0.1,
-                ..Hyper::default()
-            },
-        ),
-        [1.0, 1.0],
-        StopRules::default(),
-        &f,
-    );
+    let mut run = run(Kind::Gd, 0.1, [1.0, 1.0], &f);
     for _ in 0..1000 {
         run.step(&f);
     }
@@ -465,18 +485,7 @@ fn run_converges_on_a_bowl() {
 #[test]
 fn run_diverges_cleanly_and_keeps_the_last_finite_point() {
     let f = bowl();
-    let mut run = Run::new(
-        Optimizer::new(
-            Kind::Gd,
-            Hyper {
-                lr: 1.5,
-                ..Hyper::default()
-            },
-        ),
-        [1.0, 1.0],
-        StopRules::default(),
-        &f,
-    );
+    let mut run = run(Kind::Gd, 1.5, [1.0, 1.0], &f);
     for _ in 0..1000 {
         run.step(&f);
     }
@@ -495,18 +504,7 @@ fn run_diverges_cleanly_and_keeps_the_last_finite_point() {
 #[test]
 fn run_into_undefined_region_is_diverged() {
     let f = Formula::parse("ln(x) + y^2").unwrap();
-    let mut run = Run::new(
-        Optimizer::new(
-            Kind::Gd,
-            Hyper {
-                lr: 10.0,
-                ..Hyper::default()
-            },
-        ),
-        [0.5, 0.0],
-        StopRules::default(),
-        &f,
-    );
+    let mut run = run(Kind::Gd, 10.0, [0.5, 0.0], &f);
     run.step(&f);
     assert!(
         matches!(run.status, Status::Diverged(ref why) if why.contains("not finite")),
@@ -519,18 +517,7 @@ fn run_into_undefined_region_is_diverged() {
 #[test]
 fn gd_on_the_exact_ridge_stalls_at_the_saddle() {
     let f = Formula::parse("x^2 - y^2").unwrap();
-    let mut run = Run::new(
-        Optimizer::new(
-            Kind::Gd,
-            Hyper {
-                lr: 0.1,
-                ..Hyper::default()
-            },
-        ),
-        [1.0, 0.0],
-        StopRules::default(),
-        &f,
-    );
+    let mut run = run(Kind::Gd, 0.1, [1.0, 0.0], &f);
     for _ in 0..1000 {
         run.step(&f);
     }

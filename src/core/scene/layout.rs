@@ -89,112 +89,147 @@ impl Layout {
     }
 }
 
-/// Splits the text into structural tokens.
-fn outline(text: &str) -> Vec<Tok> {
-    let cs: Vec<char> = text.chars().collect();
-    let (mut out, mut line, mut depth, mut i) = (Vec::new(), 1, 0usize, 0);
-    let at = |i: usize| cs.get(i).copied();
-    while let Some(c) = at(i) {
-        let start_line = line;
-        let mut push = |kind, depth| {
-            out.push(Tok {
-                kind,
-                line: start_line,
-                depth,
-            })
-        };
-        match c {
-            '\n' => {
-                line += 1;
-                i += 1;
-            }
-            c if c.is_whitespace() => i += 1,
-            '/' if at(i + 1) == Some('/') => {
-                while at(i).is_some_and(|c| c != '\n') {
-                    i += 1;
+/// A cursor over the text that counts lines as it goes.
+struct Scan {
+    cs: Vec<char>,
+    i: usize,
+    line: usize,
+}
+
+impl Scan {
+    fn at(&self, k: usize) -> Option<char> {
+        self.cs.get(self.i + k).copied()
+    }
+
+    /// Moves one character on, counting a newline.
+    fn bump(&mut self) {
+        self.line += usize::from(self.at(0) == Some('\n'));
+        self.i += 1;
+    }
+
+    /// Past the end of the line (a `//` comment).
+    fn line_comment(&mut self) {
+        while self.at(0).is_some_and(|c| c != '\n') {
+            self.i += 1;
+        }
+    }
+
+    /// Past a block comment; RON block comments nest.
+    fn block_comment(&mut self) {
+        let mut level = 0;
+        while let Some(c) = self.at(0) {
+            if c == '/' && self.at(1) == Some('*') {
+                level += 1;
+                self.i += 2;
+            } else if c == '*' && self.at(1) == Some('/') {
+                level -= 1;
+                self.i += 2;
+                if level == 0 {
+                    return;
                 }
-            }
-            '/' if at(i + 1) == Some('*') => {
-                // RON block comments nest.
-                let mut level = 0;
-                while let Some(c) = at(i) {
-                    if c == '/' && at(i + 1) == Some('*') {
-                        level += 1;
-                        i += 2;
-                    } else if c == '*' && at(i + 1) == Some('/') {
-                        level -= 1;
-                        i += 2;
-                        if level == 0 {
-                            break;
-                        }
-                    } else {
-                        line += usize::from(c == '\n');
-                        i += 1;
-                    }
-                }
-            }
-            '"' | '\'' => {
-                i += 1;
-                while let Some(d) = at(i) {
-                    i += 1;
-                    match d {
-                        '\\' => i += 1,
-                        '\n' => line += 1,
-                        _ if d == c => break,
-                        _ => {}
-                    }
-                }
-                push(Kind::Value, depth);
-            }
-            'r' if matches!(at(i + 1), Some('"' | '#')) => {
-                // A raw string: r"…" or r#"…"#, no escapes.
-                let hashes = cs[i + 1..].iter().take_while(|&&h| h == '#').count();
-                i += 1 + hashes + 1;
-                let close: Vec<char> = std::iter::once('"')
-                    .chain(std::iter::repeat_n('#', hashes))
-                    .collect();
-                while i < cs.len() && !cs[i..].starts_with(&close) {
-                    line += usize::from(cs[i] == '\n');
-                    i += 1;
-                }
-                i += close.len();
-                push(Kind::Value, depth);
-            }
-            '(' | '[' | '{' => {
-                push(Kind::Open, depth);
-                depth += 1;
-                i += 1;
-            }
-            ')' | ']' | '}' => {
-                depth = depth.saturating_sub(1);
-                push(Kind::Close, depth);
-                i += 1;
-            }
-            ',' => {
-                push(Kind::Comma, depth);
-                i += 1;
-            }
-            ':' => {
-                push(Kind::Colon, depth);
-                i += 1;
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let s = i;
-                while at(i).is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                    i += 1;
-                }
-                push(Kind::Ident(cs[s..i].iter().collect()), depth);
-            }
-            _ => {
-                let s = i;
-                while at(i).is_some_and(|c| !c.is_whitespace() && !"()[]{},:/\"'".contains(c)) {
-                    i += 1;
-                }
-                // A lone '/' is not a comment: step over it.
-                i += usize::from(i == s);
-                push(Kind::Value, depth);
+            } else {
+                self.bump();
             }
         }
+    }
+
+    /// Past a quoted string or character, escapes included.
+    fn quoted(&mut self, quote: char) {
+        self.i += 1;
+        while let Some(d) = self.at(0) {
+            self.bump();
+            match d {
+                '\\' => self.bump(),
+                _ if d == quote => return,
+                _ => {}
+            }
+        }
+    }
+
+    /// Past a raw string, r"…" or r#"…"#, which has no escapes.
+    fn raw_string(&mut self) {
+        let hashes = self.cs[self.i + 1..]
+            .iter()
+            .take_while(|&&h| h == '#')
+            .count();
+        self.i += 1 + hashes + 1;
+        let close: Vec<char> = std::iter::once('"')
+            .chain(std::iter::repeat_n('#', hashes))
+            .collect();
+        while self.i < self.cs.len() && !self.cs[self.i..].starts_with(&close) {
+            self.bump();
+        }
+        self.i += close.len();
+    }
+
+    /// Past a run of characters that satisfy `keep`; at least one character.
+    fn word(&mut self, keep: impl Fn(char) -> bool) -> String {
+        let s = self.i;
+        while self.at(0).is_some_and(&keep) {
+            self.i += 1;
+        }
+        // A lone '/' is not a comment: step over it.
+        self.i += usize::from(self.i == s);
+        self.cs[s..self.i.min(self.cs.len())].iter().collect()
+    }
+}
+
+/// Splits the text into structural tokens.
+fn outline(text: &str) -> Vec<Tok> {
+    let mut scan = Scan {
+        cs: text.chars().collect(),
+        i: 0,
+        line: 1,
+    };
+    let (mut out, mut depth) = (Vec::new(), 0usize);
+    while let Some(c) = scan.at(0) {
+        let line = scan.line;
+        let kind = match c {
+            c if c.is_whitespace() => {
+                scan.bump();
+                None
+            }
+            '/' if scan.at(1) == Some('/') => {
+                scan.line_comment();
+                None
+            }
+            '/' if scan.at(1) == Some('*') => {
+                scan.block_comment();
+                None
+            }
+            '"' | '\'' => {
+                scan.quoted(c);
+                Some(Kind::Value)
+            }
+            'r' if matches!(scan.at(1), Some('"' | '#')) => {
+                scan.raw_string();
+                Some(Kind::Value)
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                Some(Kind::Ident(scan.word(|c| c.is_alphanumeric() || c == '_')))
+            }
+            '(' | '[' | '{' | ')' | ']' | '}' | ',' | ':' => {
+                scan.i += 1;
+                Some(match c {
+                    '(' | '[' | '{' => Kind::Open,
+                    ',' => Kind::Comma,
+                    ':' => Kind::Colon,
+                    _ => Kind::Close,
+                })
+            }
+            _ => {
+                scan.word(|c| !c.is_whitespace() && !"()[]{},:/\"'".contains(c));
+                Some(Kind::Value)
+            }
+        };
+        let Some(kind) = kind else { continue };
+        // An opening bracket sits at the depth outside it, a closing one likewise.
+        if kind == Kind::Close {
+            depth = depth.saturating_sub(1);
+        }
+        let opens = kind == Kind::Open;
+        out.push(Tok { kind, line, depth });
+        depth += usize::from(opens);
     }
     out
 }
