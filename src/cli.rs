@@ -1,7 +1,7 @@
 //! The command line: no subcommand opens the app; `trace`, `critical` and `presets` print CSV.
 
 use crate::core::critical;
-use crate::core::landscape::{Landscape, LandscapeSpec};
+use crate::core::landscape::{DataSource, DataSpec, Landscape, LandscapeSpec};
 use crate::core::optim::run::{Run, StopRules};
 use crate::core::optim::schedule::Schedule;
 use crate::core::optim::{Field, Hyper, Kind, Optimizer};
@@ -90,6 +90,26 @@ pub struct LandscapeArgs {
     /// A formula parameter's value, NAME=VALUE (repeatable), e.g. --param kappa=20.
     #[arg(long = "param", value_name = "NAME=VALUE", allow_hyphen_values = true, value_parser = parse_param)]
     pub params: Vec<(String, f64)>,
+    /// A dataset: a CSV file with a header row, or a built-in name (see `gradscape datasets`).
+    /// The landscape is then the mean of --loss over its rows.
+    #[arg(long, conflicts_with_all = ["preset", "formula"])]
+    pub data: Option<String>,
+    /// The per-example loss: a formula of the data's columns and the two --axes, e.g.
+    /// "(w*x + b - y)^2" (a built-in dataset brings its own).
+    #[arg(long, requires = "data", allow_hyphen_values = true)]
+    pub loss: Option<String>,
+    /// The two names in --loss that are the landscape's coordinates, e.g. w,b.
+    #[arg(long, requires = "data", value_parser = parse_axes)]
+    pub axes: Option<[String; 2]>,
+    /// The seed a built-in dataset is generated from.
+    #[arg(long = "data-seed", default_value_t = 0, requires = "data")]
+    pub data_seed: u64,
+}
+
+fn parse_axes(s: &str) -> Result<[String; 2], String> {
+    let names: Vec<String> = s.split(',').map(|n| n.trim().to_string()).collect();
+    <[String; 2]>::try_from(names)
+        .map_err(|n| format!("--axes takes two names, e.g. w,b; got {}", n.len()))
 }
 
 fn parse_param(s: &str) -> Result<(String, f64), String> {
@@ -237,11 +257,17 @@ impl LandscapeArgs {
             ),
             None => None,
         };
+        let data = self.data.as_ref().map(|d| DataSpec {
+            source: DataSource::parse(d, self.data_seed),
+            loss: self.loss.as_deref(),
+            axes: self.axes.as_ref().map(|[a, b]| [a.as_str(), b.as_str()]),
+        });
         let spec = LandscapeSpec {
             preset: self.preset.as_deref(),
             formula: self.formula.as_deref(),
             params: self.params.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
             domain,
+            data,
         };
         Ok(Landscape::new(&spec)?)
     }

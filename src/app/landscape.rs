@@ -21,6 +21,8 @@ pub struct Landscape {
     pub resolution: usize,
     pub vertical_scale: f64,
     pub preset: Option<&'static Preset>,
+    /// Where a data landscape's rows came from.
+    pub data: Option<crate::core::landscape::DataSource>,
     /// Bumped on any change that needs a new surface (formula, domain, or display).
     pub generation: u64,
     /// Bumped when f or its domain changes: racers restart; display changes leave them be.
@@ -44,12 +46,28 @@ impl Landscape {
         crate::core::landscape::default_start(&self.formula, self.domain, self.preset)
     }
 
+    /// A landscape as core built it, with the default display.
+    pub fn of(core: &Launched) -> Landscape {
+        Landscape {
+            formula: core.formula.clone(),
+            domain: core.domain,
+            z_scale: core.preset.map_or(ZScale::Linear, |p| p.z_scale),
+            resolution: crate::core::landscape::DEFAULT_RESOLUTION,
+            vertical_scale: 1.0,
+            preset: core.preset,
+            data: core.data.clone(),
+            generation: 0,
+            revision: 0,
+        }
+    }
+
     /// The landscape's mathematics, as core knows it.
     pub fn core(&self) -> crate::core::landscape::Landscape {
         crate::core::landscape::Landscape {
             formula: self.formula.clone(),
             domain: self.domain,
             preset: self.preset,
+            data: self.data.clone(),
         }
     }
 }
@@ -72,17 +90,7 @@ pub struct Rebuilding(Option<Task<Surface>>);
 
 pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
     move |app: &mut App| {
-        let landscape = Landscape {
-            formula: launched.formula.clone(),
-            domain: launched.domain,
-            z_scale: launched.preset.map_or(ZScale::Linear, |p| p.z_scale),
-            resolution: crate::core::landscape::DEFAULT_RESOLUTION,
-            vertical_scale: 1.0,
-            preset: launched.preset,
-            generation: 0,
-            revision: 0,
-        };
-        app.insert_resource(landscape)
+        app.insert_resource(Landscape::of(&launched))
             .init_resource::<Rebuilding>()
             .add_systems(Startup, first_surface.in_set(StartSet::Surface))
             .add_systems(Update, rebuild.in_set(AppSet::Rebuild));

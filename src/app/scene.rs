@@ -132,6 +132,7 @@ fn apply(l: &Loaded, stage: &mut Stage) {
     land.domain = l.landscape.domain;
     land.z_scale = l.z_scale;
     land.preset = l.landscape.preset;
+    land.data = l.landscape.data.clone();
     land.resolution = s.landscape.resolution;
     land.vertical_scale = s.look.vertical_scale;
     land.changed_math();

@@ -442,6 +442,7 @@ mod tests {
             resolution: 64,
             vertical_scale: 1.0,
             preset: Some(p),
+            data: None,
             generation: 0,
             revision: 0,
         }

@@ -122,6 +122,8 @@ pub fn labelled(points: &[CriticalPoint], near: &[[f64; 2]], domain: Domain) -> 
 
 /// Cells per side of the grid on which ∇f is sampled to place seeds.
 const CELLS: usize = 512;
+/// Cells per side on a data landscape.
+const DATA_CELLS: usize = 32;
 /// More candidate cells than this means ∇f vanishes on whole regions (a plateau): only the
 /// first this many are tried, so the search stays bounded.
 const MAX_CANDIDATES: usize = 40_000;
@@ -207,17 +209,24 @@ impl Cell {
 /// The cells where ∇f changes sign in both components, and those around nodes where ‖∇f‖
 /// has a strict local minimum.
 fn candidate_cells(f: &Formula, d: Domain) -> Vec<Cell> {
-    let n = CELLS + 1;
+    // Every ∇f over a dataset costs a pass over its rows: a coarser search there (a mean
+    // loss is smooth and has few stationary points; most have one).
+    let cells = if f.data().is_some() {
+        DATA_CELLS
+    } else {
+        CELLS
+    };
+    let n = cells + 1;
     let at = |i: usize, j: usize| [d.x_at(i, n), d.y_at(j, n)];
     let grads: Vec<[f64; 2]> = (0..n * n)
         .into_par_iter()
         .map(|k| f.gradient(at(k % n, k / n)).1)
         .collect();
     let g = |i: usize, j: usize| grads[j * n + i];
-    let size = [d.width() / CELLS as f64, d.height() / CELLS as f64];
-    let mut cells = Vec::new();
-    for j in 0..CELLS {
-        for i in 0..CELLS {
+    let size = [d.width() / cells as f64, d.height() / cells as f64];
+    let mut found = Vec::new();
+    for j in 0..cells {
+        for i in 0..cells {
             let corners = [g(i, j), g(i + 1, j), g(i, j + 1), g(i + 1, j + 1)];
             let finite = corners
                 .iter()
@@ -240,9 +249,9 @@ fn candidate_cells(f: &Formula, d: Domain) -> Vec<Cell> {
                 sign_change: true,
             };
             if finite == 4 && changes(0) && changes(1) {
-                cells.extend(refine(f, cell, REFINE));
+                found.extend(refine(f, cell, REFINE));
             } else if undefined_corner {
-                cells.push(cell);
+                found.push(cell);
             }
         }
     }
@@ -259,7 +268,7 @@ fn candidate_cells(f: &Formula, d: Domain) -> Vec<Cell> {
             if lowest {
                 let p = at(i, j);
                 let lo = [p[0] - 0.5 * size[0], p[1] - 0.5 * size[1]];
-                cells.push(Cell {
+                found.push(Cell {
                     lo,
                     size,
                     sign_change: false,
@@ -267,8 +276,8 @@ fn candidate_cells(f: &Formula, d: Domain) -> Vec<Cell> {
             }
         }
     }
-    cells.truncate(MAX_CANDIDATES);
-    cells
+    found.truncate(MAX_CANDIDATES);
+    found
 }
 
 /// Halvings of a sign-change cell, so that two points sharing a cell (Levi has pairs 0.013

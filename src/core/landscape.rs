@@ -1,12 +1,15 @@
-//! A landscape: the formula (with parameter values), its domain and the preset it came from.
+//! A landscape: the formula (with parameter values) or a dataset's mean loss, its domain and
+//! the preset it came from.
 //! The command line, the scene loader and the app all build one through [`Landscape::new`];
 //! what follows from it (where racers start, when they stop, the race it opens on) lives here
 //! so the app and `gradscape race` agree.
 
+use crate::core::data::{DataError, Dataset, builtin};
 use crate::core::expr::{Formula, FormulaError};
 use crate::core::optim::run::StopRules;
 use crate::core::presets::{self, Preset};
 use crate::core::surface::{Domain, DomainError};
+use std::sync::Arc;
 
 /// Grid cells per side of a surface unless a scene or the panel says otherwise.
 pub const DEFAULT_RESOLUTION: usize = 192;
@@ -27,6 +30,70 @@ pub enum LandscapeError {
     BadParam { name: String, value: f64 },
     #[error("bad domain: {0}")]
     Domain(#[from] DomainError),
+    #[error("{0}")]
+    Data(#[from] DataError),
+    #[error("unknown dataset '{0}': use a CSV file's path or one of {names}", names = builtin::names())]
+    UnknownDataset(String),
+    #[error("a CSV file needs --loss: the per-example loss, a formula of its columns and two axes")]
+    NoLoss,
+    #[error("the axes must be two different names that are not columns, got {0}")]
+    BadAxes(String),
+    #[error(
+        "the loss names '{name}', which is not a column of {data} (columns: {columns}); give it a value with --param {name}=VALUE"
+    )]
+    UnknownName {
+        name: String,
+        data: String,
+        columns: String,
+    },
+}
+
+/// Where a data landscape's rows come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataSource {
+    /// A built-in dataset, generated from the seed.
+    Builtin { name: String, seed: u64 },
+    /// A CSV file.
+    Csv(std::path::PathBuf),
+}
+
+impl DataSource {
+    /// A built-in's name or a path (anything with a '.' or '/' is a path).
+    pub fn parse(text: &str, seed: u64) -> DataSource {
+        if text.contains(['.', '/', '\\']) {
+            DataSource::Csv(text.into())
+        } else {
+            DataSource::Builtin {
+                name: text.to_string(),
+                seed,
+            }
+        }
+    }
+
+    pub fn builtin(&self) -> Option<&'static builtin::Builtin> {
+        match self {
+            DataSource::Builtin { name, .. } => builtin::find(name),
+            DataSource::Csv(_) => None,
+        }
+    }
+
+    fn load(&self) -> Result<Dataset, LandscapeError> {
+        match self {
+            DataSource::Builtin { name, seed } => builtin::find(name)
+                .map(|b| b.generate(*seed))
+                .ok_or_else(|| LandscapeError::UnknownDataset(name.clone())),
+            DataSource::Csv(path) => Ok(Dataset::read(path)?),
+        }
+    }
+}
+
+/// A data landscape: the rows, the per-example loss and which two names are the axes (a
+/// built-in dataset brings its own loss and axes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSpec<'a> {
+    pub source: DataSource,
+    pub loss: Option<&'a str>,
+    pub axes: Option<[&'a str; 2]>,
 }
 
 /// What a landscape is made from: a preset, a formula, or both (the formula replaces the
@@ -38,6 +105,8 @@ pub struct LandscapeSpec<'a> {
     /// Parameter values by name, applied after the preset's own.
     pub params: Vec<(&'a str, f64)>,
     pub domain: Option<Domain>,
+    /// A dataset and its loss instead of a formula.
+    pub data: Option<DataSpec<'a>>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,11 +114,16 @@ pub struct Landscape {
     pub formula: Formula,
     pub domain: Domain,
     pub preset: Option<&'static Preset>,
+    /// Where a data landscape's rows came from (None for a formula).
+    pub data: Option<DataSource>,
 }
 
 impl Landscape {
     /// The one constructor. With neither preset nor formula: the default preset.
     pub fn new(spec: &LandscapeSpec) -> Result<Landscape, LandscapeError> {
+        if let Some(data) = &spec.data {
+            return data_landscape(data, spec);
+        }
         let preset = match (spec.preset, spec.formula) {
             (Some(name), _) => Some(
                 presets::find(name).ok_or_else(|| LandscapeError::UnknownPreset(name.into()))?,
@@ -90,6 +164,7 @@ impl Landscape {
             formula,
             domain,
             preset,
+            data: None,
         })
     }
 
@@ -100,6 +175,101 @@ impl Landscape {
     pub fn default_start(&self) -> [f64; 2] {
         default_start(&self.formula, self.domain, self.preset)
     }
+}
+
+/// The mean of a per-example loss over a dataset, with every name the loss uses accounted
+/// for: an axis, a column, or a parameter given a value.
+fn data_landscape(data: &DataSpec, spec: &LandscapeSpec) -> Result<Landscape, LandscapeError> {
+    let rows = Arc::new(data.source.load()?);
+    let known = data.source.builtin();
+    let loss = data
+        .loss
+        .or(known.map(|b| b.loss))
+        .ok_or(LandscapeError::NoLoss)?;
+    let axes = data.axes.or(known.map(|b| b.axes)).unwrap_or(["w", "b"]);
+    if axes[0] == axes[1] || axes.iter().any(|a| rows.columns.iter().any(|c| c == a)) {
+        return Err(LandscapeError::BadAxes(axes.join(",")));
+    }
+    let shown = rows.name.clone();
+    let columns = rows.columns.join(", ");
+    let mut formula =
+        Formula::data_loss(loss, axes, rows).map_err(|error| LandscapeError::Formula {
+            shown: preview(loss),
+            error,
+        })?;
+    for &(name, value) in &spec.params {
+        if !value.is_finite() {
+            return Err(LandscapeError::BadParam {
+                name: name.into(),
+                value,
+            });
+        }
+        if !formula.set_param(name, value) {
+            return Err(LandscapeError::UnknownParam(name.into()));
+        }
+    }
+    if let Some(p) = formula
+        .params()
+        .iter()
+        .find(|p| !spec.params.iter().any(|(n, _)| *n == p.name))
+    {
+        return Err(LandscapeError::UnknownName {
+            name: p.name.clone(),
+            data: shown,
+            columns,
+        });
+    }
+    let domain = match spec.domain {
+        Some(d) => d,
+        None => around_minimum(&formula),
+    };
+    domain.validate()?;
+    Ok(Landscape {
+        formula,
+        domain,
+        preset: None,
+        data: Some(data.source.clone()),
+    })
+}
+
+/// A box holding the untrained model (the origin) and the loss's minimum, found by Newton's
+/// method from the origin (exact for least squares, whose loss is quadratic); ±4 when there
+/// is no minimum to find (separable data, whose loss falls forever).
+fn around_minimum(f: &Formula) -> Domain {
+    let fallback = Domain::new(-4.0, 4.0, -4.0, 4.0);
+    let Some(c) = newton_minimum(f, [0.0, 0.0]) else {
+        return fallback;
+    };
+    let margin = 1.0f64.max(0.5 * c[0].abs().max(c[1].abs()));
+    let (lo, hi) = (
+        [c[0].min(0.0) - margin, c[1].min(0.0) - margin],
+        [c[0].max(0.0) + margin, c[1].max(0.0) + margin],
+    );
+    Domain::new(lo[0], hi[0], lo[1], hi[1])
+}
+
+/// Newton's method on ∇f = 0 from `start`; the point if it converges to a minimum (positive
+/// definite Hessian) within 50 steps and ±1e6.
+pub fn newton_minimum(f: &Formula, start: [f64; 2]) -> Option<[f64; 2]> {
+    let mut x = start;
+    for _ in 0..50 {
+        let d = f.derivatives(x);
+        let [[a, b], [_, c]] = d.hessian;
+        let det = a * c - b * b;
+        if !(a > 0.0 && det > 0.0) {
+            return None;
+        }
+        let [gx, gy] = d.gradient;
+        let step = [(c * gx - b * gy) / det, (a * gy - b * gx) / det];
+        x = [x[0] - step[0], x[1] - step[1]];
+        if !x.iter().all(|v| v.is_finite() && v.abs() < 1e6) {
+            return None;
+        }
+        if step[0].hypot(step[1]) <= 1e-12 * (1.0 + x[0].hypot(x[1])) {
+            return Some(x);
+        }
+    }
+    None
 }
 
 /// The start of a long input, quoted, for a message (a 100 KB formula is not echoed whole).
@@ -128,7 +298,18 @@ pub fn default_start(f: &Formula, d: Domain, preset: Option<&Preset>) -> [f64; 2
     if let Some(p) = preset.and_then(|p| p.starts.first()) {
         return *p;
     }
+    // A model starts untrained: all weights zero, where the domain allows.
+    if f.data().is_some() && d.contains([0.0, 0.0]) {
+        return [0.0, 0.0];
+    }
     let want = [d.x[0] + 0.15 * d.width(), d.y[1] - 0.15 * d.height()];
+    let defined = |p: [f64; 2]| {
+        let (v, g) = f.gradient(p);
+        v.is_finite() && g.iter().all(|g| g.is_finite())
+    };
+    if defined(want) {
+        return want;
+    }
     let n = 24;
     let candidates = (0..n * n).map(|k| {
         let (i, j) = ((k % n) as f64 + 0.5, (k / n) as f64 + 0.5);
@@ -137,12 +318,8 @@ pub fn default_start(f: &Formula, d: Domain, preset: Option<&Preset>) -> [f64; 2
             d.y[0] + d.height() * j / n as f64,
         ]
     });
-    std::iter::once(want)
-        .chain(candidates)
-        .filter(|p| {
-            let (v, g) = f.gradient(*p);
-            v.is_finite() && g.iter().all(|g| g.is_finite())
-        })
+    candidates
+        .filter(|p| defined(*p))
         .min_by(|a, b| {
             let dist = |p: &[f64; 2]| (p[0] - want[0]).hypot(p[1] - want[1]);
             dist(a).total_cmp(&dist(b))

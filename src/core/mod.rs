@@ -1,6 +1,7 @@
 //! The Bevy-free core: formulas, surfaces, optimizers, presets, critical points, scenes.
 pub mod colormap;
 pub mod critical;
+pub mod data;
 pub mod expr;
 pub mod landscape;
 pub mod number;

@@ -269,6 +269,7 @@ fn landscape_of(l: &SceneLandscape, layout: &Layout) -> Result<Landscape, SceneE
         formula: l.formula.as_deref(),
         params: l.params.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
         domain: l.domain.map(|[a, b, c, d]| Domain::new(a, b, c, d)),
+        data: None,
     };
     let line = |field: &str| layout.field_line(&["landscape", field]);
     let in_field = |field: &'static str, reason: String| SceneError {

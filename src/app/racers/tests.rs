@@ -397,16 +397,7 @@ fn the_app_opens_on_the_race_gradscape_race_prints() {
         .collect();
     // The app's opening race (the plugin's own choice), stepped 400 times by the ECS.
     let land = launched("bumpy-bowl");
-    let specs = default_race(&Landscape {
-        formula: land.formula.clone(),
-        domain: land.domain,
-        z_scale: Default::default(),
-        resolution: 64,
-        vertical_scale: 1.0,
-        preset: land.preset,
-        generation: 0,
-        revision: 0,
-    });
+    let specs = default_race(&Landscape::of(&land));
     let mut app = race(land, specs, 4);
     for _ in 0..100 {
         app.update();

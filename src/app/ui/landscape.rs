@@ -56,15 +56,35 @@ pub fn apply_preset(
     landscape.domain = built.domain;
     landscape.z_scale = preset.z_scale;
     landscape.preset = Some(preset);
+    landscape.data = None;
     landscape.changed_math();
     Ok(landscape.default_start())
 }
 
 /// Applies an edited formula: on success the landscape is replaced (parameters with the same
 /// names keep their values); on failure the last good surface stays and the error is kept.
+/// On a data landscape the text is the per-example loss over the same rows and axes; a name
+/// that is neither a column nor an existing parameter is refused.
 pub fn apply_formula(text: &str, landscape: &mut Landscape) -> Result<(), String> {
-    let mut formula = Formula::parse(text).map_err(|e| e.to_string())?;
-    formula.inherit_params(&landscape.formula);
+    let old = &landscape.formula;
+    let mut formula = match old.data() {
+        Some(rows) => Formula::data_loss(text, old.axes(), rows.clone()),
+        None => Formula::parse(text),
+    }
+    .map_err(|e| e.to_string())?;
+    if let Some(rows) = old.data()
+        && let Some(p) = formula
+            .params()
+            .iter()
+            .find(|p| !old.params().iter().any(|q| q.name == p.name))
+    {
+        return Err(format!(
+            "'{}' is not a column of the data ({})",
+            p.name,
+            rows.columns.join(", ")
+        ));
+    }
+    formula.inherit_params(old);
     landscape.formula = formula;
     landscape.preset = None;
     landscape.changed_math();

@@ -20,7 +20,9 @@ mod program;
 pub use jet::{Jet1, Jet2};
 pub use jit::Compiled;
 pub use parse::{FormulaError, MAX_LEN};
-pub use program::{LANES, Program};
+pub use program::{LANES, Lanes, Program};
+
+use crate::core::data::Shared;
 
 use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
@@ -35,13 +37,19 @@ pub struct Param {
 /// Default value of a parameter the user has not set.
 pub const PARAM_DEFAULT: f64 = 1.0;
 
-/// A parsed, compiled landscape formula `f(x, y)`.
+/// A parsed, compiled landscape formula `f(x, y)`; or, over a dataset, the mean of a
+/// per-example loss: f(w, b) = (1/n) Σᵢ loss(w, b; rowᵢ), whose parameters include the
+/// dataset's columns, set row by row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Formula {
     source: String,
     program: Program,
+    /// Every parameter: the dataset's columns first (`hidden` of them), then the sliders.
     params: Vec<Param>,
     values: Vec<f64>,
+    hidden: usize,
+    axes: [String; 2],
+    rows: Option<Shared>,
     gradient_text: [String; 2],
     native: Native,
 }
@@ -81,22 +89,41 @@ thread_local! {
     static SLOTS_F64: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
     static SLOTS_JET1: RefCell<Vec<Jet1>> = const { RefCell::new(Vec::new()) };
     static SLOTS_JET2: RefCell<Vec<Jet2>> = const { RefCell::new(Vec::new()) };
+    static SLOTS_LANES: RefCell<Vec<[f64; LANES]>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Formula {
     pub fn parse(source: &str) -> Result<Formula, FormulaError> {
-        let parsed = parse::parse(source)?;
+        Formula::parse_names(source, parse::XY)
+    }
+
+    /// The mean over `data`'s rows of a per-example `loss`, a formula of the two `axes` (the
+    /// landscape's coordinates), the data's columns by name, and any other names as sliders.
+    pub fn data_loss(loss: &str, axes: [&str; 2], data: Shared) -> Result<Formula, FormulaError> {
+        let names = parse::Names {
+            axes,
+            known: &data.columns,
+        };
+        let mut f = Formula::parse_names(loss, names)?;
+        f.hidden = data.columns.len();
+        f.rows = Some(data);
+        Ok(f)
+    }
+
+    fn parse_names(source: &str, names: parse::Names) -> Result<Formula, FormulaError> {
+        let parsed = parse::parse(source, names)?;
         let program = Program::compile(&parsed.tree);
-        let names = parsed.params;
+        let all = parsed.params;
         let show = |v| {
             node::Display {
                 node: &node::derivative(&parsed.tree, v),
-                params: &names,
+                params: &all,
+                axes: names.axes,
             }
             .to_string()
         };
         let gradient_text = [show(node::Var::X), show(node::Var::Y)];
-        let params: Vec<Param> = names
+        let params: Vec<Param> = all
             .iter()
             .map(|n| Param {
                 name: n.clone(),
@@ -108,9 +135,22 @@ impl Formula {
             program,
             values: vec![PARAM_DEFAULT; params.len()],
             params,
+            hidden: 0,
+            axes: names.axes.map(str::to_string),
+            rows: None,
             gradient_text,
             native: Native::default(),
         })
+    }
+
+    /// The names of the two coordinates: x and y, or a data landscape's axes (w and b, say).
+    pub fn axes(&self) -> [&str; 2] {
+        [&self.axes[0], &self.axes[1]]
+    }
+
+    /// The dataset f averages over; None for a plain formula.
+    pub fn data(&self) -> Option<&Shared> {
+        self.rows.as_ref()
     }
 
     pub fn source(&self) -> &str {
@@ -121,19 +161,21 @@ impl Formula {
         &self.program
     }
 
+    /// The parameters a person sets (a dataset's columns are not among them).
     pub fn params(&self) -> &[Param] {
-        &self.params
+        &self.params[self.hidden..]
     }
 
     /// Current parameter values, in the order of [`Formula::params`].
     pub fn param_values(&self) -> &[f64] {
-        &self.values
+        &self.values[self.hidden..]
     }
 
     /// Sets a parameter by name; false when the formula has no such parameter.
     pub fn set_param(&mut self, name: &str, value: f64) -> bool {
-        match self.params.iter().position(|p| p.name == name) {
+        match self.params().iter().position(|p| p.name == name) {
             Some(i) => {
+                let i = i + self.hidden;
                 self.params[i].value = value;
                 self.values[i] = value;
                 true
@@ -171,6 +213,9 @@ impl Formula {
     /// f(x, y); NaN or ±inf where the formula is undefined there.
     #[inline]
     pub fn value(&self, p: [f64; 2]) -> f64 {
+        if let Some(data) = &self.rows {
+            return self.mean_value(data, p);
+        }
         match self.compiled() {
             Some(c) => c.value(p[0], p[1], &self.values),
             None => self.interpreted_value(p),
@@ -180,25 +225,98 @@ impl Formula {
     /// f and the exact ∇f.
     #[inline]
     pub fn gradient(&self, p: [f64; 2]) -> (f64, [f64; 2]) {
-        let [v, gx, gy] = match self.compiled() {
-            Some(c) => c.gradient(p[0], p[1], &self.values),
-            None => self.interpreted_gradient(p),
-        };
+        if let Some(data) = &self.rows {
+            return self.gradient_on(p, &all_rows(data));
+        }
+        let [v, gx, gy] = self.gradient_at(p, &self.values);
         (v, [gx, gy])
     }
 
     /// f, ∇f and the exact Hessian.
     #[inline]
     pub fn derivatives(&self, p: [f64; 2]) -> Derivatives {
-        let [v, gx, gy, hxx, hxy, hyy] = match self.compiled() {
-            Some(c) => c.hessian(p[0], p[1], &self.values),
-            None => self.interpreted_hessian(p),
-        };
-        Derivatives {
-            value: v,
-            gradient: [gx, gy],
-            hessian: [[hxx, hxy], [hxy, hyy]],
+        if let Some(data) = &self.rows {
+            return self.derivatives_on(p, &all_rows(data));
         }
+        derivatives_of(self.hessian_at(p, &self.values))
+    }
+
+    /// [f, ∂x, ∂y, ∂xx, ∂xy, ∂yy] of the formula itself with these parameter values.
+    fn hessian_at(&self, p: [f64; 2], params: &[f64]) -> [f64; 6] {
+        match self.compiled() {
+            Some(c) => c.hessian(p[0], p[1], params),
+            None => {
+                let j = SLOTS_JET2.with_borrow_mut(|s| self.program.hessian(p[0], p[1], params, s));
+                [j.v, j.g[0], j.g[1], j.h[0], j.h[1], j.h[2]]
+            }
+        }
+    }
+
+    /// [f, ∂x, ∂y] of the formula itself with these parameter values.
+    fn gradient_at(&self, p: [f64; 2], params: &[f64]) -> [f64; 3] {
+        match self.compiled() {
+            Some(c) => c.gradient(p[0], p[1], params),
+            None => {
+                let j =
+                    SLOTS_JET1.with_borrow_mut(|s| self.program.gradient(p[0], p[1], params, s));
+                [j.v, j.g[0], j.g[1]]
+            }
+        }
+    }
+
+    /// The mean over these rows of `one` (the formula's value, gradient or Hessian with the
+    /// row's columns as parameters); a plain formula is its own single row.
+    fn mean_on<const K: usize>(&self, rows: &[u32], one: impl Fn(&[f64]) -> [f64; K]) -> [f64; K] {
+        let Some(data) = &self.rows else {
+            return one(&self.values);
+        };
+        let mut params = self.values.clone();
+        let mut sum = [0.0; K];
+        for &r in rows {
+            for (c, slot) in params[..self.hidden].iter_mut().enumerate() {
+                *slot = data.column_at(c)[r as usize];
+            }
+            for (s, v) in sum.iter_mut().zip(one(&params)) {
+                *s += v;
+            }
+        }
+        sum.map(|s| s / rows.len() as f64)
+    }
+
+    /// f on a mini-batch: the mean loss over these rows (the whole f for a plain formula).
+    pub fn value_on(&self, p: [f64; 2], rows: &[u32]) -> f64 {
+        self.mean_on(rows, |params| [self.gradient_at(p, params)[0]])[0]
+    }
+
+    /// f and ∇f on a mini-batch.
+    pub fn gradient_on(&self, p: [f64; 2], rows: &[u32]) -> (f64, [f64; 2]) {
+        let [v, gx, gy] = self.mean_on(rows, |params| self.gradient_at(p, params));
+        (v, [gx, gy])
+    }
+
+    /// f, ∇f and ∇²f on a mini-batch.
+    pub fn derivatives_on(&self, p: [f64; 2], rows: &[u32]) -> Derivatives {
+        derivatives_of(self.mean_on(rows, |params| self.hessian_at(p, params)))
+    }
+
+    /// The mean loss over every row, LANES rows at a time through the batch interpreter.
+    fn mean_value(&self, data: &Shared, p: [f64; 2]) -> f64 {
+        let n = data.rows();
+        let mut out = [0.0; LANES];
+        let mut sum = 0.0;
+        SLOTS_LANES.with_borrow_mut(|slots| {
+            for start in (0..n).step_by(LANES) {
+                let m = (n - start).min(LANES);
+                let param = |i: usize| match i < self.hidden {
+                    true => Lanes::Each(&data.column_at(i)[start..start + m]),
+                    false => Lanes::All(self.values[i]),
+                };
+                let (x, y) = (Lanes::All(p[0]), Lanes::All(p[1]));
+                self.program.values_lanes(x, y, param, m, &mut out, slots);
+                sum += out[..m].iter().sum::<f64>();
+            }
+        });
+        sum / n as f64
     }
 
     // The interpreter, for hosts without a code generator; kept out of line so the compiled
@@ -207,20 +325,6 @@ impl Formula {
     #[inline(never)]
     fn interpreted_value(&self, p: [f64; 2]) -> f64 {
         SLOTS_F64.with_borrow_mut(|s| self.program.value(p[0], p[1], &self.values, s))
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn interpreted_gradient(&self, p: [f64; 2]) -> [f64; 3] {
-        let j = SLOTS_JET1.with_borrow_mut(|s| self.program.gradient(p[0], p[1], &self.values, s));
-        [j.v, j.g[0], j.g[1]]
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn interpreted_hessian(&self, p: [f64; 2]) -> [f64; 6] {
-        let j = SLOTS_JET2.with_borrow_mut(|s| self.program.hessian(p[0], p[1], &self.values, s));
-        [j.v, j.g[0], j.g[1], j.h[0], j.h[1], j.h[2]]
     }
 
     /// What a black-box optimizer sees: central differences with a step scaled to |x|.
@@ -246,6 +350,12 @@ impl Formula {
         out: &mut [f64],
         slots: &mut Vec<[f64; LANES]>,
     ) {
+        if self.rows.is_some() {
+            for ((x, y), out) in xs.iter().zip(ys).zip(out) {
+                *out = self.value([*x, *y]);
+            }
+            return;
+        }
         for ((xs, ys), out) in xs
             .chunks(LANES)
             .zip(ys.chunks(LANES))
@@ -253,6 +363,19 @@ impl Formula {
         {
             self.program.values_batch(xs, ys, &self.values, out, slots);
         }
+    }
+}
+
+/// Every row's index, for the full-batch mean.
+fn all_rows(data: &Shared) -> Vec<u32> {
+    (0..data.rows() as u32).collect()
+}
+
+fn derivatives_of([v, gx, gy, hxx, hxy, hyy]: [f64; 6]) -> Derivatives {
+    Derivatives {
+        value: v,
+        gradient: [gx, gy],
+        hessian: [[hxx, hxy], [hxy, hyy]],
     }
 }
 

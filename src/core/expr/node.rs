@@ -570,6 +570,8 @@ fn fn1_derivative(f: Fn1, a: &N) -> N {
 pub struct Display<'a> {
     pub node: &'a Node,
     pub params: &'a [String],
+    /// The names of the two variables (x and y, or a data landscape's axes).
+    pub axes: [&'a str; 2],
 }
 
 /// Binding strength: higher binds tighter.
@@ -589,6 +591,7 @@ impl Display<'_> {
         Display {
             node,
             params: self.params,
+            axes: self.axes,
         }
     }
 
@@ -605,8 +608,8 @@ impl fmt::Display for Display<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.node {
             Node::Num(v) => write_number(f, *v),
-            Node::Var(Var::X) => f.write_str("x"),
-            Node::Var(Var::Y) => f.write_str("y"),
+            Node::Var(Var::X) => f.write_str(self.axes[0]),
+            Node::Var(Var::Y) => f.write_str(self.axes[1]),
             Node::Var(Var::Param(i)) => {
                 f.write_str(self.params.get(*i).map_or("?", String::as_str))
             }

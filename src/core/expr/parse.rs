@@ -58,7 +58,21 @@ pub struct Parsed {
     pub params: Vec<String>,
 }
 
-pub fn parse(source: &str) -> Result<Parsed, FormulaError> {
+/// The names a formula's two variables go by, and names known to be parameters already
+/// (a dataset's columns), which take the first parameter slots in this order.
+#[derive(Debug, Clone, Copy)]
+pub struct Names<'a> {
+    pub axes: [&'a str; 2],
+    pub known: &'a [String],
+}
+
+/// f(x, y) with every other name a parameter.
+pub const XY: Names<'static> = Names {
+    axes: ["x", "y"],
+    known: &[],
+};
+
+pub fn parse(source: &str, names: Names) -> Result<Parsed, FormulaError> {
     // meval's tokenizer panics on trailing blanks where an operand is expected; blanks at the
     // end never change meaning, so trim them (columns stay valid: only the end moves).
     let text = source.trim_end();
@@ -72,7 +86,7 @@ pub fn parse(source: &str) -> Result<Parsed, FormulaError> {
     let tokens = tokenize(text).map_err(|e| tokenize_error(text, e))?;
     let spans = token_columns(text, &tokens);
     let rpn = to_rpn(&tokens).map_err(|e| rpn_error(text, &tokens, &spans, e))?;
-    build_tree(text, &tokens, &spans, &rpn)
+    build_tree(text, &tokens, &spans, &rpn, names)
 }
 
 /// A character as a person can recognise it, naming the invisible and look-alike ones that
@@ -253,11 +267,12 @@ fn build_tree(
     tokens: &[Token],
     spans: &[usize],
     rpn: &[Token],
+    names: Names,
 ) -> Result<Parsed, FormulaError> {
     let end = text.chars().count() + 1;
     let (operand_cols, func_cols) = rpn_columns(tokens, spans);
     let (mut next_operand, mut next_func) = (0, 0);
-    let mut params: Vec<String> = Vec::new();
+    let mut params: Vec<String> = names.known.to_vec();
     let mut stack: Vec<N> = Vec::with_capacity(rpn.len());
     let missing = FormulaError::MissingOperand { column: end };
     for token in rpn {
@@ -269,7 +284,7 @@ fn build_tree(
             Token::Var(name) => {
                 let column = operand_cols.get(next_operand).copied().unwrap_or(end);
                 next_operand += 1;
-                stack.push(variable(name, column, &mut params)?);
+                stack.push(variable(name, column, names.axes, &mut params)?);
             }
             Token::Unary(op) => {
                 let a = stack.pop().ok_or(missing.clone())?;
@@ -315,10 +330,15 @@ fn build_tree(
     }
 }
 
-fn variable(name: &str, column: usize, params: &mut Vec<String>) -> Result<N, FormulaError> {
+fn variable(
+    name: &str,
+    column: usize,
+    axes: [&str; 2],
+    params: &mut Vec<String>,
+) -> Result<N, FormulaError> {
     Ok(match name {
-        "x" => Rc::new(Node::Var(Var::X)),
-        "y" => Rc::new(Node::Var(Var::Y)),
+        _ if name == axes[0] => Rc::new(Node::Var(Var::X)),
+        _ if name == axes[1] => Rc::new(Node::Var(Var::Y)),
         "pi" => node::num(std::f64::consts::PI),
         "e" => node::num(std::f64::consts::E),
         _ if function(name).is_some() => {

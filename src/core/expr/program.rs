@@ -110,8 +110,7 @@ impl Program {
         self.run(Jet2::var(x, 0), Jet2::var(y, 1), params, slots)
     }
 
-    /// Values at up to [`LANES`] points at once; `out.len()` points are read from `xs`, `ys`.
-    /// `slots` holds one lane array per instruction and is reused between calls.
+    /// Values on up to [`LANES`] points at once (`xs`, `ys`), the parameters fixed.
     pub fn values_batch(
         &self,
         xs: &[f64],
@@ -121,6 +120,23 @@ impl Program {
         slots: &mut Vec<[f64; LANES]>,
     ) {
         let n = out.len().min(LANES).min(xs.len()).min(ys.len());
+        let param = |p: usize| Lanes::All(params.get(p).copied().unwrap_or(1.0));
+        self.values_lanes(Lanes::Each(xs), Lanes::Each(ys), param, n, out, slots);
+    }
+
+    /// Values on `n` ≤ [`LANES`] lanes, each input either one value for all lanes or one per
+    /// lane: grid points with fixed parameters, or one point with a dataset's rows as
+    /// parameters.
+    pub fn values_lanes<'a>(
+        &self,
+        x: Lanes<'a>,
+        y: Lanes<'a>,
+        param: impl Fn(usize) -> Lanes<'a>,
+        n: usize,
+        out: &mut [f64],
+        slots: &mut Vec<[f64; LANES]>,
+    ) {
+        let n = n.min(LANES).min(out.len());
         slots.resize(self.ops.len(), [0.0; LANES]);
         for (i, op) in self.ops.iter().enumerate() {
             let (done, rest) = slots.split_at_mut(i);
@@ -128,9 +144,9 @@ impl Program {
             let s = |j: u32| &done[j as usize][..n];
             match *op {
                 Op::Const(k) => dst.fill(k),
-                Op::X => dst.copy_from_slice(&xs[..n]),
-                Op::Y => dst.copy_from_slice(&ys[..n]),
-                Op::Param(p) => dst.fill(params.get(p).copied().unwrap_or(1.0)),
+                Op::X => x.fill(dst),
+                Op::Y => y.fill(dst),
+                Op::Param(p) => param(p).fill(dst),
                 Op::Neg(a) => map1(dst, s(a), |a| -a),
                 Op::Add(a, b) => map2(dst, s(a), s(b), |a, b| a + b),
                 Op::Sub(a, b) => map2(dst, s(a), s(b), |a, b| a - b),
@@ -150,6 +166,25 @@ impl Program {
         match slots.last() {
             Some(last) => out[..n].copy_from_slice(&last[..n]),
             None => out[..n].fill(f64::NAN),
+        }
+    }
+}
+
+/// One input of a lane batch.
+#[derive(Debug, Clone, Copy)]
+pub enum Lanes<'a> {
+    /// The same value in every lane.
+    All(f64),
+    /// One value per lane.
+    Each(&'a [f64]),
+}
+
+impl Lanes<'_> {
+    #[inline(always)]
+    fn fill(self, dst: &mut [f64]) {
+        match self {
+            Lanes::All(v) => dst.fill(v),
+            Lanes::Each(s) => dst.copy_from_slice(&s[..dst.len()]),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod run;
 pub mod schedule;
 mod sgd;
 
+use crate::core::data::Batches;
 use crate::core::expr::Formula;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -109,12 +110,13 @@ pub enum Field {
     Noise,
     Seed,
     Schedule,
+    Batch,
 }
 
 impl Field {
     /// The numeric hyperparameters, by their torch names: the one table that scene files and
     /// the command line read and write through (the schedule is text, kept apart).
-    pub const NUMERIC: [Field; 12] = [
+    pub const NUMERIC: [Field; 13] = [
         Field::Lr,
         Field::Momentum,
         Field::Dampening,
@@ -127,6 +129,7 @@ impl Field {
         Field::Noise,
         Field::Centered,
         Field::Seed,
+        Field::Batch,
     ];
 
     /// The torch.optim name (`weight_decay`), as scene files write it.
@@ -145,6 +148,7 @@ impl Field {
             Field::Noise => "noise",
             Field::Seed => "seed",
             Field::Schedule => "schedule",
+            Field::Batch => "batch",
         }
     }
 
@@ -172,6 +176,7 @@ impl Field {
             Field::Noise => h.noise,
             Field::Seed => h.seed as f64,
             Field::Schedule => f64::NAN,
+            Field::Batch => h.batch as f64,
         }
     }
 
@@ -191,6 +196,8 @@ impl Field {
             Field::Noise => h.noise = v,
             Field::Seed if v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53) => h.seed = v as u64,
             Field::Seed => return Err(HyperError::Seed(v)),
+            Field::Batch if v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53) => h.batch = v as u64,
+            Field::Batch => return Err(HyperError::Batch(v)),
             Field::Schedule => return Err(HyperError::ScheduleIsText),
         }
         Ok(())
@@ -231,6 +238,7 @@ impl Field {
             Field::Noise => "noise σ",
             Field::Seed => "seed",
             Field::Schedule => "schedule",
+            Field::Batch => "batch size B",
         }
     }
 
@@ -248,7 +256,10 @@ impl Field {
             Field::WeightDecay => "torch `weight_decay`",
             Field::LrDecay => "torch Adagrad `lr_decay`",
             Field::Noise => "Gaussian noise added to each gradient component",
-            Field::Seed => "Same seed, same noise: runs replay exactly",
+            Field::Seed => "Same seed, same noise and mini-batches: runs replay exactly",
+            Field::Batch => {
+                "Rows per gradient: 0 = every row (full batch), 1 = classic SGD; drawn without replacement, reshuffled each epoch"
+            }
             Field::Schedule => {
                 "constant · step:EVERY:GAMMA · exp:GAMMA · cosine:PERIOD[:MIN_LR] · warmup:STEPS[:FACTOR]"
             }
@@ -277,7 +288,7 @@ impl Field {
                 min: 0.0,
                 max: 100.0,
             },
-            Field::Seed => Widget::Whole,
+            Field::Seed | Field::Batch => Widget::Whole,
             Field::Schedule => Widget::Text,
         }
     }
@@ -330,6 +341,8 @@ pub enum HyperError {
     Seed(f64),
     #[error("the schedule is text, not a number")]
     ScheduleIsText,
+    #[error("batch must be a whole number ≥ 0 (0: every row), got {0}")]
+    Batch(f64),
     #[error("unknown optimizer '{0}': choose one of {names}", names = names(Kind::ALL.iter().map(|k| k.name())))]
     UnknownOptimizer(String),
     #[error(transparent)]
@@ -370,9 +383,12 @@ pub struct Hyper {
     pub centered: bool,
     /// Standard deviation σ of the Gaussian noise SGD adds to each gradient component.
     pub noise: f64,
-    /// Seed of the noise, so runs replay identically.
+    /// Seed of the noise and of the mini-batch shuffle, so runs replay identically.
     pub seed: u64,
     pub schedule: Schedule,
+    /// Rows per gradient on a data landscape: 0 for every row (full batch), B for a
+    /// mini-batch drawn without replacement within an epoch (1: classic SGD).
+    pub batch: u64,
 }
 
 impl Default for Hyper {
@@ -391,6 +407,7 @@ impl Default for Hyper {
             noise: 0.0,
             seed: 0,
             schedule: Schedule::Constant,
+            batch: 0,
         }
     }
 }
@@ -544,6 +561,8 @@ pub struct Update {
     pub terms: Terms,
     /// Something the learner should know about this step (Newton's fallback, say).
     pub note: Option<String>,
+    /// The loss the step saw at `from`: its mini-batch's mean, or f itself on a full batch.
+    pub seen_loss: f64,
 }
 
 impl Update {
@@ -564,6 +583,7 @@ impl Update {
             rule,
             terms,
             note: None,
+            seen_loss: f64::NAN,
         }
     }
 
@@ -587,6 +607,8 @@ struct State {
     grad_avg: [f64; 2],
     rng: ChaCha8Rng,
     simplex: Option<nelder_mead::Simplex>,
+    /// The mini-batch sampler, made at the first mini-batch step.
+    batches: Option<Batches>,
 }
 
 impl State {
@@ -599,6 +621,53 @@ impl State {
             grad_avg: [0.0; 2],
             rng: ChaCha8Rng::seed_from_u64(seed),
             simplex: None,
+            batches: None,
+        }
+    }
+
+    /// This step's rows: a mini-batch of `size` from a sampler seeded by `seed` (made anew when
+    /// the data changed size), or None for every row.
+    fn deal(&mut self, size: u64, seed: u64, f: &Formula) -> Option<Vec<u32>> {
+        let rows = f.data()?.rows();
+        // A batch as large as the data is the full batch, summed in row order.
+        if size == 0 || size >= rows as u64 {
+            return None;
+        }
+        let fresh = |b: &Batches| b.rows() != rows;
+        if self.batches.as_ref().is_none_or(fresh) {
+            self.batches = Some(Batches::new(rows, seed));
+        }
+        let b = self.batches.as_mut()?;
+        Some(b.next_batch(size as usize).to_vec())
+    }
+}
+
+/// What one step sees of f: every row, or this step's mini-batch.
+#[derive(Clone, Copy)]
+pub struct Seen<'a> {
+    pub f: &'a Formula,
+    pub rows: Option<&'a [u32]>,
+}
+
+impl Seen<'_> {
+    pub fn value(&self, x: [f64; 2]) -> f64 {
+        match self.rows {
+            Some(r) => self.f.value_on(x, r),
+            None => self.f.value(x),
+        }
+    }
+
+    pub fn gradient(&self, x: [f64; 2]) -> (f64, [f64; 2]) {
+        match self.rows {
+            Some(r) => self.f.gradient_on(x, r),
+            None => self.f.gradient(x),
+        }
+    }
+
+    pub fn derivatives(&self, x: [f64; 2]) -> crate::core::expr::Derivatives {
+        match self.rows {
+            Some(r) => self.f.derivatives_on(x, r),
+            None => self.f.derivatives(x),
         }
     }
 }
@@ -651,22 +720,39 @@ impl Optimizer {
     }
 
     /// One step from `x` on `f`. Hyperparameter edits since the last step take effect here.
+    /// On a data landscape with a batch size, the step sees only its mini-batch.
     pub fn step(&mut self, x: [f64; 2], f: &Formula) -> Update {
         let lr = self.hyper.schedule.lr(self.hyper.lr, self.state.t);
         let h = &self.hyper;
         let s = &mut self.state;
-        let grad = || f.gradient(x).1;
+        let rows = s.deal(h.batch, h.seed, f);
+        let seen = Seen {
+            f,
+            rows: rows.as_deref(),
+        };
         s.t += 1;
-        match self.kind {
+        let (loss, grad) = match self.kind {
+            Kind::Newton | Kind::NelderMead => (f64::NAN, [f64::NAN; 2]),
+            _ => seen.gradient(x),
+        };
+        let mut update = match self.kind {
             Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => {
-                sgd::step(h, s, x, grad(), lr, self.kind == Kind::Nesterov)
+                sgd::step(h, s, x, grad, lr, self.kind == Kind::Nesterov)
             }
-            Kind::Adagrad => adagrad::step(h, s, x, grad(), lr),
-            Kind::RmsProp => rmsprop::step(h, s, x, grad(), lr),
-            Kind::Adam | Kind::AdamW | Kind::AmsGrad => adam::step(h, s, x, grad(), lr, self.kind),
-            Kind::Newton => newton::step(s, x, f, lr),
-            Kind::NelderMead => nelder_mead::step(h, s, x, f),
-        }
+            Kind::Adagrad => adagrad::step(h, s, x, grad, lr),
+            Kind::RmsProp => rmsprop::step(h, s, x, grad, lr),
+            Kind::Adam | Kind::AdamW | Kind::AmsGrad => adam::step(h, s, x, grad, lr, self.kind),
+            Kind::Newton => newton::step(s, x, &seen, lr),
+            Kind::NelderMead => nelder_mead::step(h, s, x, &seen),
+        };
+        update.seen_loss = if loss.is_nan() { seen.value(x) } else { loss };
+        update
+    }
+
+    /// Epochs begun and rows seen by mini-batch steps (None before the first, or on full
+    /// batches).
+    pub fn epochs(&self) -> Option<(u64, u64)> {
+        self.state.batches.as_ref().map(|b| (b.epoch, b.seen))
     }
 }
 

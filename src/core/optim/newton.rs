@@ -8,11 +8,11 @@
 //! ```
 //! The update's note says which case applied.
 
+use super::Seen;
 use super::{State, Terms, Update, term, zip2};
-use crate::core::expr::Formula;
 use nalgebra::{Matrix2, SymmetricEigen, Vector2};
 
-pub(super) fn step(_s: &mut State, x: [f64; 2], f: &Formula, lr: f64) -> Update {
+pub(super) fn step(_s: &mut State, x: [f64; 2], f: &Seen, lr: f64) -> Update {
     let d = f.derivatives(x);
     let g = Vector2::new(d.gradient[0], d.gradient[1]);
     let h = Matrix2::new(
@@ -43,6 +43,7 @@ pub(super) fn step(_s: &mut State, x: [f64; 2], f: &Formula, lr: f64) -> Update 
             term("step", zip2(x, to, |a, b| a - b)),
         ]),
         note,
+        seen_loss: f64::NAN,
     }
 }
 

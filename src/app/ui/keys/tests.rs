@@ -83,6 +83,7 @@ impl Panel {
                 resolution: 64,
                 vertical_scale: 1.0,
                 preset: None,
+                data: None,
                 generation: 0,
                 revision: 0,
             },
