@@ -146,6 +146,20 @@ pub enum Command {
     /// List the lecture scenes shipped with gradscape: name and title. Open one with
     /// `gradscape NAME`.
     Scenes,
+    /// List the built-in datasets; CSV: name,rows,columns,loss,teaches.
+    Datasets,
+    /// f, its gradient and Hessian at one point of any landscape; CSV: f,gx,gy,hxx,hxy,hyy.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub landscape: LandscapeArgs,
+    /// The point, as the landscape's two coordinates: x,y (or w,b).
+    #[arg(long, allow_hyphen_values = true)]
+    pub at: String,
 }
 
 /// The command line offers exactly the optimizers there are: a new `Kind` appears in
@@ -198,8 +212,13 @@ pub struct TraceArgs {
     /// SGD gradient noise σ.
     #[arg(long)]
     pub noise: Option<f64>,
+    /// Seed of the SGD noise and of the mini-batch shuffle.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Mini-batch size on a data landscape (rows per gradient, drawn without replacement
+    /// each epoch); without it, or with every row, full-batch.
+    #[arg(long)]
+    pub batch: Option<u64>,
     /// constant | step:EVERY:GAMMA | exp:GAMMA | cosine:PERIOD[:MIN_LR] | warmup:STEPS[:START_FACTOR]
     #[arg(long)]
     pub schedule: Option<String>,
@@ -306,6 +325,7 @@ impl TraceArgs {
             (Field::LrDecay, self.lr_decay),
             (Field::Noise, self.noise),
             (Field::Centered, self.centered.then_some(1.0)),
+            (Field::Batch, self.batch.map(|b| b as f64)),
         ];
         for (field, value) in given {
             if let Some(v) = value {
@@ -334,6 +354,8 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
     let hyper = args.hyper(kind)?;
     let start = match &args.start {
         Some(s) => parse_point(s).context("bad --start")?,
+        // A model starts untrained, at the origin.
+        None if land.data.is_some() => land.default_start(),
         None => land
             .preset
             .and_then(|p| p.starts.first().copied())
@@ -344,25 +366,34 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
         ..StopRules::default()
     };
     let mut run = Run::new(Optimizer::new(kind, hyper), start, rules, &land.formula);
-    writeln!(out, "step,x,y,loss")?;
+    // On data: the loss over all rows, and the loss of the mini-batch each step saw (at the
+    // point it stepped from).
+    let data = land.data.is_some();
+    let [a, b] = land.formula.axes();
     writeln!(
         out,
-        "0,{},{},{}",
-        num(run.pos[0]),
-        num(run.pos[1]),
-        num(run.loss)
+        "step,{a},{b},loss{}",
+        if data { ",batch_loss" } else { "" }
     )?;
+    let row = |run: &Run, seen: Option<f64>| {
+        let mut line = format!(
+            "{},{},{},{}",
+            run.steps,
+            num(run.pos[0]),
+            num(run.pos[1]),
+            num(run.loss)
+        );
+        if data {
+            line.push(',');
+            line.push_str(&seen.map(num).unwrap_or_default());
+        }
+        line
+    };
+    writeln!(out, "{}", row(&run, None))?;
     while run.status.is_running() && run.steps < args.steps {
         run.step(&land.formula);
-        if run.last.as_ref().is_some_and(|u| u.to == run.pos) {
-            writeln!(
-                out,
-                "{},{},{},{}",
-                run.steps,
-                num(run.pos[0]),
-                num(run.pos[1]),
-                num(run.loss)
-            )?;
+        if let Some(u) = run.last.as_ref().filter(|u| u.to == run.pos) {
+            writeln!(out, "{}", row(&run, Some(u.seen_loss)))?;
         }
     }
     Ok(format!(
@@ -546,6 +577,30 @@ fn render(_: &RenderArgs) -> Result<()> {
     bail!("this build has no renderer (built without the `app` feature)")
 }
 
+/// `gradscape datasets`: every built-in dataset and what it teaches.
+pub fn datasets_csv(out: &mut dyn Write) -> Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(["name", "rows", "columns", "loss", "teaches"])?;
+    for b in &crate::core::data::builtin::BUILTINS {
+        let columns = b.generate(0).columns.join(" ");
+        csv.write_record([b.name, &b.rows.to_string(), &columns, b.loss, b.teaches])?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
+/// `gradscape eval`: the exact derivatives at one point, for checking a derivation by hand.
+pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<()> {
+    let land = args.landscape.resolve()?;
+    let p = parse_point(&args.at).context("bad --at")?;
+    let d = land.formula.derivatives(p);
+    let [[hxx, hxy], [_, hyy]] = d.hessian;
+    writeln!(out, "f,gx,gy,hxx,hxy,hyy")?;
+    let row = [d.value, d.gradient[0], d.gradient[1], hxx, hxy, hyy].map(num);
+    writeln!(out, "{}", row.join(","))?;
+    Ok(())
+}
+
 pub fn scenes_list(out: &mut dyn Write) -> Result<()> {
     for (name, text) in crate::core::scene::SHIPPED {
         let loaded = crate::core::scene::parse(text).map_err(|e| anyhow!("{name}: {e}"))?;
@@ -566,6 +621,8 @@ pub fn main() -> ExitCode {
         Some(Command::Race(args)) => race(args, &mut stdout.lock()),
         Some(Command::Presets) => presets_csv(&mut stdout.lock()),
         Some(Command::Scenes) => scenes_list(&mut stdout.lock()),
+        Some(Command::Datasets) => datasets_csv(&mut stdout.lock()),
+        Some(Command::Eval(args)) => eval(args, &mut stdout.lock()),
         Some(Command::Render(args)) => render(args),
         None => open_app(&cli),
     };

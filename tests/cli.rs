@@ -473,3 +473,163 @@ fn race_prints_where_each_opening_racer_ends() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).lines().count(), 1 + 3);
 }
+
+/// A CSV file in a fresh temporary folder; the folder is removed by the caller.
+fn csv_file(name: &str, text: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("gradscape-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.csv"));
+    std::fs::write(&path, text).unwrap();
+    (dir, path.display().to_string())
+}
+
+#[test]
+fn eval_on_your_own_data_is_the_mean_loss_and_its_exact_derivatives() {
+    // Three points; the squared error of w·h + c against t, written out by hand at (2, −1).
+    let (dir, path) = csv_file("eval", "h,t\n1,2\n2,2.5\n-1,0\n");
+    let o = gradscape(&[
+        "eval",
+        "--data",
+        &path,
+        "--loss",
+        "(w*h + c - t)^2",
+        "--axes",
+        "w,c",
+        "--at",
+        "2,-1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    assert_eq!(rows[0], "f,gx,gy,hxx,hxy,hyy");
+    let got: Vec<f64> = rows[1].split(',').map(|v| v.parse().unwrap()).collect();
+    let (h, t) = ([1.0, 2.0, -1.0], [2.0, 2.5, 0.0]);
+    let r: Vec<f64> = (0..3).map(|i| 2.0 * h[i] - 1.0 - t[i]).collect();
+    let mean = |v: &dyn Fn(usize) -> f64| (0..3).map(v).sum::<f64>() / 3.0;
+    let want = [
+        mean(&|i| r[i] * r[i]),
+        mean(&|i| 2.0 * r[i] * h[i]),
+        mean(&|i| 2.0 * r[i]),
+        mean(&|i| 2.0 * h[i] * h[i]),
+        mean(&|i| 2.0 * h[i]),
+        2.0,
+    ];
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn trace_on_data_names_its_axes_and_full_batch_is_gradient_descent() {
+    let (dir, path) = csv_file("trace", "x,y\n0,1\n1,3\n2,5\n3,7.5\n");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "trace",
+            "--data",
+            &path,
+            "--loss",
+            "(w*x + b - y)^2",
+            "--axes",
+            "w,b",
+        ];
+        a.extend_from_slice(&["--lr", "0.05", "--steps", "20"]);
+        a.extend_from_slice(extra);
+        let o = gradscape(&a);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let full = args(&[]);
+    let lines: Vec<&str> = full.lines().collect();
+    assert_eq!(lines[0], "step,w,b,loss,batch_loss");
+    assert_eq!(lines.len(), 22);
+    // Gradient descent on the mean squared error, by hand.
+    let (xs, ys) = ([0.0, 1.0, 2.0, 3.0], [1.0, 3.0, 5.0, 7.5]);
+    let (mut w, mut b) = (0.0f64, 0.0f64);
+    for line in &lines[2..] {
+        let (mut gw, mut gb) = (0.0, 0.0);
+        for (x, y) in xs.iter().zip(ys) {
+            let r = w * x + b - y;
+            gw += 2.0 * r * x / 4.0;
+            gb += 2.0 * r / 4.0;
+        }
+        (w, b) = (w - 0.05 * gw, b - 0.05 * gb);
+        let v: Vec<f64> = line
+            .split(',')
+            .skip(1)
+            .take(2)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert!(
+            (v[0] - w).abs() < 1e-12 && (v[1] - b).abs() < 1e-12,
+            "{line}: {w} {b}"
+        );
+    }
+    // A batch of every row is the full batch; a smaller one replays by its seed.
+    assert_eq!(args(&["--batch", "4"]), full);
+    let two = args(&["--batch", "2", "--seed", "7"]);
+    assert_ne!(two, full);
+    assert_eq!(two, args(&["--batch", "2", "--seed", "7"]));
+    assert_ne!(two, args(&["--batch", "2", "--seed", "8"]));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn bad_data_exits_2_with_the_file_line_and_column() {
+    let (dir, path) = csv_file("bad", "x,y\n1,2\n3,four\n");
+    let o = gradscape(&["trace", "--data", &path, "--loss", "(w*x + b - y)^2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("{path}:3: column 2 ('y'): 'four' is not a number")),
+        "{}",
+        stderr(&o)
+    );
+    let o = gradscape(&[
+        "eval",
+        "--data",
+        &path.replace("bad", "none"),
+        "--at",
+        "0,0",
+        "--loss",
+        "w",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = gradscape(&[
+        "eval",
+        "--data",
+        "linear",
+        "--loss",
+        "(w*x + b - q)^2",
+        "--at",
+        "0,0",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the loss names 'q', which is not a column"),
+        "{}",
+        stderr(&o)
+    );
+    let o = gradscape(&["eval", "--data", "lineer", "--at", "0,0"]);
+    assert!(
+        stderr(&o).contains("unknown dataset 'lineer'"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn datasets_lists_the_built_ins_with_what_they_teach() {
+    let o = gradscape(&["datasets"]);
+    assert!(o.status.success());
+    let mut csv = csv::Reader::from_reader(o.stdout.as_slice());
+    let names: Vec<String> = csv
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            assert_eq!(r.len(), 5);
+            assert!(r[4].len() > 40, "{r:?}");
+            r[0].to_string()
+        })
+        .collect();
+    assert_eq!(names, ["linear", "blobs", "separable", "outlier"]);
+}
