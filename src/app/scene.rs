@@ -8,8 +8,9 @@ use super::camera::TopDown;
 use super::landscape::Landscape;
 use super::racers::{NewRace, Racer, Sim};
 use super::surface::Look;
+use crate::core::landscape::DataSource;
 use crate::core::race::RacerSpec;
-use crate::core::scene::{self, Loaded, Scene, SceneLandscape, SceneLook, SceneRacer};
+use crate::core::scene::{self, Loaded, Scene, SceneData, SceneLandscape, SceneLook, SceneRacer};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_panorbit_camera::PanOrbitCamera;
@@ -196,7 +197,8 @@ impl Showing<'_, '_> {
             description: String::new(),
             landscape: SceneLandscape {
                 preset: land.preset.map(|p| p.name.to_string()),
-                formula: Some(f.source().to_string()),
+                formula: land.data.is_none().then(|| f.source().to_string()),
+                data: land.data.as_ref().map(|d| scene_data(d, f)),
                 params: f
                     .params()
                     .iter()
@@ -230,6 +232,21 @@ impl Showing<'_, '_> {
                 ]
             }),
         }
+    }
+}
+
+/// Where the rows came from, and the loss over them.
+fn scene_data(source: &DataSource, f: &crate::core::expr::Formula) -> SceneData {
+    let [a, b] = f.axes();
+    let (source, seed) = match source {
+        DataSource::Builtin { name, seed } => (name.clone(), *seed),
+        DataSource::Csv(path) => (path.display().to_string(), 0),
+    };
+    SceneData {
+        source,
+        seed,
+        loss: Some(f.source().to_string()),
+        axes: Some((a.to_string(), b.to_string())),
     }
 }
 

@@ -3,7 +3,7 @@
 //! it and refuses a bad file with the reason and the line.
 
 use crate::core::colormap::Colormap;
-use crate::core::landscape::{Landscape, LandscapeError, LandscapeSpec};
+use crate::core::landscape::{DataSource, DataSpec, Landscape, LandscapeError, LandscapeSpec};
 use crate::core::optim::schedule::ScheduleError;
 use crate::core::optim::{Field, Hyper, HyperError, Kind};
 use crate::core::presets::ZScale;
@@ -16,7 +16,9 @@ mod layout;
 use layout::Layout;
 
 /// The scene format this build reads and writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+/// The oldest version still read: version 1 had no data landscapes, and means the same.
+pub const OLDEST: u32 = 1;
 /// Larger files are refused before parsing.
 pub const MAX_BYTES: usize = 1 << 20;
 
@@ -63,6 +65,23 @@ pub struct SceneLandscape {
     pub z_scale: Option<ZScale>,
     #[serde(default = "default_resolution")]
     pub resolution: usize,
+    /// A dataset whose mean loss is the landscape (instead of a preset or formula).
+    #[serde(default)]
+    pub data: Option<SceneData>,
+}
+
+/// A data landscape in a scene: a built-in dataset by name and seed, or a CSV file by its path
+/// relative to the scene file; the loss and axes (a built-in brings its own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneData {
+    pub source: String,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub loss: Option<String>,
+    #[serde(default)]
+    pub axes: Option<(String, String)>,
 }
 
 fn default_resolution() -> usize {
@@ -208,6 +227,11 @@ struct VersionProbe {
 
 /// Reads and checks a scene. Errors name the reason and, where it can be found, the line.
 pub fn parse(text: &str) -> Result<Loaded, SceneError> {
+    parse_in(text, None)
+}
+
+/// [`parse`], with CSV paths taken relative to `base` (the scene file's folder).
+fn parse_in(text: &str, base: Option<&std::path::Path>) -> Result<Loaded, SceneError> {
     if text.len() > MAX_BYTES {
         return Err(SceneError::new(format!(
             "the scene file is too large ({} bytes; at most {MAX_BYTES})",
@@ -226,7 +250,7 @@ pub fn parse(text: &str) -> Result<Loaded, SceneError> {
     let layout = Layout::new(text);
     // The version first, so a newer file gets a clear message rather than a field error.
     if let Ok(VersionProbe { version: v }) = ron::from_str::<VersionProbe>(text)
-        && v != VERSION
+        && !(OLDEST..=VERSION).contains(&v)
     {
         let which = if v > VERSION { "newer" } else { "older" };
         return Err(SceneError::new(format!(
@@ -239,11 +263,15 @@ pub fn parse(text: &str) -> Result<Loaded, SceneError> {
         column: Some(e.span.start.col),
         ..SceneError::new(e.code.to_string())
     })?;
-    check(scene, &layout)
+    check(scene, &layout, base)
 }
 
-fn check(scene: Scene, layout: &Layout) -> Result<Loaded, SceneError> {
-    let landscape = landscape_of(&scene.landscape, layout)?;
+fn check(
+    scene: Scene,
+    layout: &Layout,
+    base: Option<&std::path::Path>,
+) -> Result<Loaded, SceneError> {
+    let landscape = landscape_of(&scene.landscape, layout, base)?;
     check_look_and_timing(&scene)?;
     let racers = racers_of(&scene, layout)?;
     Ok(Loaded {
@@ -260,16 +288,30 @@ fn check(scene: Scene, layout: &Layout) -> Result<Loaded, SceneError> {
 
 /// The landscape part, built as every landscape is (`Landscape::new`), with the line of the
 /// field an error is about.
-fn landscape_of(l: &SceneLandscape, layout: &Layout) -> Result<Landscape, SceneError> {
-    if l.preset.is_none() && l.formula.is_none() {
-        return Err(SceneError::new("the landscape needs a preset or a formula"));
+fn landscape_of(
+    l: &SceneLandscape,
+    layout: &Layout,
+    base: Option<&std::path::Path>,
+) -> Result<Landscape, SceneError> {
+    if l.preset.is_none() && l.formula.is_none() && l.data.is_none() {
+        return Err(SceneError::new(
+            "the landscape needs a preset, a formula or data",
+        ));
     }
+    let data = l.data.as_ref().map(|d| DataSpec {
+        source: match DataSource::parse(&d.source, d.seed) {
+            DataSource::Csv(path) => DataSource::Csv(base.map_or(path.clone(), |b| b.join(&path))),
+            builtin => builtin,
+        },
+        loss: d.loss.as_deref(),
+        axes: d.axes.as_ref().map(|(a, b)| [a.as_str(), b.as_str()]),
+    });
     let spec = LandscapeSpec {
         preset: l.preset.as_deref(),
         formula: l.formula.as_deref(),
         params: l.params.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
         domain: l.domain.map(|[a, b, c, d]| Domain::new(a, b, c, d)),
-        data: None,
+        data,
     };
     let line = |field: &str| layout.field_line(&["landscape", field]);
     let in_field = |field: &'static str, reason: String| SceneError {
@@ -280,6 +322,11 @@ fn landscape_of(l: &SceneLandscape, layout: &Layout) -> Result<Landscape, SceneE
         LandscapeError::UnknownPreset(_) => SceneError::new(e.to_string()).at(line("preset")),
         LandscapeError::Formula { error, .. } => in_field("formula", error.to_string()),
         LandscapeError::Domain(reason) => in_field("domain", reason.to_string()),
+        LandscapeError::Data(_)
+        | LandscapeError::UnknownDataset(_)
+        | LandscapeError::NoLoss
+        | LandscapeError::BadAxes(_)
+        | LandscapeError::UnknownName { .. } => in_field("data", e.to_string()),
         other => SceneError::new(other.to_string()),
     })
 }
@@ -411,7 +458,7 @@ pub fn load(name_or_path: &str) -> Result<Loaded, SceneError> {
         )));
     }
     read_bounded(path)
-        .and_then(|text| parse(&text))
+        .and_then(|text| parse_in(&text, path.parent()))
         .map_err(|e| e.in_file(name_or_path))
 }
 

@@ -150,8 +150,8 @@ fn bad_scenes_are_refused_with_the_reason_and_the_line() {
         "formula: missing 1 closing ')' at column 11 (line 4)"
     );
     assert_eq!(
-        refusal(&swap("version: 1", "version: 2")),
-        "scene version 2 is newer than this gradscape reads (version 1) (line 2)"
+        refusal(&swap("version: 1", "version: 3")),
+        "scene version 3 is newer than this gradscape reads (version 2) (line 2)"
     );
     let e = refusal(&swap("name: \"t\",", "name: \"t\", colour: 3,"));
     assert!(e.starts_with("line 3") && e.contains("colour"), "{e}");
@@ -251,4 +251,49 @@ fn a_refusal_carries_where_as_data() {
     assert_eq!((e.field, e.line, e.racer), (Some("formula"), Some(4), None));
     let e = parse(&GOOD.replacen("optimizer: adam", "optimizer: adamm", 1)).unwrap_err();
     assert_eq!((e.line, e.column.is_some()), (Some(7), true));
+}
+
+#[test]
+fn data_scenes_open_a_built_in_or_a_csv_beside_the_scene_and_round_trip() {
+    let dir = std::env::temp_dir().join(format!("gradscape-datascene-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("data/pts.csv"), "h,t\n0,1\n1,3\n2,5\n").unwrap();
+    let text = r#"Scene(
+    version: 2,
+    name: "mine",
+    landscape: (data: Some((source: "data/pts.csv", loss: Some("(a*h + c - t)^2"), axes: Some(("a", "c"))))),
+    racers: [(optimizer: sgd, start: (0.0, 0.0), hyper: {"lr": 0.05, "batch": 2.0})],
+)"#;
+    std::fs::write(dir.join("mine.ron"), text).unwrap();
+    let l = load(dir.join("mine.ron").to_str().unwrap()).unwrap();
+    // The rows lie on t = 2h + 1: the least-squares fit is exact, f(2, 1) = 0.
+    assert_eq!(l.landscape.formula.value([2.0, 1.0]), 0.0);
+    assert_eq!(l.landscape.formula.axes(), ["a", "c"]);
+    assert_eq!(l.racers[0].hyper.batch, 2);
+    // Written back beside it, it opens to the same rows, loss and racers.
+    std::fs::write(dir.join("again.ron"), to_text(&l.scene)).unwrap();
+    let again = load(dir.join("again.ron").to_str().unwrap()).unwrap();
+    assert_eq!(again.landscape.formula, l.landscape.formula);
+    assert_eq!(again.racers, l.racers);
+    assert_eq!(again.scene.version, 2);
+    let built_in = parse(
+        r#"Scene(version: 2, name: "b", landscape: (data: Some((source: "blobs", seed: 4))), racers: [(optimizer: gd, start: (0.0, 0.0))])"#,
+    )
+    .unwrap();
+    let rows = built_in.landscape.formula.data().unwrap();
+    assert_eq!(
+        **rows,
+        crate::core::data::builtin::find("blobs")
+            .unwrap()
+            .generate(4)
+    );
+    let missing = parse(
+        r#"Scene(version: 2, name: "b", landscape: (data: Some((source: "nothere.csv", loss: Some("w")))), racers: [(optimizer: gd, start: (0.0, 0.0))])"#,
+    )
+    .unwrap_err();
+    assert_eq!(missing.field, Some("data"));
+    assert!(missing.to_string().contains("nothere.csv"), "{missing}");
+    // Version 1 files (no data) still open.
+    assert!(load("update-rule").is_ok());
+    std::fs::remove_dir_all(&dir).ok();
 }
