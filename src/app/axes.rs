@@ -83,14 +83,17 @@ fn axis_ticks(surface: &Surface, with_f: bool) -> (Vec<[Vec3; 2]>, Vec<Tick>) {
     (lines, out)
 }
 
-/// Axis names, at the far end of each axis.
-fn names(surface: &Surface) -> [(Vec3, &'static str); 3] {
+/// Axis names (x and y, or a data landscape's axes, and f), at the far end of each axis.
+fn names<'a>(surface: &Surface, axes: [&'a str; 2]) -> [(Vec3, &'a str); 3] {
     let map = &surface.map;
     let d = map.domain;
     let at = |x, y, h: f64| above(surface, x, y, h as f32);
     [
-        (at(d.x[1], d.y[0], 0.0) + Vec3::new(0.4, 0.0, 0.3), "x"),
-        (at(d.x[0], d.y[1], 0.0) + Vec3::new(-0.3, 0.0, -0.4), "y"),
+        (at(d.x[1], d.y[0], 0.0) + Vec3::new(0.4, 0.0, 0.3), axes[0]),
+        (
+            at(d.x[0], d.y[1], 0.0) + Vec3::new(-0.3, 0.0, -0.4),
+            axes[1],
+        ),
         (
             at(d.x[0], d.y[1], map.height) + Vec3::new(0.0, 0.35, 0.0),
             "f",
@@ -116,6 +119,7 @@ fn labels(
     mut contexts: EguiContexts,
     show: Res<ShowAxes>,
     surface: Res<Surface>,
+    landscape: Res<super::landscape::Landscape>,
     top: Res<TopDown>,
     mut placed: ResMut<Placed>,
     camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
@@ -138,7 +142,11 @@ fn labels(
         );
     };
     // The axis names first: a tick label that would cover one is left out.
-    for (at, name) in names(&surface).into_iter().take(if top.0 { 2 } else { 3 }) {
+    let axes = landscape.formula.axes();
+    for (at, name) in names(&surface, axes)
+        .into_iter()
+        .take(if top.0 { 2 } else { 3 })
+    {
         put(at, name, 15.0);
     }
     for t in axis_ticks(&surface, !top.0).1 {

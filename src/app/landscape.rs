@@ -88,6 +88,13 @@ pub struct Surface {
 #[derive(Resource, Default)]
 pub struct Rebuilding(Option<Task<Surface>>);
 
+impl Rebuilding {
+    /// Whether a surface is being built (the panel shows that it is coming).
+    pub fn busy(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
     move |app: &mut App| {
         app.insert_resource(Landscape::of(&launched))
@@ -100,13 +107,39 @@ pub(super) fn plugin(launched: Launched) -> impl Fn(&mut App) {
 /// The first surface is built before the first frame (after a scene opened at start-up has
 /// set the landscape): nothing to wait for.
 fn first_surface(world: &mut World) {
-    let surface = build(world.resource::<Landscape>());
+    let l = world.resource::<Landscape>();
+    let surface = build(l, first_resolution(l));
     world.insert_resource(surface);
 }
 
-/// Everything a new surface needs, computed off the main thread when rebuilding.
-pub fn build(l: &Landscape) -> Surface {
-    let grid = surface::sample(&l.formula, l.domain, l.resolution, true);
+/// Cells per side of a data landscape's first, coarse surface: shown at once, refined next.
+pub const COARSE: usize = 48;
+
+/// A new landscape's first surface: over a dataset every node is a pass over all rows, so a
+/// coarse one comes first (the refinement follows in the background).
+fn first_resolution(l: &Landscape) -> usize {
+    match l.formula.data() {
+        Some(_) => l.resolution.min(COARSE),
+        None => l.resolution,
+    }
+}
+
+/// The resolution of the next rebuild, if one is due: a new generation starts over (coarse
+/// first on data), a coarse surface of this generation is refined.
+fn next_build(l: &Landscape, s: &Surface) -> Option<usize> {
+    if l.generation != s.generation {
+        Some(first_resolution(l))
+    } else if s.grid.n != l.resolution.max(2) {
+        Some(l.resolution)
+    } else {
+        None
+    }
+}
+
+/// Everything a new surface needs at `n` cells per side, computed off the main thread when
+/// rebuilding.
+pub fn build(l: &Landscape, n: usize) -> Surface {
+    let grid = surface::sample(&l.formula, l.domain, n, true);
     let map = WorldMap::new(l.domain, &grid.range, l.z_scale, l.vertical_scale);
     let mesh = view::surface_mesh(&grid, &map);
     let floor = view::floor_mesh(&mesh, super::surface::FLOOR_Y);
@@ -138,9 +171,11 @@ pub(super) fn rebuild(
         *surface = done;
         rebuilding.0 = None;
     }
-    if rebuilding.0.is_none() && landscape.generation != surface.generation {
+    if rebuilding.0.is_none()
+        && let Some(n) = next_build(&landscape, &surface)
+    {
         let l = landscape.clone();
-        rebuilding.0 = Some(AsyncComputeTaskPool::get().spawn(async move { build(&l) }));
+        rebuilding.0 = Some(AsyncComputeTaskPool::get().spawn(async move { build(&l, n) }));
     }
 }
 

@@ -20,22 +20,33 @@ pub struct Racer {
     pub slot: usize,
 }
 
-/// A point of a racer's path: where, how high, how steep, and when.
+/// A point of a racer's path: where, how high, how steep, and when; on data, also what the
+/// step saw (its mini-batch's loss, and how far its gradient was from the exact one).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
     pub pos: [f64; 2],
     pub f: f64,
     pub grad_norm: f64,
     pub step: u64,
+    /// The mini-batch's loss at the point the step left (NaN on a full batch or at the start).
+    pub batch_loss: f64,
+    /// ‖g_seen − ∇f‖ of the step that arrived here (NaN at the start).
+    pub noise: f64,
 }
 
 impl Sample {
     pub fn of(run: &Run) -> Sample {
+        let batched = run.optimizer.epochs().is_some();
         Sample {
             pos: run.pos,
             f: run.loss,
             grad_norm: run.grad[0].hypot(run.grad[1]),
             step: run.steps,
+            batch_loss: match (&run.last, batched) {
+                (Some(u), true) => u.seen_loss,
+                _ => f64::NAN,
+            },
+            noise: if run.steps == 0 { f64::NAN } else { run.noise },
         }
     }
 }

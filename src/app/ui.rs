@@ -1,6 +1,7 @@
 //! The side panel and the keyboard: landscape, race, plots, inspector, view and presentation.
 //! Each section lives in its own file as plain functions over plain data.
 
+mod data;
 mod inspector;
 mod keys;
 mod landscape;
@@ -34,7 +35,11 @@ pub const ERROR_RED: egui::Color32 = egui::Color32::from_rgb(255, 110, 100);
 pub struct PanelState {
     /// The racer the inspector shows.
     pub selected: Option<Entity>,
+    /// The racer the pointer is over in the table.
+    pub hovered: Option<Entity>,
     pub plot: plots::PlotSettings,
+    /// The data view's model, made for this dataset and model formula.
+    model: Option<(crate::core::data::Shared, data::Model)>,
 }
 
 pub(super) fn plugin(ui_scale: f32, present: bool) -> impl Fn(&mut App) {
@@ -203,6 +208,7 @@ struct Panel<'w, 's> {
     top_down: ResMut<'w, TopDown>,
     axes: ResMut<'w, ShowAxes>,
     desk: ResMut<'w, SceneDesk>,
+    rebuilding: Res<'w, super::landscape::Rebuilding>,
     open_scene: MessageWriter<'w, OpenScene>,
     scene_request: MessageWriter<'w, SceneRequest>,
 }
@@ -242,6 +248,7 @@ fn panel_ui(mut contexts: EguiContexts, mut p: Panel) -> Result {
         });
     // Physical layout is in logical pixels; egui's points are those divided by the zoom.
     p.width.0 = panel.response.rect.width() * ctx.zoom_factor();
+    data_window(&ctx, &mut p);
     Ok(())
 }
 
@@ -259,7 +266,8 @@ fn plots_section(ui: &mut egui::Ui, p: &mut Panel) {
                 .iter()
                 .map(|(_, r, _, t)| (&**r, &t.points[..]))
                 .collect();
-            plots::plots_ui(ui, &mut p.state.plot, &series, &p.markers.points);
+            let data = p.landscape.data.is_some();
+            plots::plots_ui(ui, &mut p.state.plot, &series, &p.markers.points, data);
         });
 }
 
@@ -279,6 +287,12 @@ fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
         .default_open(true)
         .show(ui, |ui| {
             let actions = landscape::landscape_ui(ui, &mut p.landscape, &mut p.edit, &mut p.look);
+            if p.rebuilding.busy() && p.landscape.data.is_some() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(egui::RichText::new("building the surface…").small().weak());
+                });
+            }
             // A preset comes with its own race: the racers of the last landscape, at their
             // rates, may mean nothing (or an explosion) here.
             if let Some(view) = actions.preset_view {
@@ -323,6 +337,52 @@ fn race_section(ui: &mut egui::Ui, p: &mut Panel) {
             if let Some(e) = actions.select {
                 p.state.selected = Some(e);
             }
+            p.state.hovered = actions.hovered;
+        });
+}
+
+/// A data landscape's rows and every racer's model, in a window at the top right of the view
+/// (the panel has no room left for a plot this size).
+fn data_window(ctx: &egui::Context, p: &mut Panel) {
+    let Some(rows) = p.landscape.formula.data().cloned() else {
+        return;
+    };
+    let source = p
+        .landscape
+        .data
+        .as_ref()
+        .and_then(|d| d.builtin())
+        .map(|b| b.model);
+    let stale = p
+        .state
+        .model
+        .as_ref()
+        .is_none_or(|(d, m)| !std::sync::Arc::ptr_eq(d, &rows) || Some(m.source()) != source);
+    if stale {
+        let axes = p.landscape.formula.axes();
+        p.state.model = source
+            .and_then(|s| data::Model::new(s, axes, &rows))
+            .map(|m| (rows.clone(), m));
+    }
+    egui::Window::new(format!("Data: {}", rows.name))
+        .anchor(egui::Align2::RIGHT_TOP, [-10.0, 10.0])
+        .default_width(340.0)
+        .resizable(false)
+        .collapsible(true)
+        .show(ctx, |ui| {
+            let mut racers: Vec<&Racer> = p
+                .racers
+                .iter()
+                .filter(|(_, _, v, _)| **v != Visibility::Hidden)
+                .map(|(_, r, ..)| r)
+                .collect();
+            racers.sort_by_key(|r| r.slot);
+            let focus = p.state.hovered.or(p.state.selected);
+            let highlight = focus
+                .and_then(|e| p.racers.get(e).ok())
+                .map(|(_, r, ..)| r.slot);
+            let model = p.state.model.as_ref().map(|(_, m)| m);
+            data::data_ui(ui, &rows, model, &racers, highlight);
         });
 }
 

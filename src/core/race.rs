@@ -198,8 +198,11 @@ pub fn opening_among(
     points: &[CriticalPoint],
 ) -> Vec<RacerSpec> {
     let first = land.default_start();
-    let entrants = land.preset.map_or(presets::GMA, |p| p.race);
     let lambda = curvature_among(points, &land.formula, first);
+    if which.is_none() && land.data.is_some() {
+        return batch_race(land, lambda, first);
+    }
+    let entrants = land.preset.map_or(presets::GMA, |p| p.race);
     let specs: Vec<RacerSpec> = entrants
         .iter()
         .map(|e| {
@@ -239,6 +242,37 @@ pub fn opening_among(
         }
         _ => specs,
     }
+}
+
+/// Batch sizes of a data landscape's opening race: every row, a mini-batch, one row.
+pub const BATCHES: [u64; 3] = [0, 16, 1];
+
+/// A data landscape opens on one lesson: the same SGD at the same rate, its gradients from
+/// every row, from mini-batches of 16, and from single rows (seeded, so it replays). The only
+/// noise is the sampling's: no added Gaussian noise.
+fn batch_race(land: &Landscape, lambda: f64, start: [f64; 2]) -> Vec<RacerSpec> {
+    let hyper = Hyper {
+        noise: 0.0,
+        ..fitted(Kind::Sgd, lambda, land.domain)
+    };
+    // Tamed with single rows, the noisiest: one rate at which all three survive.
+    let single = Hyper { batch: 1, ..hyper };
+    let full = tame(RacerSpec::new(Kind::Sgd, single, start), land);
+    BATCHES
+        .iter()
+        .map(|&batch| RacerSpec {
+            label: match batch {
+                0 => "Full batch".to_string(),
+                1 => "Batch 1 (classic SGD)".to_string(),
+                b => format!("Batch {b}"),
+            },
+            hyper: Hyper {
+                batch,
+                ..full.hyper.clone()
+            },
+            ..full.clone()
+        })
+        .collect()
 }
 
 /// Halves the learning rate until the racer survives [`TAME_STEPS`] steps.

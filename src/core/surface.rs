@@ -154,9 +154,7 @@ pub fn evaluate(formula: &Formula, domain: Domain, n: usize) -> Vec<f64> {
         .for_each_init(Vec::new, |slots, (j, row)| {
             let ys = [domain.y_at(j, n); LANES];
             for (xs, out) in xs.chunks(LANES).zip(row.chunks_mut(LANES)) {
-                formula
-                    .program()
-                    .values_batch(xs, &ys, formula.param_values(), out, slots);
+                formula.values_into(xs, &ys[..xs.len()], out, slots);
             }
         });
     z

@@ -358,6 +358,8 @@ fn long_trails_keep_their_whole_history_within_the_bound() {
             f: 0.0,
             grad_norm: 0.0,
             step: i,
+            batch_loss: f64::NAN,
+            noise: f64::NAN,
         });
     }
     assert!(trail.points.len() <= TRAIL_MAX);

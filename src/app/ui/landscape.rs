@@ -147,7 +147,15 @@ pub fn landscape_ui(
 /// The landscape menu; returns the preset picked this frame.
 fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<&'static Preset> {
     let mut picked = None;
-    let current = landscape.preset.map_or("Custom formula", |p| p.title);
+    let data = landscape
+        .formula
+        .data()
+        .map(|d| format!("Data: {} ({} rows)", d.name, d.rows()));
+    let current = match (&data, landscape.preset) {
+        (Some(d), _) => d.as_str(),
+        (None, Some(p)) => p.title,
+        (None, None) => "Custom formula",
+    };
     egui::ComboBox::from_id_salt("preset")
         .selected_text(current)
         .width(ui.available_width())
@@ -167,7 +175,20 @@ fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<&'static Prese
 }
 
 pub(super) fn formula_ui(ui: &mut egui::Ui, edit: &mut FormulaEdit, landscape: &mut Landscape) {
-    ui.label("f(x, y) =");
+    match landscape.formula.data() {
+        Some(d) => {
+            let [a, b] = landscape.formula.axes();
+            ui.label(format!("loss per row, as a function of {a}, {b} ="))
+                .on_hover_text(format!(
+                    "f({a}, {b}) is this loss averaged over the {} rows; columns: {}",
+                    d.rows(),
+                    d.columns.join(", ")
+                ));
+        }
+        None => {
+            ui.label("f(x, y) =");
+        }
+    }
     let output = egui::TextEdit::singleline(&mut edit.text)
         .font(egui::TextStyle::Monospace)
         .desired_width(f32::INFINITY)

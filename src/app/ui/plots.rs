@@ -16,17 +16,34 @@ pub enum Quantity {
     Loss,
     GradNorm,
     Distance,
+    /// The loss of each step's mini-batch (data landscapes).
+    BatchLoss,
+    /// ‖g_batch − g_full‖ of each step (data landscapes).
+    Noise,
 }
 
 impl Quantity {
-    pub const ALL: [Quantity; 3] = [Quantity::Loss, Quantity::GradNorm, Quantity::Distance];
+    pub const ALL: [Quantity; 5] = [
+        Quantity::Loss,
+        Quantity::GradNorm,
+        Quantity::Distance,
+        Quantity::BatchLoss,
+        Quantity::Noise,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             Quantity::Loss => "loss f",
             Quantity::GradNorm => "‖∇f‖",
             Quantity::Distance => "distance to minimum",
+            Quantity::BatchLoss => "batch loss",
+            Quantity::Noise => "‖g_batch − ∇f‖",
         }
+    }
+
+    /// Whether it means anything on this landscape (the last two need data).
+    pub fn applies(self, data: bool) -> bool {
+        data || !matches!(self, Quantity::BatchLoss | Quantity::Noise)
     }
 }
 
@@ -55,6 +72,8 @@ pub fn series(
             let v = match settings.quantity {
                 Quantity::Loss if settings.log => s.f - f_star.unwrap_or(0.0),
                 Quantity::Loss => s.f,
+                Quantity::BatchLoss => s.batch_loss,
+                Quantity::Noise => s.noise,
                 Quantity::GradNorm => s.grad_norm,
                 Quantity::Distance => minima
                     .iter()
@@ -86,9 +105,13 @@ pub fn plots_ui(
     settings: &mut PlotSettings,
     racers: &[(&Racer, &[Sample])],
     critical: &[CriticalPoint],
+    data: bool,
 ) {
-    ui.horizontal(|ui| {
-        for q in Quantity::ALL {
+    if !settings.quantity.applies(data) {
+        settings.quantity = Quantity::Loss;
+    }
+    ui.horizontal_wrapped(|ui| {
+        for q in Quantity::ALL.into_iter().filter(|q| q.applies(data)) {
             ui.selectable_value(&mut settings.quantity, q, q.label());
         }
     });
@@ -150,6 +173,8 @@ mod tests {
             f,
             grad_norm,
             step,
+            batch_loss: f64::NAN,
+            noise: f64::NAN,
         }
     }
 

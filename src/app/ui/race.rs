@@ -17,6 +17,8 @@ pub struct TableActions {
     pub duplicate: Option<Entity>,
     pub remove: Option<Entity>,
     pub select: Option<Entity>,
+    /// The racer whose name the pointer is over (its model is highlighted in the data view).
+    pub hovered: Option<Entity>,
 }
 
 pub fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter<Restart>) {
@@ -158,12 +160,14 @@ pub fn table_ui(
                 };
             }
             let name = egui::RichText::new(&racer.label).color(colour).strong();
-            if ui
+            let label = ui
                 .selectable_label(selected == Some(*entity), name)
-                .on_hover_text("Inspect this racer")
-                .clicked()
-            {
+                .on_hover_text("Inspect this racer");
+            if label.clicked() {
                 actions.select = Some(*entity);
+            }
+            if label.hovered() {
+                actions.hovered = Some(*entity);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.small_button("✕").on_hover_text("Remove").clicked() {
@@ -188,10 +192,23 @@ pub fn table_ui(
             ));
             ui.label(status).on_hover_text(racer.run.status.to_string());
         });
+        if let Some((epoch, seen)) = racer.run.optimizer.epochs() {
+            ui.horizontal(|ui| {
+                ui.add_space(24.0);
+                ui.label(
+                    egui::RichText::new(format!(
+                        "batch {} · epoch {epoch} · {seen} examples seen",
+                        racer.run.optimizer.hyper.batch
+                    ))
+                    .small()
+                    .weak(),
+                );
+            });
+        }
         egui::CollapsingHeader::new("settings")
             .id_salt(("settings", *entity))
             .show(ui, |ui| {
-                settings_ui(ui, racer);
+                settings_ui(ui, racer, landscape.data.is_some());
             });
         ui.separator();
     }
@@ -212,8 +229,9 @@ pub fn table_ui(
     actions
 }
 
-/// One racer's optimizer, colour and hyperparameters. Returns whether anything changed.
-pub fn settings_ui(ui: &mut egui::Ui, racer: &mut Racer) -> bool {
+/// One racer's optimizer, colour and hyperparameters (on data, also where its gradients come
+/// from: the batch size and the shuffle's seed). Returns whether anything changed.
+pub fn settings_ui(ui: &mut egui::Ui, racer: &mut Racer, data: bool) -> bool {
     let mut changed = false;
     egui::Grid::new(("hyper", racer.slot, racer.label.as_str()))
         .num_columns(2)
@@ -243,8 +261,12 @@ pub fn settings_ui(ui: &mut egui::Ui, racer: &mut Racer) -> bool {
             ui.end_row();
 
             let mut h = racer.run.optimizer.hyper.clone();
-            for field in racer.run.optimizer.kind.fields() {
-                field_ui(ui, *field, &mut h, racer.run.optimizer.kind);
+            let kind = racer.run.optimizer.kind;
+            let source = [Field::Batch, Field::Seed]
+                .into_iter()
+                .filter(|f| data && !kind.fields().contains(f));
+            for field in kind.fields().iter().copied().chain(source) {
+                field_ui(ui, field, &mut h, kind);
                 ui.end_row();
             }
             if h != racer.run.optimizer.hyper {
@@ -363,7 +385,7 @@ mod tests {
         let f = Formula::parse("x^2 + y^2").unwrap();
         let mut harness = Harness::new_ui_state(
             |ui, racer: &mut Racer| {
-                settings_ui(ui, racer);
+                settings_ui(ui, racer, false);
             },
             racer(Kind::Gd, 0.1, &f),
         );

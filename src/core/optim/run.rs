@@ -84,6 +84,9 @@ pub struct Run {
     pub status: Status,
     pub rules: StopRules,
     pub last: Option<Update>,
+    /// How far the last step's gradient was from the exact one at the same point,
+    /// ‖g_seen − ∇f‖: a mini-batch's sampling noise (plus any added noise); NaN before a step.
+    pub noise: f64,
     /// Loss at the start of the current stall window.
     window_loss: f64,
 }
@@ -100,6 +103,7 @@ impl Run {
             status: Status::Running,
             rules,
             last: None,
+            noise: f64::NAN,
             window_loss: f64::NAN,
         };
         run.restart(start, f);
@@ -135,6 +139,7 @@ impl Run {
             return &self.status;
         }
         let update = self.optimizer.step(self.pos, f);
+        self.noise = (update.grad[0] - self.grad[0]).hypot(update.grad[1] - self.grad[1]);
         self.steps += 1;
         let to = update.to;
         let (loss, grad) = f.gradient(to);
