@@ -6,6 +6,7 @@ mod balls;
 mod camera;
 mod capture;
 pub mod encode;
+mod ghost;
 mod labels;
 pub mod landscape;
 mod markers;
@@ -152,6 +153,7 @@ pub fn build(launch: Launch) -> App {
         arrows::plugin(launch.arrows),
         pointer::plugin,
         trails::plugin,
+        ghost::plugin,
         labels::plugin,
         ui::plugin(launch.ui_scale, launch.present),
         capture::plugin(launch.capture),

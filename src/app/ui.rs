@@ -208,6 +208,7 @@ struct Panel<'w, 's> {
     top_down: ResMut<'w, TopDown>,
     axes: ResMut<'w, ShowAxes>,
     desk: ResMut<'w, SceneDesk>,
+    ghost: ResMut<'w, super::ghost::Ghost>,
     rebuilding: Res<'w, super::landscape::Rebuilding>,
     open_scene: MessageWriter<'w, OpenScene>,
     scene_request: MessageWriter<'w, SceneRequest>,
@@ -444,6 +445,12 @@ fn view_section(ui: &mut egui::Ui, p: &mut Panel) {
                 &mut p.markers.visible,
                 "Critical points (minima, saddles, maxima)",
             );
+            if p.landscape.data.is_some() {
+                ui.checkbox(
+                    &mut p.ghost.shown,
+                    "Ghost: the current mini-batch's loss (G)",
+                );
+            }
             present::presentation_ui(ui, &mut p.presentation);
         });
     ui.add_space(8.0);
@@ -452,7 +459,8 @@ fn view_section(ui: &mut egui::Ui, p: &mut Panel) {
             "Click the surface: start there · Drag a start ring: move one racer\n\
              Drag: orbit · Right-drag: pan · Wheel: zoom · F: frame · T: 2D view\n\
              Space: play/pause · S: step · R: reset · C: clear trails\n\
-             1–9: show/hide racer · A: arrows · H: hide panel · F12: screenshot",
+             1–9: show/hide racer · A: arrows · G: mini-batch ghost\n\
+             H: hide panel · F12: screenshot",
         )
         .small()
         .weak(),

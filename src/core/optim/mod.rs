@@ -609,6 +609,8 @@ struct State {
     simplex: Option<nelder_mead::Simplex>,
     /// The mini-batch sampler, made at the first mini-batch step.
     batches: Option<Batches>,
+    /// The rows the last step saw (None: every row).
+    last_rows: Option<Vec<u32>>,
 }
 
 impl State {
@@ -622,6 +624,7 @@ impl State {
             rng: ChaCha8Rng::seed_from_u64(seed),
             simplex: None,
             batches: None,
+            last_rows: None,
         }
     }
 
@@ -725,6 +728,7 @@ impl Optimizer {
         let lr = self.hyper.schedule.lr(self.hyper.lr, self.state.t);
         let h = &self.hyper;
         let s = &mut self.state;
+        // Taken out while the step borrows the state, put back after.
         let rows = s.deal(h.batch, h.seed, f);
         let seen = Seen {
             f,
@@ -746,7 +750,13 @@ impl Optimizer {
             Kind::NelderMead => nelder_mead::step(h, s, x, &seen),
         };
         update.seen_loss = if loss.is_nan() { seen.value(x) } else { loss };
+        s.last_rows = rows;
         update
+    }
+
+    /// The rows of the last step's mini-batch (None before one, or on a full batch).
+    pub fn last_batch(&self) -> Option<&[u32]> {
+        self.state.last_rows.as_deref()
     }
 
     /// Epochs begun and rows seen by mini-batch steps (None before the first, or on full

@@ -1,0 +1,97 @@
+//! The ghost: on a data landscape, the loss surface of the mini-batch a racer just used, drawn
+//! as a translucent wireframe over the full loss. It jumps at every step, which is why the
+//! path zigzags; a larger batch makes it calmer. G shows or hides it.
+
+use super::AppSet;
+use super::landscape::{Landscape, Surface};
+use super::racers::Racer;
+use bevy::prelude::*;
+
+/// Wireframe lines per side.
+pub const LINES: usize = 25;
+
+/// Whether the ghost is drawn, and the batch it was last computed for.
+#[derive(Resource)]
+pub struct Ghost {
+    pub shown: bool,
+    /// The racer (by slot) and the rows its grid was computed for, and the grid's points.
+    cache: Option<(usize, Vec<u32>, Vec<Vec3>)>,
+}
+
+impl Default for Ghost {
+    fn default() -> Ghost {
+        Ghost {
+            shown: true,
+            cache: None,
+        }
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Ghost>()
+        .add_systems(Update, key.in_set(AppSet::Input).run_if(super::keys_free))
+        .add_systems(Update, draw.in_set(AppSet::Present));
+}
+
+fn key(keys: Res<ButtonInput<KeyCode>>, mut ghost: ResMut<Ghost>) {
+    if keys.just_pressed(KeyCode::KeyG) {
+        ghost.shown = !ghost.shown;
+    }
+}
+
+/// The mini-batch loss on a LINES × LINES grid of the domain, as world points (row-major).
+pub fn grid(landscape: &Landscape, surface: &Surface, rows: &[u32]) -> Vec<Vec3> {
+    let d = surface.map.domain;
+    (0..LINES * LINES)
+        .map(|k| {
+            let p = [d.x_at(k % LINES, LINES), d.y_at(k / LINES, LINES)];
+            // An undefined value sits at the bottom of the range rather than reach a vertex
+            // as NaN.
+            let f = Some(landscape.formula.value_on(p, rows))
+                .filter(|f| f.is_finite())
+                .unwrap_or(surface.grid.range.min);
+            surface
+                .map
+                .world_from_landscape(p, f)
+                .map_or(Vec3::ZERO, Vec3::from)
+        })
+        .collect()
+}
+
+/// Draws the ghost of the first visible racer that steps on mini-batches.
+fn draw(
+    mut ghost: ResMut<Ghost>,
+    landscape: Res<Landscape>,
+    surface: Res<Surface>,
+    racers: Query<(&Racer, &InheritedVisibility)>,
+    mut gizmos: Gizmos,
+) {
+    if !ghost.shown || landscape.formula.data().is_none() {
+        return;
+    }
+    let Some(racer) = racers
+        .iter()
+        .filter(|(r, v)| v.get() && r.run.optimizer.last_batch().is_some())
+        .map(|(r, _)| r)
+        .min_by_key(|r| r.slot)
+    else {
+        return;
+    };
+    let rows = racer.run.optimizer.last_batch().unwrap_or_default();
+    let fresh = ghost
+        .cache
+        .as_ref()
+        .is_some_and(|(slot, r, _)| *slot == racer.slot && r == rows);
+    if !fresh || surface.is_changed() {
+        let points = grid(&landscape, &surface, rows);
+        ghost.cache = Some((racer.slot, rows.to_vec(), points));
+    }
+    let Some((_, _, points)) = &ghost.cache else {
+        return;
+    };
+    let colour = racer.color.with_alpha(0.45);
+    for i in 0..LINES {
+        gizmos.linestrip((0..LINES).map(|j| points[i * LINES + j]), colour);
+        gizmos.linestrip((0..LINES).map(|j| points[j * LINES + i]), colour);
+    }
+}
