@@ -233,11 +233,11 @@ fn presets_lists_at_least_twenty() {
 }
 
 #[test]
-fn scenes_lists_the_eight_lecture_scenes_and_bad_scenes_exit_2() {
+fn scenes_lists_the_eleven_lecture_scenes_and_bad_scenes_exit_2() {
     let o = gradscape(&["scenes"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert_eq!(text.lines().count(), 8, "{text}");
+    assert_eq!(text.lines().count(), 11, "{text}");
     assert!(
         text.lines()
             .any(|l| l.starts_with("saddle-noise") && l.contains("saddle"))

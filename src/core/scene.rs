@@ -414,7 +414,7 @@ pub fn to_text(scene: &Scene) -> String {
 }
 
 /// The lecture scenes shipped in assets/scenes, compiled in: (file stem, RON text).
-pub const SHIPPED: [(&str, &str); 8] = [
+pub const SHIPPED: [(&str, &str); 11] = [
     (
         "update-rule",
         include_str!("../../assets/scenes/update-rule.ron"),
@@ -443,6 +443,18 @@ pub const SHIPPED: [(&str, &str); 8] = [
     (
         "rastrigin-noise",
         include_str!("../../assets/scenes/rastrigin-noise.ron"),
+    ),
+    (
+        "batch-size",
+        include_str!("../../assets/scenes/batch-size.ron"),
+    ),
+    (
+        "ball-is-the-model",
+        include_str!("../../assets/scenes/ball-is-the-model.ron"),
+    ),
+    (
+        "separable",
+        include_str!("../../assets/scenes/separable.ron"),
     ),
 ];
 

@@ -297,3 +297,69 @@ fn data_scenes_open_a_built_in_or_a_csv_beside_the_scene_and_round_trip() {
     assert!(load("update-rule").is_ok());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The standard deviation of a racer's full loss over its last `n` steps.
+fn jitter(l: &Loaded, racer: usize, steps: usize, n: usize) -> f64 {
+    let s = &l.racers[racer];
+    let f = &l.landscape.formula;
+    let mut run = Run::new(
+        Optimizer::new(s.kind, s.hyper.clone()),
+        s.start,
+        StopRules::default(),
+        f,
+    );
+    let mut losses = Vec::new();
+    for _ in 0..steps {
+        run.step(f);
+        losses.push(run.loss);
+    }
+    let tail = &losses[steps - n..];
+    let mean = tail.iter().sum::<f64>() / n as f64;
+    (tail.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt()
+}
+
+#[test]
+fn the_data_scenes_show_what_they_claim() {
+    // Batch size: 15 s at 20 steps/s. Over the last half, one row at a time jitters most,
+    // sixteen less, the full batch not at all (it has converged).
+    let batches = load("batch-size").unwrap();
+    let j: Vec<f64> = (0..3).map(|r| jitter(&batches, r, 300, 150)).collect();
+    assert!(j[0] > 3.0 * j[1] && j[1] > 0.0 && j[2] < 1e-12, "{j:?}");
+    let r = run_all(&batches, 300);
+    assert_eq!(r[2].status, Status::Converged);
+
+    // The ball is the model: it ends on the least-squares line, from the normal equations.
+    let model = load("ball-is-the-model").unwrap();
+    let data = model.landscape.formula.data().unwrap().clone();
+    let (x, y) = (data.column("x").unwrap(), data.column("y").unwrap());
+    let n = x.len() as f64;
+    let (sx, sy) = (x.iter().sum::<f64>(), y.iter().sum::<f64>());
+    let sxx: f64 = x.iter().map(|x| x * x).sum();
+    let sxy: f64 = x.iter().zip(y).map(|(x, y)| x * y).sum();
+    let w = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    let b = (sy - w * sx) / n;
+    let end = run_all(&model, 150)[0].pos;
+    assert!(
+        (end[0] - w).abs() < 1e-3 && (end[1] - b).abs() < 1e-3,
+        "{end:?} vs {w} {b}"
+    );
+
+    // Separable: 20 s at 30 steps/s; the weight grows all the way and the loss keeps falling
+    // towards zero, so the run never converges.
+    let sep = load("separable").unwrap();
+    let f = &sep.landscape.formula;
+    let s = &sep.racers[0];
+    let mut run = Run::new(
+        Optimizer::new(s.kind, s.hyper.clone()),
+        s.start,
+        StopRules::default(),
+        f,
+    );
+    let (mut w_prev, mut f_prev) = (run.pos[0], run.loss);
+    for _ in 0..600 {
+        run.step(f);
+        assert!(run.pos[0] > w_prev && run.loss < f_prev, "{:?}", run.pos);
+        (w_prev, f_prev) = (run.pos[0], run.loss);
+    }
+    assert!(run.status.is_running() && run.loss > 0.0);
+}
