@@ -23,7 +23,10 @@ fn rows() -> Arc<Dataset> {
             (x, 2.0 * x + 1.0 + rng.random_range(-0.5..0.5))
         })
         .unzip();
-    Arc::new(Dataset::new("bench", vec![("x".into(), x), ("y".into(), y)]))
+    Arc::new(Dataset::new(
+        "bench",
+        vec![("x".into(), x), ("y".into(), y)],
+    ))
 }
 
 fn bench(c: &mut Criterion) {

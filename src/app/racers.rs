@@ -28,10 +28,10 @@ pub struct Sample {
     pub f: f64,
     pub grad_norm: f64,
     pub step: u64,
-    /// The mini-batch's loss at the point the step left (NaN on a full batch or at the start).
-    pub batch_loss: f64,
-    /// ‖g_seen − ∇f‖ of the step that arrived here (NaN at the start).
-    pub noise: f64,
+    /// The mini-batch's loss at the point the step left (None on a full batch or at the start).
+    pub batch_loss: Option<f64>,
+    /// ‖g_seen − ∇f‖ of the step that arrived here (None at the start).
+    pub noise: Option<f64>,
 }
 
 impl Sample {
@@ -42,11 +42,8 @@ impl Sample {
             f: run.loss,
             grad_norm: run.grad[0].hypot(run.grad[1]),
             step: run.steps,
-            batch_loss: match (&run.last, batched) {
-                (Some(u), true) => u.seen_loss,
-                _ => f64::NAN,
-            },
-            noise: if run.steps == 0 { f64::NAN } else { run.noise },
+            batch_loss: run.last.as_ref().filter(|_| batched).map(|u| u.seen_loss),
+            noise: (run.steps > 0).then_some(run.noise),
         }
     }
 }

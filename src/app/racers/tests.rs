@@ -358,8 +358,8 @@ fn long_trails_keep_their_whole_history_within_the_bound() {
             f: 0.0,
             grad_norm: 0.0,
             step: i,
-            batch_loss: f64::NAN,
-            noise: f64::NAN,
+            batch_loss: None,
+            noise: None,
         });
     }
     assert!(trail.points.len() <= TRAIL_MAX);
@@ -418,4 +418,46 @@ fn the_app_opens_on_the_race_gradscape_race_prints() {
         assert_eq!(row[5].parse::<u64>().unwrap(), run.steps);
         assert_eq!([num(6), num(7)], run.pos, "bit for bit");
     }
+}
+
+#[test]
+fn on_data_the_race_records_each_steps_batch_loss_and_gradient_noise() {
+    let land = LandscapeArgs {
+        data: Some("linear".into()),
+        ..LandscapeArgs::default()
+    }
+    .resolve()
+    .unwrap();
+    let batched = |batch| RacerSpec {
+        hyper: Hyper {
+            lr: 0.05,
+            batch,
+            noise: 0.0,
+            ..Hyper::defaults(Kind::Sgd)
+        },
+        ..spec(Kind::Sgd, 0.05, [0.0, 0.0])
+    };
+    let mut app = race(land.clone(), vec![batched(0), batched(8)], 1);
+    for _ in 0..20 {
+        app.update();
+    }
+    let r = racers(&mut app);
+    let (full, mini) = (&r[0].2, &r[1].2);
+    // The full batch sees the exact gradient: no noise, no batch loss of its own.
+    assert!(
+        full[1..]
+            .iter()
+            .all(|s| s.noise == Some(0.0) && s.batch_loss.is_none())
+    );
+    // Batches of 8: each step's own loss, checked against the rows it drew, and real noise.
+    assert!(mini[1..].iter().all(|s| s.noise.is_some_and(|n| n > 0.0)));
+    let last = r[1].1.last.as_ref().unwrap();
+    let rows = r[1].1.optimizer.last_batch().unwrap();
+    assert_eq!(rows.len(), 8);
+    let seen = land.formula.value_on(last.from, rows);
+    assert_eq!(mini.last().unwrap().batch_loss, Some(seen));
+    assert_eq!(
+        r[1].1.optimizer.epochs(),
+        Some((1, 8 * mini.len() as u64 - 8))
+    );
 }

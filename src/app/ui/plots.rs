@@ -72,8 +72,8 @@ pub fn series(
             let v = match settings.quantity {
                 Quantity::Loss if settings.log => s.f - f_star.unwrap_or(0.0),
                 Quantity::Loss => s.f,
-                Quantity::BatchLoss => s.batch_loss,
-                Quantity::Noise => s.noise,
+                Quantity::BatchLoss => s.batch_loss.unwrap_or(f64::NAN),
+                Quantity::Noise => s.noise.unwrap_or(f64::NAN),
                 Quantity::GradNorm => s.grad_norm,
                 Quantity::Distance => minima
                     .iter()
@@ -173,8 +173,8 @@ mod tests {
             f,
             grad_norm,
             step,
-            batch_loss: f64::NAN,
-            noise: f64::NAN,
+            batch_loss: None,
+            noise: None,
         }
     }
 
