@@ -275,12 +275,19 @@ fn batch_race(land: &Landscape, lambda: f64, start: [f64; 2]) -> Vec<RacerSpec> 
         .collect()
 }
 
-/// Halves the learning rate until the racer survives [`TAME_STEPS`] steps.
+/// Row-steps a data landscape's taming may take: each step is a pass over every row (for the
+/// exact loss), so a large dataset is tamed over fewer steps.
+const TAME_ROW_STEPS: u64 = 20_000_000;
+
+/// Halves the learning rate until the racer survives [`TAME_STEPS`] steps (fewer on a large
+/// dataset, at least 20).
 fn tame(mut spec: RacerSpec, land: &Landscape) -> RacerSpec {
+    let rows = land.formula.data().map_or(1, |d| d.rows() as u64);
+    let steps = TAME_STEPS.min(TAME_ROW_STEPS / rows).max(20);
     for _ in 0..10 {
         let optimizer = Optimizer::new(spec.kind, spec.hyper.clone());
         let mut run = Run::new(optimizer, spec.start, land.stop_rules(), &land.formula);
-        while run.status.is_running() && run.steps < TAME_STEPS {
+        while run.status.is_running() && run.steps < steps {
             run.step(&land.formula);
         }
         if !matches!(run.status, Status::Diverged(_)) {
