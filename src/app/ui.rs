@@ -38,6 +38,8 @@ pub struct PanelState {
     /// The racer the pointer is over in the table.
     pub hovered: Option<Entity>,
     pub plot: plots::PlotSettings,
+    /// The "your data" box.
+    pub csv: landscape::CsvBox,
     /// The data view's model, made for this dataset and model formula.
     model: Option<(crate::core::data::Shared, data::Model)>,
 }
@@ -287,7 +289,13 @@ fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Landscape")
         .default_open(true)
         .show(ui, |ui| {
-            let actions = landscape::landscape_ui(ui, &mut p.landscape, &mut p.edit, &mut p.look);
+            let actions = landscape::landscape_ui(
+                ui,
+                &mut p.landscape,
+                &mut p.edit,
+                &mut p.look,
+                &mut p.state.csv,
+            );
             if p.rebuilding.busy() && p.landscape.data.is_some() {
                 ui.horizontal(|ui| {
                     ui.spinner();
@@ -531,6 +539,31 @@ mod tests {
         let rosen = presets::find("rosenbrock").unwrap();
         apply_preset(rosen, &mut l).unwrap();
         assert_eq!((l.z_scale, l.generation), (ZScale::Log, 2));
+    }
+
+    #[test]
+    fn a_bad_csv_is_refused_with_its_line_and_column_and_the_landscape_stays() {
+        use crate::core::landscape::{DataSource, DataSpec};
+        let dir = std::env::temp_dir().join(format!("gradscape-ui-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (bad, good) = (dir.join("bad.csv"), dir.join("good.csv"));
+        std::fs::write(&bad, "x,y\n1,2\n2,\n").unwrap();
+        std::fs::write(&good, "x,y\n0,1\n1,3\n").unwrap();
+        let spec = |path: &std::path::Path| DataSpec {
+            source: DataSource::Csv(path.to_path_buf()),
+            loss: Some("(w*x + b - y)^2"),
+            axes: Some(["w", "b"]),
+        };
+        let mut l = landscape();
+        let before = (l.formula.clone(), l.generation);
+        let err = apply_data(spec(&bad), &mut l).unwrap_err();
+        assert_eq!(err, format!("{}:3: column 2 ('y'): the cell is empty", bad.display()));
+        assert_eq!((l.formula.clone(), l.generation), before);
+        apply_data(spec(&good), &mut l).unwrap();
+        // Two rows on y = 2x + 1: the fit is exact.
+        assert_eq!(l.formula.value([2.0, 1.0]), 0.0);
+        assert!(l.data.is_some() && l.preset.is_none() && l.generation == 1);
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

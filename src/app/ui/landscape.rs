@@ -6,6 +6,8 @@ use crate::app::surface::Look;
 use crate::core::colormap::Colormap;
 use crate::core::expr::Formula;
 use crate::core::presets::{PRESETS, Preset, ZScale};
+use crate::core::data::builtin;
+use crate::core::landscape::{DataSource, DataSpec, LandscapeSpec};
 use crate::core::surface::Domain;
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -101,11 +103,54 @@ pub fn apply_domain(domain: Domain, landscape: &mut Landscape) -> Result<(), Str
     Ok(())
 }
 
+/// Switches to a data landscape (a built-in dataset, or a CSV with its loss and axes); on
+/// failure the landscape is left as it was and the reason returned (with the file, line and
+/// column of a bad cell).
+pub fn apply_data(spec: DataSpec, landscape: &mut Landscape) -> Result<(), String> {
+    let built = crate::core::landscape::Landscape::new(&LandscapeSpec {
+        data: Some(spec),
+        ..LandscapeSpec::default()
+    })
+    .map_err(|e| e.to_string())?;
+    landscape.formula = built.formula;
+    landscape.domain = built.domain;
+    landscape.z_scale = ZScale::Linear;
+    landscape.preset = None;
+    landscape.data = built.data;
+    landscape.changed_math();
+    Ok(())
+}
+
+/// The "your data" box: a CSV path, its loss and axes, and the last refusal.
+pub struct CsvBox {
+    pub path: String,
+    pub loss: String,
+    pub axes: String,
+    pub error: Option<String>,
+}
+
+impl Default for CsvBox {
+    fn default() -> CsvBox {
+        CsvBox {
+            path: String::new(),
+            loss: "(w*x + b - y)^2".into(),
+            axes: "w,b".into(),
+            error: None,
+        }
+    }
+}
+
 /// What the section asks of the rest of the app this frame.
 #[derive(Default)]
 pub struct LandscapeActions {
-    /// A preset was picked: start its race and turn the camera to this view.
+    /// A preset or dataset was picked: start its race and turn the camera to this view.
     pub preset_view: Option<[f64; 2]>,
+}
+
+/// What the landscape menu picked.
+enum Pick {
+    Preset(&'static Preset),
+    Data(&'static builtin::Builtin),
 }
 
 pub fn landscape_ui(
@@ -113,16 +158,36 @@ pub fn landscape_ui(
     landscape: &mut Landscape,
     edit: &mut FormulaEdit,
     look: &mut Look,
+    csv: &mut CsvBox,
 ) -> LandscapeActions {
     let mut actions = LandscapeActions::default();
-    if let Some(preset) = presets_ui(ui, landscape) {
-        match apply_preset(preset, landscape) {
+    match presets_ui(ui, landscape) {
+        Some(Pick::Preset(preset)) => match apply_preset(preset, landscape) {
             Ok(_) => {
                 *edit = FormulaEdit::new(preset.formula);
                 actions.preset_view = Some(preset.view);
             }
             Err(e) => edit.error = Some(e),
+        },
+        Some(Pick::Data(b)) => {
+            let source = DataSource::Builtin {
+                name: b.name.into(),
+                seed: 0,
+            };
+            let spec = DataSpec {
+                source,
+                loss: None,
+                axes: None,
+            };
+            match apply_data(spec, landscape) {
+                Ok(()) => {
+                    *edit = FormulaEdit::new(b.loss);
+                    actions.preset_view = Some(crate::core::presets::view_of(None));
+                }
+                Err(e) => edit.error = Some(e),
+            }
         }
+        None => {}
     }
     if let Some(p) = landscape.preset {
         ui.label(egui::RichText::new(p.teaches).small());
@@ -131,6 +196,9 @@ pub fn landscape_ui(
                 .small()
                 .weak(),
         );
+    }
+    if let Some(b) = landscape.data.as_ref().and_then(|d| d.builtin()) {
+        ui.label(egui::RichText::new(b.teaches).small());
     }
     formula_ui(ui, edit, landscape);
     params_ui(ui, landscape);
@@ -141,11 +209,59 @@ pub fn landscape_ui(
             domain_ui(ui, landscape);
             display_ui(ui, landscape);
         });
+    egui::CollapsingHeader::new("Your data (CSV)")
+        .id_salt("csv")
+        .show(ui, |ui| {
+            if csv_ui(ui, csv, landscape) {
+                *edit = FormulaEdit::new(landscape.formula.source());
+                actions.preset_view = Some(crate::core::presets::view_of(None));
+            }
+        });
     actions
 }
 
-/// The landscape menu; returns the preset picked this frame.
-fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<&'static Preset> {
+/// A CSV file, the per-row loss over its columns and the two axes; true when it opened.
+fn csv_ui(ui: &mut egui::Ui, csv: &mut CsvBox, landscape: &mut Landscape) -> bool {
+    let row = |ui: &mut egui::Ui, name: &str, text: &mut String, hint: &str| {
+        ui.horizontal(|ui| {
+            ui.label(name);
+            ui.add(
+                egui::TextEdit::singleline(text)
+                    .hint_text(hint)
+                    .desired_width(ui.available_width()),
+            );
+        });
+    };
+    row(ui, "file", &mut csv.path, "points.csv (a header row, then numbers)");
+    row(ui, "loss", &mut csv.loss, "per row, e.g. (w*x + b - y)^2");
+    row(ui, "axes", &mut csv.axes, "w,b");
+    let mut opened = false;
+    if ui.button("Open data").clicked() {
+        let axes: Vec<&str> = csv.axes.split(',').map(str::trim).collect();
+        let result = match <[&str; 2]>::try_from(axes) {
+            Ok(axes) => apply_data(
+                DataSpec {
+                    source: DataSource::Csv(csv.path.trim().into()),
+                    loss: Some(csv.loss.trim()),
+                    axes: Some(axes),
+                },
+                landscape,
+            ),
+            Err(_) => Err("the axes are two names, e.g. w,b".into()),
+        };
+        match result {
+            Ok(()) => (csv.error, opened) = (None, true),
+            Err(e) => csv.error = Some(e),
+        }
+    }
+    if let Some(e) = &csv.error {
+        ui.colored_label(super::ERROR_RED, e);
+    }
+    opened
+}
+
+/// The landscape menu (presets, then the built-in datasets); returns what was picked.
+fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<Pick> {
     let mut picked = None;
     let data = landscape
         .formula
@@ -167,7 +283,18 @@ fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<&'static Prese
                     .on_hover_text(preset.teaches)
                     .clicked()
                 {
-                    picked = Some(preset);
+                    picked = Some(Pick::Preset(preset));
+                }
+            }
+            ui.separator();
+            for b in &builtin::BUILTINS {
+                let selected = landscape.data.as_ref().and_then(|d| d.builtin()).is_some_and(|x| x.name == b.name);
+                if ui
+                    .selectable_label(selected, format!("Data: {} ({} rows)", b.name, b.rows))
+                    .on_hover_text(b.teaches)
+                    .clicked()
+                {
+                    picked = Some(Pick::Data(b));
                 }
             }
         });
