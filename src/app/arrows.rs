@@ -48,6 +48,8 @@ impl Arrows {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArrowKind {
     Gradient,
+    /// On a mini-batch step: the full-batch gradient step, beside the batch's own.
+    FullGradient,
     Velocity,
     Update,
 }
@@ -56,6 +58,7 @@ impl ArrowKind {
     pub fn color(self) -> Color {
         match self {
             ArrowKind::Gradient => Color::srgb(1.0, 0.33, 0.33),
+            ArrowKind::FullGradient => Color::srgb(1.0, 0.75, 0.2),
             ArrowKind::Velocity => Color::srgb(0.25, 0.85, 1.0),
             ArrowKind::Update => Color::WHITE,
         }
@@ -63,7 +66,8 @@ impl ArrowKind {
 
     pub fn legend(self) -> &'static str {
         match self {
-            ArrowKind::Gradient => "−α∇f  plain gradient step",
+            ArrowKind::Gradient => "−α∇f  plain gradient step (a mini-batch's, on data)",
+            ArrowKind::FullGradient => "−α∇f  over every row: what the batch estimates",
             ArrowKind::Velocity => "−α·v  velocity (momentum b, Adam m)",
             ArrowKind::Update => "Δx  update actually taken",
         }
@@ -86,6 +90,9 @@ pub fn step_arrows(run: &Run) -> Vec<(ArrowKind, [f64; 2], [f64; 2])> {
         Some(u) => {
             if u.grad.iter().all(|g| g.is_finite()) {
                 out.push((ArrowKind::Gradient, u.from, scaled(u.lr, u.grad)));
+            }
+            if run.optimizer.last_batch().is_some() {
+                out.push((ArrowKind::FullGradient, u.from, scaled(u.lr, run.grad_from)));
             }
             if let Some(v) = run.optimizer.velocity() {
                 out.push((ArrowKind::Velocity, u.from, scaled(u.lr, v)));
@@ -150,7 +157,7 @@ fn draw(
                 .map(move |a| (a, diverged))
         })
         .filter(|((kind, ..), _)| match kind {
-            ArrowKind::Gradient => arrows.gradient,
+            ArrowKind::Gradient | ArrowKind::FullGradient => arrows.gradient,
             ArrowKind::Velocity => arrows.velocity,
             ArrowKind::Update => arrows.update,
         })
@@ -192,10 +199,13 @@ fn draw(
 }
 
 /// The arrows' key, in the top right corner of the 3D view.
-fn legend(mut contexts: EguiContexts, arrows: Res<Arrows>) -> Result {
+fn legend(mut contexts: EguiContexts, arrows: Res<Arrows>, racers: Query<&Racer>) -> Result {
     if !arrows.any() {
         return Ok(());
     }
+    let batches = racers
+        .iter()
+        .any(|r| r.run.optimizer.last_batch().is_some());
     let ctx = contexts.ctx_mut()?;
     egui::Area::new("arrow legend".into())
         .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 12.0))
@@ -204,6 +214,7 @@ fn legend(mut contexts: EguiContexts, arrows: Res<Arrows>) -> Result {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 for (kind, on) in [
                     (ArrowKind::Gradient, arrows.gradient),
+                    (ArrowKind::FullGradient, arrows.gradient && batches),
                     (ArrowKind::Velocity, arrows.velocity),
                     (ArrowKind::Update, arrows.update),
                 ] {
@@ -270,6 +281,59 @@ mod tests {
         ));
         assert!(!close(get(ArrowKind::Gradient), get(ArrowKind::Update)));
         assert!(a.iter().all(|x| x.1 == u.from));
+    }
+
+    #[test]
+    fn a_mini_batch_step_shows_its_gradient_beside_the_full_one() {
+        use crate::core::landscape::{DataSource, DataSpec, Landscape, LandscapeSpec};
+        let land = Landscape::new(&LandscapeSpec {
+            data: Some(DataSpec {
+                source: DataSource::Builtin {
+                    name: "linear".into(),
+                    seed: 0,
+                },
+                loss: None,
+                axes: None,
+            }),
+            ..LandscapeSpec::default()
+        })
+        .unwrap();
+        let f = &land.formula;
+        let hyper = Hyper {
+            lr: 0.1,
+            batch: 4,
+            ..Hyper::defaults(Kind::Gd)
+        };
+        let mut r = Run::new(
+            Optimizer::new(Kind::Gd, hyper),
+            [0.0, 0.0],
+            StopRules::default(),
+            f,
+        );
+        r.step(f);
+        let a = step_arrows(&r);
+        let get = |k| a.iter().find(|x| x.0 == k).map(|x| x.2);
+        let rows = r.optimizer.last_batch().unwrap();
+        let (batch, full) = (f.gradient_on([0.0, 0.0], rows).1, f.gradient([0.0, 0.0]).1);
+        assert_eq!(
+            get(ArrowKind::Gradient),
+            Some([-0.1 * batch[0], -0.1 * batch[1]])
+        );
+        assert_eq!(
+            get(ArrowKind::FullGradient),
+            Some([-0.1 * full[0], -0.1 * full[1]])
+        );
+        assert_ne!(batch, full);
+        // A full-batch run has no second arrow.
+        let mut plain = run(Kind::Gd, 0.1, &Formula::parse("x^2 + y^2").unwrap());
+        plain.step(&Formula::parse("x^2 + y^2").unwrap());
+        assert_eq!(
+            step_arrows(&plain)
+                .iter()
+                .filter(|x| x.0 == ArrowKind::FullGradient)
+                .count(),
+            0
+        );
     }
 
     #[test]

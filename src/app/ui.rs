@@ -557,7 +557,10 @@ mod tests {
         let mut l = landscape();
         let before = (l.formula.clone(), l.generation);
         let err = apply_data(spec(&bad), &mut l).unwrap_err();
-        assert_eq!(err, format!("{}:3: column 2 ('y'): the cell is empty", bad.display()));
+        assert_eq!(
+            err,
+            format!("{}:3: column 2 ('y'): the cell is empty", bad.display())
+        );
         assert_eq!((l.formula.clone(), l.generation), before);
         apply_data(spec(&good), &mut l).unwrap();
         // Two rows on y = 2x + 1: the fit is exact.

@@ -4,10 +4,10 @@
 use crate::app::landscape::Landscape;
 use crate::app::surface::Look;
 use crate::core::colormap::Colormap;
-use crate::core::expr::Formula;
-use crate::core::presets::{PRESETS, Preset, ZScale};
 use crate::core::data::builtin;
+use crate::core::expr::Formula;
 use crate::core::landscape::{DataSource, DataSpec, LandscapeSpec};
+use crate::core::presets::{PRESETS, Preset, ZScale};
 use crate::core::surface::Domain;
 use bevy::prelude::*;
 use bevy_egui::egui;
@@ -232,7 +232,12 @@ fn csv_ui(ui: &mut egui::Ui, csv: &mut CsvBox, landscape: &mut Landscape) -> boo
             );
         });
     };
-    row(ui, "file", &mut csv.path, "points.csv (a header row, then numbers)");
+    row(
+        ui,
+        "file",
+        &mut csv.path,
+        "points.csv (a header row, then numbers)",
+    );
     row(ui, "loss", &mut csv.loss, "per row, e.g. (w*x + b - y)^2");
     row(ui, "axes", &mut csv.axes, "w,b");
     let mut opened = false;
@@ -288,7 +293,11 @@ fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<Pick> {
             }
             ui.separator();
             for b in &builtin::BUILTINS {
-                let selected = landscape.data.as_ref().and_then(|d| d.builtin()).is_some_and(|x| x.name == b.name);
+                let selected = landscape
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.builtin())
+                    .is_some_and(|x| x.name == b.name);
                 if ui
                     .selectable_label(selected, format!("Data: {} ({} rows)", b.name, b.rows))
                     .on_hover_text(b.teaches)

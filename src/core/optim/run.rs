@@ -87,6 +87,8 @@ pub struct Run {
     /// How far the last step's gradient was from the exact one at the same point,
     /// ‖g_seen − ∇f‖: a mini-batch's sampling noise (plus any added noise); NaN before a step.
     pub noise: f64,
+    /// The exact ∇f where the last step started (what a mini-batch's gradient estimates).
+    pub grad_from: [f64; 2],
     /// Loss at the start of the current stall window.
     window_loss: f64,
 }
@@ -104,6 +106,7 @@ impl Run {
             rules,
             last: None,
             noise: f64::NAN,
+            grad_from: [f64::NAN; 2],
             window_loss: f64::NAN,
         };
         run.restart(start, f);
@@ -140,6 +143,7 @@ impl Run {
         }
         let update = self.optimizer.step(self.pos, f);
         self.noise = (update.grad[0] - self.grad[0]).hypot(update.grad[1] - self.grad[1]);
+        self.grad_from = self.grad;
         self.steps += 1;
         let to = update.to;
         let (loss, grad) = f.gradient(to);
