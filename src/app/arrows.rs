@@ -199,7 +199,12 @@ fn draw(
 }
 
 /// The arrows' key, in the top right corner of the 3D view.
-fn legend(mut contexts: EguiContexts, arrows: Res<Arrows>, racers: Query<&Racer>) -> Result {
+fn legend(
+    mut contexts: EguiContexts,
+    arrows: Res<Arrows>,
+    landscape: Res<Landscape>,
+    racers: Query<&Racer>,
+) -> Result {
     if !arrows.any() {
         return Ok(());
     }
@@ -207,8 +212,10 @@ fn legend(mut contexts: EguiContexts, arrows: Res<Arrows>, racers: Query<&Racer>
         .iter()
         .any(|r| r.run.optimizer.last_batch().is_some());
     let ctx = contexts.ctx_mut()?;
+    // On data the data view holds the top right corner: the key goes under it.
+    let top = if landscape.data.is_some() { 260.0 } else { 12.0 };
     egui::Area::new("arrow legend".into())
-        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, 12.0))
+        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, top))
         .interactable(false)
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {

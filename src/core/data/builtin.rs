@@ -70,6 +70,16 @@ pub fn find(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
 }
 
+/// The model a loss fits, when the loss is one of the built-ins' (spaces aside): a CSV with
+/// the squared or logistic loss over columns x and y gets the line or the sigmoid drawn.
+pub fn model_for(loss: &str) -> Option<&'static str> {
+    let bare = |s: &str| s.split_whitespace().collect::<String>();
+    BUILTINS
+        .iter()
+        .find(|b| bare(b.loss) == bare(loss))
+        .map(|b| b.model)
+}
+
 /// Names for a message: `linear, blobs, …`.
 pub fn names() -> String {
     BUILTINS.map(|b| b.name).join(", ")
