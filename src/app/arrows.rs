@@ -213,7 +213,11 @@ fn legend(
         .any(|r| r.run.optimizer.last_batch().is_some());
     let ctx = contexts.ctx_mut()?;
     // On data the data view holds the top right corner: the key goes under it.
-    let top = if landscape.data.is_some() { 260.0 } else { 12.0 };
+    let top = if landscape.data.is_some() {
+        260.0
+    } else {
+        12.0
+    };
     egui::Area::new("arrow legend".into())
         .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, top))
         .interactable(false)

@@ -356,12 +356,7 @@ fn data_window(ctx: &egui::Context, p: &mut Panel) {
     let Some(rows) = p.landscape.formula.data().cloned() else {
         return;
     };
-    let source = p
-        .landscape
-        .data
-        .as_ref()
-        .and_then(|d| d.builtin())
-        .map(|b| b.model);
+    let source = crate::core::data::builtin::model_for(p.landscape.formula.source());
     let stale = p
         .state
         .model

@@ -136,6 +136,16 @@ fn batches_replay_from_their_seed_and_change_with_it() {
 }
 
 #[test]
+fn a_built_in_loss_brings_its_model_whatever_the_spacing() {
+    assert_eq!(builtin::model_for("(w*x+b-y)^2"), Some("w*x + b"));
+    assert_eq!(
+        builtin::model_for("ln(1 + exp(-(2*y - 1)*(w*x + b)))"),
+        Some("1/(1 + exp(-(w*x + b)))")
+    );
+    assert_eq!(builtin::model_for("abs(w*x + b - y)"), None);
+}
+
+#[test]
 fn builtins_replay_from_their_seed() {
     for b in &builtin::BUILTINS {
         let (one, two) = (b.generate(1), b.generate(1));
