@@ -3,160 +3,93 @@
 
 use gradscape::core::expr::Formula;
 use gradscape::core::optim::schedule::Schedule;
-use gradscape::core::optim::{Hyper, Kind, Optimizer};
+use gradscape::core::optim::{Field, Hyper, Kind, Optimizer};
 
-/// Every fixture: its name, and the optimizer with the hyperparameters reference.py used.
+/// Every fixture: its name, the optimizer, and the hyperparameters (torch names) and
+/// schedule reference.py used; unnamed ones are torch's defaults.
+#[allow(clippy::type_complexity)]
+const CASES: [(&str, Kind, &[(&str, f64)], &str); 15] = [
+    ("gd", Kind::Gd, &[("lr", 2e-4)], "constant"),
+    ("momentum", Kind::Momentum, &[("lr", 1e-4)], "constant"),
+    ("nesterov", Kind::Nesterov, &[("lr", 1e-4)], "constant"),
+    (
+        "sgd_dampening_wd",
+        Kind::Momentum,
+        &[
+            ("lr", 1e-4),
+            ("momentum", 0.5),
+            ("dampening", 0.3),
+            ("weight_decay", 0.1),
+        ],
+        "constant",
+    ),
+    (
+        "adagrad",
+        Kind::Adagrad,
+        &[("lr", 0.1), ("lr_decay", 0.01), ("weight_decay", 0.01)],
+        "constant",
+    ),
+    ("rmsprop", Kind::RmsProp, &[("lr", 0.01)], "constant"),
+    (
+        "rmsprop_centered_momentum",
+        Kind::RmsProp,
+        &[
+            ("lr", 0.001),
+            ("momentum", 0.5),
+            ("centered", 1.0),
+            ("weight_decay", 0.01),
+        ],
+        "constant",
+    ),
+    ("adam", Kind::Adam, &[("lr", 0.05)], "constant"),
+    (
+        "adam_l2",
+        Kind::Adam,
+        &[
+            ("lr", 0.01),
+            ("beta1", 0.8),
+            ("beta2", 0.99),
+            ("eps", 1e-6),
+            ("weight_decay", 0.1),
+        ],
+        "constant",
+    ),
+    (
+        "adamw",
+        Kind::AdamW,
+        &[("lr", 0.05), ("weight_decay", 0.05)],
+        "constant",
+    ),
+    ("amsgrad", Kind::AmsGrad, &[("lr", 0.05)], "constant"),
+    ("adam_step_lr", Kind::Adam, &[("lr", 0.05)], "step:50:0.5"),
+    (
+        "adam_cosine",
+        Kind::Adam,
+        &[("lr", 0.05)],
+        "cosine:100:0.001",
+    ),
+    ("momentum_exp", Kind::Momentum, &[("lr", 1e-4)], "exp:0.99"),
+    (
+        "rmsprop_warmup",
+        Kind::RmsProp,
+        &[("lr", 0.01)],
+        "warmup:20:0.1",
+    ),
+];
+
+/// The cases as optimizers' settings, built through the one hyperparameter table.
 fn cases() -> Vec<(&'static str, Kind, Hyper)> {
-    let d = Hyper::defaults;
-    let (adam, rms, mom) = (d(Kind::Adam), d(Kind::RmsProp), d(Kind::Momentum));
-    vec![
-        (
-            "gd",
-            Kind::Gd,
-            Hyper {
-                lr: 2e-4,
-                ..d(Kind::Gd)
-            },
-        ),
-        (
-            "momentum",
-            Kind::Momentum,
-            Hyper {
-                lr: 1e-4,
-                ..mom.clone()
-            },
-        ),
-        (
-            "nesterov",
-            Kind::Nesterov,
-            Hyper {
-                lr: 1e-4,
-                ..d(Kind::Nesterov)
-            },
-        ),
-        (
-            "sgd_dampening_wd",
-            Kind::Momentum,
-            Hyper {
-                lr: 1e-4,
-                momentum: 0.5,
-                dampening: 0.3,
-                weight_decay: 0.1,
-                ..mom.clone()
-            },
-        ),
-        (
-            "adagrad",
-            Kind::Adagrad,
-            Hyper {
-                lr: 0.1,
-                lr_decay: 0.01,
-                weight_decay: 0.01,
-                ..d(Kind::Adagrad)
-            },
-        ),
-        (
-            "rmsprop",
-            Kind::RmsProp,
-            Hyper {
-                lr: 0.01,
-                ..rms.clone()
-            },
-        ),
-        (
-            "rmsprop_centered_momentum",
-            Kind::RmsProp,
-            Hyper {
-                lr: 0.001,
-                momentum: 0.5,
-                centered: true,
-                weight_decay: 0.01,
-                ..rms.clone()
-            },
-        ),
-        (
-            "adam",
-            Kind::Adam,
-            Hyper {
-                lr: 0.05,
-                ..adam.clone()
-            },
-        ),
-        (
-            "adam_l2",
-            Kind::Adam,
-            Hyper {
-                lr: 0.01,
-                beta1: 0.8,
-                beta2: 0.99,
-                eps: 1e-6,
-                weight_decay: 0.1,
-                ..adam.clone()
-            },
-        ),
-        (
-            "adamw",
-            Kind::AdamW,
-            Hyper {
-                lr: 0.05,
-                weight_decay: 0.05,
-                ..d(Kind::AdamW)
-            },
-        ),
-        (
-            "amsgrad",
-            Kind::AmsGrad,
-            Hyper {
-                lr: 0.05,
-                ..d(Kind::AmsGrad)
-            },
-        ),
-        (
-            "adam_step_lr",
-            Kind::Adam,
-            Hyper {
-                lr: 0.05,
-                schedule: Schedule::Step {
-                    every: 50,
-                    gamma: 0.5,
-                },
-                ..adam.clone()
-            },
-        ),
-        (
-            "adam_cosine",
-            Kind::Adam,
-            Hyper {
-                lr: 0.05,
-                schedule: Schedule::Cosine {
-                    period: 100,
-                    min_lr: 0.001,
-                },
-                ..adam
-            },
-        ),
-        (
-            "momentum_exp",
-            Kind::Momentum,
-            Hyper {
-                lr: 1e-4,
-                schedule: Schedule::Exponential { gamma: 0.99 },
-                ..mom
-            },
-        ),
-        (
-            "rmsprop_warmup",
-            Kind::RmsProp,
-            Hyper {
-                lr: 0.01,
-                schedule: Schedule::Warmup {
-                    steps: 20,
-                    start_factor: 0.1,
-                },
-                ..rms
-            },
-        ),
-    ]
+    CASES
+        .iter()
+        .map(|&(name, kind, given, schedule)| {
+            let mut h = Hyper::defaults(kind);
+            for &(field, v) in given {
+                Field::by_name(field).unwrap().set(&mut h, v).unwrap();
+            }
+            h.schedule = schedule.parse::<Schedule>().unwrap();
+            (name, kind, h)
+        })
+        .collect()
 }
 
 fn fixture(name: &str) -> Vec<[f64; 2]> {
