@@ -244,4 +244,4 @@ impl Batches {
 pub type Shared = Arc<Dataset>;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

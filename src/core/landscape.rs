@@ -144,17 +144,7 @@ impl Landscape {
                 formula.set_param(name, *v);
             }
         }
-        for &(name, value) in &spec.params {
-            if !value.is_finite() {
-                return Err(LandscapeError::BadParam {
-                    name: name.into(),
-                    value,
-                });
-            }
-            if !formula.set_param(name, value) {
-                return Err(LandscapeError::UnknownParam(name.into()));
-            }
-        }
+        set_params(&mut formula, &spec.params)?;
         let domain = spec
             .domain
             .or(preset.map(|p| p.domain))
@@ -177,6 +167,22 @@ impl Landscape {
     }
 }
 
+/// Sets parameters by name; each must be finite and named by the formula.
+fn set_params(formula: &mut Formula, params: &[(&str, f64)]) -> Result<(), LandscapeError> {
+    for &(name, value) in params {
+        if !value.is_finite() {
+            return Err(LandscapeError::BadParam {
+                name: name.into(),
+                value,
+            });
+        }
+        if !formula.set_param(name, value) {
+            return Err(LandscapeError::UnknownParam(name.into()));
+        }
+    }
+    Ok(())
+}
+
 /// The mean of a per-example loss over a dataset, with every name the loss uses accounted
 /// for: an axis, a column, or a parameter given a value.
 fn data_landscape(data: &DataSpec, spec: &LandscapeSpec) -> Result<Landscape, LandscapeError> {
@@ -197,17 +203,7 @@ fn data_landscape(data: &DataSpec, spec: &LandscapeSpec) -> Result<Landscape, La
             shown: preview(loss),
             error,
         })?;
-    for &(name, value) in &spec.params {
-        if !value.is_finite() {
-            return Err(LandscapeError::BadParam {
-                name: name.into(),
-                value,
-            });
-        }
-        if !formula.set_param(name, value) {
-            return Err(LandscapeError::UnknownParam(name.into()));
-        }
-    }
+    set_params(&mut formula, &spec.params)?;
     if let Some(p) = formula
         .params()
         .iter()

@@ -178,33 +178,7 @@ pub fn table_ui(
                 }
             });
         });
-        ui.horizontal(|ui| {
-            ui.add_space(24.0);
-            let status = match racer.run.status.label() {
-                "diverged" => "✕ diverged",
-                "converged" => "✓ converged",
-                other => other,
-            };
-            ui.monospace(format!(
-                "step {:>5}  f {}",
-                racer.run.steps,
-                super::format_loss(racer.run.loss)
-            ));
-            ui.label(status).on_hover_text(racer.run.status.to_string());
-        });
-        if let Some((epoch, seen)) = racer.run.optimizer.epochs() {
-            ui.horizontal(|ui| {
-                ui.add_space(24.0);
-                ui.label(
-                    egui::RichText::new(format!(
-                        "batch {} · epoch {epoch} · {seen} examples seen",
-                        racer.run.optimizer.hyper.batch
-                    ))
-                    .small()
-                    .weak(),
-                );
-            });
-        }
+        progress_ui(ui, racer);
         egui::CollapsingHeader::new("settings")
             .id_salt(("settings", *entity))
             .show(ui, |ui| {
@@ -227,6 +201,38 @@ pub fn table_ui(
             });
     });
     actions
+}
+
+/// Where a racer stands: its step, loss and status, and on mini-batches its epoch and the
+/// examples it has seen.
+fn progress_ui(ui: &mut egui::Ui, racer: &Racer) {
+    ui.horizontal(|ui| {
+        ui.add_space(24.0);
+        let status = match racer.run.status.label() {
+            "diverged" => "✕ diverged",
+            "converged" => "✓ converged",
+            other => other,
+        };
+        ui.monospace(format!(
+            "step {:>5}  f {}",
+            racer.run.steps,
+            super::format_loss(racer.run.loss)
+        ));
+        ui.label(status).on_hover_text(racer.run.status.to_string());
+    });
+    if let Some((epoch, seen)) = racer.run.optimizer.epochs() {
+        ui.horizontal(|ui| {
+            ui.add_space(24.0);
+            ui.label(
+                egui::RichText::new(format!(
+                    "batch {} · epoch {epoch} · {seen} examples seen",
+                    racer.run.optimizer.hyper.batch
+                ))
+                .small()
+                .weak(),
+            );
+        });
+    }
 }
 
 /// One racer's optimizer, colour and hyperparameters (on data, also where its gradients come

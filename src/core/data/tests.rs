@@ -3,6 +3,17 @@
 
 use super::*;
 
+/// The least-squares line (w, b) through the points, from the normal equations by Cramer's
+/// rule: the reference the landscape's minimum is checked against.
+pub(crate) fn least_squares(x: &[f64], y: &[f64]) -> [f64; 2] {
+    let n = x.len() as f64;
+    let (sx, sy) = (x.iter().sum::<f64>(), y.iter().sum::<f64>());
+    let sxx: f64 = x.iter().map(|x| x * x).sum();
+    let sxy: f64 = x.iter().zip(y).map(|(x, y)| x * y).sum();
+    let w = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    [w, (sy - w * sx) / n]
+}
+
 fn read(text: &[u8]) -> Result<Dataset, DataError> {
     Dataset::from_reader("t.csv", text)
 }
@@ -230,13 +241,7 @@ mod landscapes {
         let land = linear(3);
         let data = land.formula.data().unwrap().clone();
         let (x, y) = (data.column("x").unwrap(), data.column("y").unwrap());
-        // The normal equations, solved by Cramer's rule.
-        let n = x.len() as f64;
-        let (sx, sy) = (x.iter().sum::<f64>(), y.iter().sum::<f64>());
-        let sxx: f64 = x.iter().map(|x| x * x).sum();
-        let sxy: f64 = x.iter().zip(y).map(|(x, y)| x * y).sum();
-        let w = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-        let b = (sy - w * sx) / n;
+        let [w, b] = super::least_squares(x, y);
         let found = newton_minimum(&land.formula, [0.0, 0.0]).unwrap();
         assert!((found[0] - w).abs() < 1e-9 && (found[1] - b).abs() < 1e-9);
         // The data were made as y = 2x + 1 + noise.

@@ -332,12 +332,7 @@ fn the_data_scenes_show_what_they_claim() {
     let model = load("ball-is-the-model").unwrap();
     let data = model.landscape.formula.data().unwrap().clone();
     let (x, y) = (data.column("x").unwrap(), data.column("y").unwrap());
-    let n = x.len() as f64;
-    let (sx, sy) = (x.iter().sum::<f64>(), y.iter().sum::<f64>());
-    let sxx: f64 = x.iter().map(|x| x * x).sum();
-    let sxy: f64 = x.iter().zip(y).map(|(x, y)| x * y).sum();
-    let w = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-    let b = (sy - w * sx) / n;
+    let [w, b] = crate::core::data::tests::least_squares(x, y);
     let end = run_all(&model, 150)[0].pos;
     assert!(
         (end[0] - w).abs() < 1e-3 && (end[1] - b).abs() < 1e-3,
