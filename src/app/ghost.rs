@@ -95,3 +95,79 @@ fn draw(
         gizmos.linestrip((0..LINES).map(|j| points[j * LINES + i]), colour);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bevy::input::ButtonState;
+    use bevy::input::keyboard::{Key, KeyboardInput};
+
+    /// G as bevy_winit reports it: a press message, turned into key state by Bevy's input
+    /// plugin, read by the ghost's own key system.
+    #[test]
+    fn g_from_the_keyboard_hides_and_shows_the_ghost() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, bevy::input::InputPlugin))
+            .init_resource::<Ghost>()
+            .add_systems(Update, key);
+        let mut press = |app: &mut App, state| {
+            app.world_mut().write_message(KeyboardInput {
+                key_code: KeyCode::KeyG,
+                logical_key: Key::Character("g".into()),
+                state,
+                text: None,
+                repeat: false,
+                window: Entity::PLACEHOLDER,
+            });
+            app.update();
+        };
+        app.update();
+        assert!(app.world().resource::<Ghost>().shown, "shown by default");
+        press(&mut app, ButtonState::Pressed);
+        assert!(!app.world().resource::<Ghost>().shown);
+        press(&mut app, ButtonState::Released);
+        assert!(
+            !app.world().resource::<Ghost>().shown,
+            "a release changes nothing"
+        );
+        press(&mut app, ButtonState::Pressed);
+        assert!(app.world().resource::<Ghost>().shown);
+    }
+
+    #[test]
+    fn the_ghost_is_the_loss_of_the_drawn_rows_on_the_surfaces_map() {
+        let land = crate::cli::LandscapeArgs {
+            data: Some("linear".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        let mut app = crate::app::headless(land);
+        app.update();
+        let (l, s) = (
+            app.world().resource::<Landscape>(),
+            app.world().resource::<Surface>(),
+        );
+        let rows = [3, 17, 42];
+        let points = grid(l, s, &rows);
+        assert_eq!(points.len(), LINES * LINES);
+        let d = s.map.domain;
+        for k in [0, LINES + 3, LINES * LINES - 1] {
+            let p = [d.x_at(k % LINES, LINES), d.y_at(k / LINES, LINES)];
+            // The mean of those three rows' squared errors, written out.
+            let data = l.formula.data().unwrap();
+            let (x, y) = (data.column("x").unwrap(), data.column("y").unwrap());
+            let f = rows
+                .iter()
+                .map(|&r| (p[0] * x[r as usize] + p[1] - y[r as usize]).powi(2))
+                .sum::<f64>()
+                / 3.0;
+            let want = Vec3::from(s.map.world_from_landscape(p, f).unwrap());
+            assert!(
+                (points[k] - want).length() < 1e-5,
+                "{k}: {} vs {want}",
+                points[k]
+            );
+        }
+    }
+}
