@@ -110,7 +110,7 @@ mod tests {
         app.add_plugins((MinimalPlugins, bevy::input::InputPlugin))
             .init_resource::<Ghost>()
             .add_systems(Update, key);
-        let mut press = |app: &mut App, state| {
+        let press = |app: &mut App, state| {
             app.world_mut().write_message(KeyboardInput {
                 key_code: KeyCode::KeyG,
                 logical_key: Key::Character("g".into()),
