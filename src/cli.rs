@@ -150,6 +150,27 @@ pub enum Command {
     Datasets,
     /// f, its gradient and Hessian at one point of any landscape; CSV: f,gx,gy,hxx,hxy,hyy.
     Eval(EvalArgs),
+    /// Search each optimizer's learning rate for the lowest loss after --steps steps from
+    /// --start (a fair race); CSV: optimizer,lr,loss,steps,status.
+    Tune(TuneArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct TuneArgs {
+    /// A scene (a file or a shipped name) whose landscape to tune on.
+    #[arg(value_name = "SCENE", conflicts_with_all = ["preset", "formula", "domain", "data"])]
+    pub scene: Option<String>,
+    #[command(flatten)]
+    pub landscape: LandscapeArgs,
+    /// The optimizers, comma-separated (default: every one).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub optimizer: Vec<Kind>,
+    /// Start point x,y (default: the landscape's usual start).
+    #[arg(long, allow_hyphen_values = true)]
+    pub start: Option<String>,
+    #[arg(long, default_value_t = 300)]
+    pub steps: u64,
 }
 
 #[derive(Debug, Args)]
@@ -601,6 +622,40 @@ pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// `gradscape tune`: every optimizer at its best learning rate from one start.
+pub fn tune(args: &TuneArgs, out: &mut dyn Write) -> Result<()> {
+    let land = match &args.scene {
+        Some(name) => {
+            crate::core::scene::load(name)
+                .map_err(|e| anyhow!(e))?
+                .landscape
+        }
+        None => args.landscape.resolve()?,
+    };
+    let start = match &args.start {
+        Some(s) => parse_point(s).context("bad --start")?,
+        None => land.default_start(),
+    };
+    let kinds = if args.optimizer.is_empty() {
+        Kind::ALL.to_vec()
+    } else {
+        args.optimizer.clone()
+    };
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(["optimizer", "lr", "loss", "steps", "status"])?;
+    for t in crate::core::tune::tune_all(&land, &kinds, start, args.steps) {
+        csv.write_record([
+            t.kind.name().to_string(),
+            num(t.hyper.lr),
+            num(t.loss),
+            t.steps.to_string(),
+            t.status.to_string(),
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
 pub fn scenes_list(out: &mut dyn Write) -> Result<()> {
     for (name, text) in crate::core::scene::SHIPPED {
         let loaded = crate::core::scene::parse(text).map_err(|e| anyhow!("{name}: {e}"))?;
@@ -623,6 +678,7 @@ pub fn main() -> ExitCode {
         Some(Command::Scenes) => scenes_list(&mut stdout.lock()),
         Some(Command::Datasets) => datasets_csv(&mut stdout.lock()),
         Some(Command::Eval(args)) => eval(args, &mut stdout.lock()),
+        Some(Command::Tune(args)) => tune(args, &mut stdout.lock()),
         Some(Command::Render(args)) => render(args),
         None => open_app(&cli),
     };

@@ -633,3 +633,27 @@ fn datasets_lists_the_built_ins_with_what_they_teach() {
         .collect();
     assert_eq!(names, ["linear", "blobs", "separable", "outlier"]);
 }
+
+#[test]
+fn tune_finds_each_optimizers_best_rate_from_a_start() {
+    let o = gradscape(&[
+        "tune",
+        "--formula",
+        "x^2 + y^2",
+        "--optimizer",
+        "gd,adam",
+        "--start",
+        "1.5,-1",
+        "--steps",
+        "50",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows[0], ["optimizer", "lr", "loss", "steps", "status"]);
+    // x ← x − α·2x: α = ½ reaches the minimum in one step.
+    assert_eq!(rows[1], ["gd", "0.5", "0", "1", "converged"]);
+    assert_eq!(rows[2][0], "adam");
+    let o = gradscape(&["tune", "--formula", "x^2", "--optimizer", "adamax"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -11,4 +11,5 @@ pub mod presets;
 pub mod race;
 pub mod scene;
 pub mod surface;
+pub mod tune;
 pub mod view;

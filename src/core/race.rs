@@ -41,10 +41,21 @@ pub enum Lineup {
     Goldilocks,
     /// One optimizer from a ring of starts around the domain's centre.
     Ring,
+    /// Every optimizer from one start, each at the learning rate tuned for the lowest loss
+    /// after [`TUNE_STEPS`] steps (a fair race).
+    Tuned,
 }
 
+/// Steps the "tuned" line-up's rates are tuned for.
+pub const TUNE_STEPS: u64 = 300;
+
 impl Lineup {
-    pub const ALL: [Lineup; 3] = [Lineup::AllOptimizers, Lineup::Goldilocks, Lineup::Ring];
+    pub const ALL: [Lineup; 4] = [
+        Lineup::AllOptimizers,
+        Lineup::Tuned,
+        Lineup::Goldilocks,
+        Lineup::Ring,
+    ];
 
     /// The command line's name.
     pub fn name(self) -> &'static str {
@@ -52,6 +63,7 @@ impl Lineup {
             Lineup::AllOptimizers => "all",
             Lineup::Goldilocks => "goldilocks",
             Lineup::Ring => "ring",
+            Lineup::Tuned => "tuned",
         }
     }
 
@@ -60,13 +72,14 @@ impl Lineup {
             Lineup::AllOptimizers => "All optimizers from one point",
             Lineup::Goldilocks => "Learning rate: too small / right / too large",
             Lineup::Ring => "One optimizer from a ring of starts",
+            Lineup::Tuned => "All optimizers, each at its tuned rate",
         }
     }
 }
 
 /// A line-up name that is none of them.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("unknown race '{0}': choose all, goldilocks or ring")]
+#[error("unknown race '{0}': choose all, tuned, goldilocks or ring")]
 pub struct UnknownLineup(pub String);
 
 impl std::str::FromStr for Lineup {
@@ -161,6 +174,25 @@ pub fn lineup(
                 }
             })
             .collect(),
+        Lineup::Tuned => {
+            let land = Landscape {
+                formula: f.clone(),
+                domain,
+                preset: None,
+                data: None,
+            };
+            crate::core::tune::tune_all(&land, &Kind::ALL, start, TUNE_STEPS)
+                .into_iter()
+                .map(|t| RacerSpec {
+                    label: format!(
+                        "{} α = {}",
+                        t.kind.label(),
+                        crate::core::number::short(t.hyper.lr, 3)
+                    ),
+                    ..RacerSpec::new(t.kind, t.hyper, start)
+                })
+                .collect()
+        }
         Lineup::Ring => {
             let [cx, cy] = domain.center();
             let r = 0.35 * domain.width().min(domain.height());
@@ -301,6 +333,27 @@ fn tame(mut spec: RacerSpec, land: &Landscape) -> RacerSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tuned_line_up_races_every_optimizer_at_its_best_rate() {
+        let f = Formula::parse("x^2 + y^2").unwrap();
+        let d = Domain::new(-2.0, 2.0, -2.0, 2.0);
+        let specs = lineup(
+            Lineup::Tuned,
+            &f,
+            d,
+            [1.5, -1.0],
+            (Kind::Gd, &Hyper::default()),
+        );
+        assert_eq!(specs.len(), Kind::ALL.len());
+        let gd = specs.iter().find(|s| s.kind == Kind::Gd).unwrap();
+        assert_eq!(
+            (gd.hyper.lr, gd.label.as_str()),
+            (0.5, "Gradient descent α = 0.500")
+        );
+        assert!(specs.iter().all(|s| s.start == [1.5, -1.0]));
+        assert_eq!("tuned".parse::<Lineup>(), Ok(Lineup::Tuned));
+    }
     use crate::core::optim::Optimizer;
     use crate::core::optim::run::{Run, Status, StopRules};
 
