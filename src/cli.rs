@@ -106,6 +106,21 @@ pub struct LandscapeArgs {
     pub data_seed: u64,
 }
 
+/// `exact` → 0, `fd` → the default step, `fd:H` → H.
+fn parse_gradient(s: &str) -> Result<f64, String> {
+    match s.trim().split_once(':') {
+        None if s.trim() == "exact" => Ok(0.0),
+        None if s.trim() == "fd" => Ok(crate::core::optim::FD_STEP),
+        Some(("fd", h)) => h
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|h| h.is_finite() && *h > 0.0)
+            .ok_or_else(|| format!("the step in '{s}' must be a number > 0")),
+        _ => Err(format!("'{s}' is not exact, fd or fd:H")),
+    }
+}
+
 fn parse_axes(s: &str) -> Result<[String; 2], String> {
     let names: Vec<String> = s.split(',').map(|n| n.trim().to_string()).collect();
     <[String; 2]>::try_from(names)
@@ -240,6 +255,10 @@ pub struct TraceArgs {
     /// each epoch); without it, or with every row, full-batch.
     #[arg(long)]
     pub batch: Option<u64>,
+    /// Where gradients come from: exact (default), or fd[:H] for central differences with
+    /// step H·max(|x|, 1) (H defaults to ε^(1/3) ≈ 6.1e-6).
+    #[arg(long, value_parser = parse_gradient)]
+    pub gradient: Option<f64>,
     /// constant | step:EVERY:GAMMA | exp:GAMMA | cosine:PERIOD[:MIN_LR] | warmup:STEPS[:START_FACTOR]
     #[arg(long)]
     pub schedule: Option<String>,
@@ -347,6 +366,7 @@ impl TraceArgs {
             (Field::Noise, self.noise),
             (Field::Centered, self.centered.then_some(1.0)),
             (Field::Batch, self.batch.map(|b| b as f64)),
+            (Field::Fd, self.gradient),
         ];
         for (field, value) in given {
             if let Some(v) = value {

@@ -657,3 +657,50 @@ fn tune_finds_each_optimizers_best_rate_from_a_start() {
     let o = gradscape(&["tune", "--formula", "x^2", "--optimizer", "adamax"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn trace_takes_its_gradient_from_finite_differences_on_request() {
+    let run = |extra: &[&str]| {
+        let mut a = vec![
+            "trace",
+            "--preset",
+            "rosenbrock",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.05",
+            "--steps",
+            "50",
+        ];
+        a.extend_from_slice(extra);
+        let o = gradscape(&a);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split(',')
+                    .skip(1)
+                    .take(2)
+                    .map(|v| v.parse::<f64>().unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let (exact, fd) = (run(&[]), run(&["--gradient", "fd"]));
+    assert_eq!(exact, run(&["--gradient", "exact"]));
+    assert_ne!(exact, fd);
+    let worst = exact
+        .iter()
+        .zip(&fd)
+        .map(|(a, b)| (a[0] - b[0]).abs().max((a[1] - b[1]).abs()))
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-6, "{worst:e}");
+    let o = gradscape(&["trace", "--preset", "bowl", "--gradient", "fd:-1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("must be a number > 0"),
+        "{}",
+        stderr(&o)
+    );
+}

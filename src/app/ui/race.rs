@@ -220,19 +220,24 @@ fn progress_ui(ui: &mut egui::Ui, racer: &Racer) {
         ));
         ui.label(status).on_hover_text(racer.run.status.to_string());
     });
-    if let Some((epoch, seen)) = racer.run.optimizer.epochs() {
-        ui.horizontal(|ui| {
-            ui.add_space(24.0);
-            ui.label(
-                egui::RichText::new(format!(
-                    "batch {} · epoch {epoch} · {seen} examples seen",
-                    racer.run.optimizer.hyper.batch
-                ))
-                .small()
-                .weak(),
-            );
-        });
+    let o = &racer.run.optimizer;
+    let mut cost = format!("{} evaluations of f", o.evals());
+    if o.hyper.fd > 0.0 && o.kind.uses_gradient() {
+        cost.push_str(" · finite differences");
     }
+    if let Some((epoch, seen)) = o.epochs() {
+        cost.push_str(&format!(
+            " · batch {} · epoch {epoch} · {seen} examples",
+            o.hyper.batch
+        ));
+    }
+    ui.horizontal(|ui| {
+        ui.add_space(24.0);
+        ui.label(egui::RichText::new(cost).small().weak())
+            .on_hover_text(
+                "A value counts 1, a gradient 4 (central differences in 2D), a Hessian 9",
+            );
+    });
 }
 
 /// One racer's optimizer, colour and hyperparameters (on data, also where its gradients come
@@ -268,9 +273,13 @@ pub fn settings_ui(ui: &mut egui::Ui, racer: &mut Racer, data: bool) -> bool {
 
             let mut h = racer.run.optimizer.hyper.clone();
             let kind = racer.run.optimizer.kind;
-            let source = [Field::Batch, Field::Seed]
+            let source = [Field::Batch, Field::Seed, Field::Fd]
                 .into_iter()
-                .filter(|f| data && !kind.fields().contains(f));
+                .filter(|f| !kind.fields().contains(f))
+                .filter(|f| match f {
+                    Field::Fd => kind.uses_gradient() && kind != Kind::Newton,
+                    _ => data,
+                });
             for field in kind.fields().iter().copied().chain(source) {
                 field_ui(ui, field, &mut h, kind);
                 ui.end_row();
@@ -293,13 +302,13 @@ fn field_ui(ui: &mut egui::Ui, field: Field, h: &mut Hyper, kind: Kind) {
         Widget::Linear { min, max } => ui
             .add(egui::Slider::new(&mut v, min..=max).max_decimals(4))
             .changed(),
-        Widget::Log { min, max } => {
+        Widget::Log { min, max, smallest } => {
             // Enough decimals to show the smallest value the slider reaches.
-            let decimals = if min > 0.0 { 2 - min.log10() as i32 } else { 4 };
+            let decimals = 2 - smallest.log10() as i32;
             ui.add(
                 egui::Slider::new(&mut v, min..=max)
                     .logarithmic(true)
-                    .smallest_positive(if min > 0.0 { min } else { 1e-3 })
+                    .smallest_positive(smallest)
                     .max_decimals(decimals.max(4) as usize)
                     .clamping(egui::SliderClamping::Never),
             )

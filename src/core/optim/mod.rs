@@ -111,12 +111,13 @@ pub enum Field {
     Seed,
     Schedule,
     Batch,
+    Fd,
 }
 
 impl Field {
     /// The numeric hyperparameters, by their torch names: the one table that scene files and
     /// the command line read and write through (the schedule is text, kept apart).
-    pub const NUMERIC: [Field; 13] = [
+    pub const NUMERIC: [Field; 14] = [
         Field::Lr,
         Field::Momentum,
         Field::Dampening,
@@ -130,6 +131,7 @@ impl Field {
         Field::Centered,
         Field::Seed,
         Field::Batch,
+        Field::Fd,
     ];
 
     /// The torch.optim name (`weight_decay`), as scene files write it.
@@ -149,6 +151,7 @@ impl Field {
             Field::Seed => "seed",
             Field::Schedule => "schedule",
             Field::Batch => "batch",
+            Field::Fd => "fd",
         }
     }
 
@@ -177,6 +180,7 @@ impl Field {
             Field::Seed => h.seed as f64,
             Field::Schedule => f64::NAN,
             Field::Batch => h.batch as f64,
+            Field::Fd => h.fd,
         }
     }
 
@@ -198,6 +202,7 @@ impl Field {
             Field::Seed => return Err(HyperError::Seed(v)),
             Field::Batch if v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53) => h.batch = v as u64,
             Field::Batch => return Err(HyperError::Batch(v)),
+            Field::Fd => h.fd = v,
             Field::Schedule => return Err(HyperError::ScheduleIsText),
         }
         Ok(())
@@ -209,8 +214,9 @@ impl Field {
 pub enum Widget {
     /// A slider over `min..=max`.
     Linear { min: f64, max: f64 },
-    /// A logarithmic slider over `min..=max` (0 as min: its smallest positive step is 10⁻³).
-    Log { min: f64, max: f64 },
+    /// A logarithmic slider over `min..=max`, `smallest` its least positive value (so 0 can
+    /// be reached when `min` is 0).
+    Log { min: f64, max: f64, smallest: f64 },
     /// A check box with this text beside it.
     Switch(&'static str),
     /// A whole number ≥ 0.
@@ -239,6 +245,7 @@ impl Field {
             Field::Seed => "seed",
             Field::Schedule => "schedule",
             Field::Batch => "batch size B",
+            Field::Fd => "finite differences h",
         }
     }
 
@@ -260,6 +267,9 @@ impl Field {
             Field::Batch => {
                 "Rows per gradient: 0 = every row (full batch), 1 = classic SGD; drawn without replacement, reshuffled each epoch"
             }
+            Field::Fd => {
+                "0 = the exact ∇f; h > 0 = central differences with step h·max(|x|, 1), as for a black box: 4 evaluations a step"
+            }
             Field::Schedule => {
                 "constant · step:EVERY:GAMMA · exp:GAMMA · cosine:PERIOD[:MIN_LR] · warmup:STEPS[:FACTOR]"
             }
@@ -276,17 +286,25 @@ impl Field {
             Field::Lr => Widget::Log {
                 min: 1e-6,
                 max: 10.0,
+                smallest: 1e-6,
             },
             Field::Momentum | Field::Dampening | Field::Beta1 | Field::Beta2 | Field::Alpha => unit,
             Field::Eps => Widget::Log {
                 min: 1e-12,
                 max: 1.0,
+                smallest: 1e-12,
             },
             Field::Centered => Widget::Switch("subtract the mean gradient"),
             Field::WeightDecay | Field::LrDecay => Widget::Linear { min: 0.0, max: 1.0 },
             Field::Noise => Widget::Log {
                 min: 0.0,
                 max: 100.0,
+                smallest: 1e-3,
+            },
+            Field::Fd => Widget::Log {
+                min: 0.0,
+                max: 0.1,
+                smallest: 1e-9,
             },
             Field::Seed | Field::Batch => Widget::Whole,
             Field::Schedule => Widget::Text,
@@ -389,7 +407,14 @@ pub struct Hyper {
     /// Rows per gradient on a data landscape: 0 for every row (full batch), B for a
     /// mini-batch drawn without replacement within an epoch (1: classic SGD).
     pub batch: u64,
+    /// Where the gradient comes from: 0 for the exact ∇f, h > 0 for central differences
+    /// with step h·max(|xᵢ|, 1) (the probes drawn at each step; the black-box view).
+    pub fd: f64,
 }
+
+/// The finite-difference step that balances truncation (h²) against rounding (ε/h) for
+/// central differences: ε^(1/3).
+pub const FD_STEP: f64 = 6.055454452393343e-6;
 
 impl Default for Hyper {
     fn default() -> Hyper {
@@ -408,6 +433,7 @@ impl Default for Hyper {
             seed: 0,
             schedule: Schedule::Constant,
             batch: 0,
+            fd: 0.0,
         }
     }
 }
@@ -488,6 +514,7 @@ impl Hyper {
         )?;
         check("lr_decay", self.lr_decay, self.lr_decay >= 0.0, "≥ 0")?;
         check("noise", self.noise, self.noise >= 0.0, "≥ 0")?;
+        check("fd", self.fd, self.fd >= 0.0, "≥ 0 (0: the exact gradient)")?;
         Ok(self.schedule.validate()?)
     }
 }
@@ -611,6 +638,8 @@ struct State {
     batches: Option<Batches>,
     /// The rows the last step saw (None: every row).
     last_rows: Option<Vec<u32>>,
+    /// Evaluations of f paid so far (see [`Seen`] for the convention).
+    evals: u64,
 }
 
 impl State {
@@ -625,6 +654,7 @@ impl State {
             simplex: None,
             batches: None,
             last_rows: None,
+            evals: 0,
         }
     }
 
@@ -645,29 +675,65 @@ impl State {
     }
 }
 
-/// What one step sees of f: every row, or this step's mini-batch.
-#[derive(Clone, Copy)]
+/// What one step sees of f: every row or this step's mini-batch, the exact gradient or
+/// central differences; and what it cost, in evaluations of f.
+///
+/// The cost convention: a value is 1 evaluation; a gradient, exact or not, 4 (what central
+/// differences take in 2D); a value, gradient and Hessian 9 (the 3 × 3 stencil).
 pub struct Seen<'a> {
     pub f: &'a Formula,
     pub rows: Option<&'a [u32]>,
+    /// The finite-difference step (0: exact).
+    pub fd: f64,
+    pub evals: std::cell::Cell<u64>,
 }
 
 impl Seen<'_> {
-    pub fn value(&self, x: [f64; 2]) -> f64 {
+    fn count(&self, n: u64) {
+        self.evals.set(self.evals.get() + n);
+    }
+
+    /// f, not counted (what the app shows, not what the optimizer paid for).
+    fn peek(&self, x: [f64; 2]) -> f64 {
         match self.rows {
             Some(r) => self.f.value_on(x, r),
             None => self.f.value(x),
         }
     }
 
+    pub fn value(&self, x: [f64; 2]) -> f64 {
+        self.count(1);
+        self.peek(x)
+    }
+
+    /// f and ∇f; with a finite-difference step, f is NaN (central differences never
+    /// evaluate the point itself).
     pub fn gradient(&self, x: [f64; 2]) -> (f64, [f64; 2]) {
+        self.count(4);
+        if self.fd > 0.0 {
+            return (f64::NAN, self.differences(x));
+        }
         match self.rows {
             Some(r) => self.f.gradient_on(x, r),
             None => self.f.gradient(x),
         }
     }
 
+    /// Central differences: (f(x + hᵢeᵢ) − f(x − hᵢeᵢ)) / (2hᵢ), hᵢ = h·max(|xᵢ|, 1).
+    fn differences(&self, x: [f64; 2]) -> [f64; 2] {
+        let mut g = [0.0; 2];
+        for (i, gi) in g.iter_mut().enumerate() {
+            let h = self.fd * x[i].abs().max(1.0);
+            let (mut lo, mut hi) = (x, x);
+            lo[i] -= h;
+            hi[i] += h;
+            *gi = (self.peek(hi) - self.peek(lo)) / (hi[i] - lo[i]);
+        }
+        g
+    }
+
     pub fn derivatives(&self, x: [f64; 2]) -> crate::core::expr::Derivatives {
+        self.count(9);
         match self.rows {
             Some(r) => self.f.derivatives_on(x, r),
             None => self.f.derivatives(x),
@@ -733,6 +799,8 @@ impl Optimizer {
         let seen = Seen {
             f,
             rows: rows.as_deref(),
+            fd: h.fd,
+            evals: std::cell::Cell::new(0),
         };
         s.t += 1;
         let (loss, grad) = match self.kind {
@@ -749,9 +817,15 @@ impl Optimizer {
             Kind::Newton => newton::step(s, x, &seen, lr),
             Kind::NelderMead => nelder_mead::step(h, s, x, &seen),
         };
-        update.seen_loss = if loss.is_nan() { seen.value(x) } else { loss };
+        update.seen_loss = if loss.is_nan() { seen.peek(x) } else { loss };
+        s.evals += seen.evals.get();
         s.last_rows = rows;
         update
+    }
+
+    /// Evaluations of f paid since the last reset: a value 1, a gradient 4, a Hessian 9.
+    pub fn evals(&self) -> u64 {
+        self.state.evals
     }
 
     /// The rows of the last step's mini-batch (None before one, or on a full batch).

@@ -582,3 +582,70 @@ fn step_limit() {
     }
     assert_eq!((run.status.clone(), run.steps), (Status::StepLimit, 5));
 }
+
+#[test]
+fn finite_difference_paths_stay_within_1e_6_of_the_exact_ones_yet_differ() {
+    for (name, kind, lr) in [
+        ("rosenbrock", Kind::Adam, 0.05),
+        ("himmelblau", Kind::Gd, 0.01),
+        ("bowl", Kind::Momentum, 0.05),
+    ] {
+        let p = crate::core::presets::find(name).unwrap();
+        let mut f = Formula::parse(p.formula).unwrap();
+        for (n, v) in p.params {
+            f.set_param(n, *v);
+        }
+        let path = |fd: f64| {
+            let hyper = Hyper {
+                lr,
+                fd,
+                ..Hyper::defaults(kind)
+            };
+            let mut r = Run::new(
+                Optimizer::new(kind, hyper),
+                p.starts[0],
+                StopRules::default(),
+                &f,
+            );
+            (0..100)
+                .map(|_| {
+                    r.step(&f);
+                    r.pos
+                })
+                .collect::<Vec<_>>()
+        };
+        let (exact, fd) = (path(0.0), path(super::FD_STEP));
+        let worst = exact
+            .iter()
+            .zip(&fd)
+            .map(|(a, b)| (a[0] - b[0]).abs().max((a[1] - b[1]).abs()))
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-6 && worst > 0.0, "{name}: {worst:e}");
+    }
+}
+
+#[test]
+fn evaluations_are_counted_as_the_work_they_stand_for() {
+    let f = bowl();
+    let count = |kind: Kind, fd: f64, steps: usize| {
+        let hyper = Hyper {
+            lr: 0.1,
+            fd,
+            ..Hyper::defaults(kind)
+        };
+        let mut o = Optimizer::new(kind, hyper);
+        let mut x = [1.0, 0.5];
+        for _ in 0..steps {
+            x = o.step(x, &f).to;
+        }
+        o.evals()
+    };
+    // Central differences in 2D: 4 evaluations a step; an exact gradient counts the same.
+    assert_eq!(count(Kind::Gd, super::FD_STEP, 10), 40);
+    assert_eq!(count(Kind::Adam, 0.0, 10), 40);
+    // Newton's value, gradient and Hessian: the 3 × 3 stencil, 9.
+    assert_eq!(count(Kind::Newton, 0.0, 3), 27);
+    // Nelder–Mead pays for the values it looks at: 3 for the first simplex, then 1 to 3.
+    let nm = count(Kind::NelderMead, 0.0, 10);
+    assert!((3 + 10..=3 + 30).contains(&nm), "{nm}");
+}
