@@ -91,8 +91,20 @@ pub struct Sim {
     /// When set, exactly this many steps per rendered frame, whatever the frame rate: for
     /// recordings and tests that must come out the same on any machine.
     pub fixed_steps_per_frame: Option<u32>,
+    /// Race by evaluations: each tick every racer may spend what one gradient step costs
+    /// ([`STEP_EVALS`]) per step of the tick, so a method that pays less per step takes more
+    /// steps; the fair comparison when evaluations are what costs.
+    pub by_evals: bool,
     carry: f64,
 }
+
+/// Evaluations one gradient step costs (see `optim::Seen`): the exchange rate of a race by
+/// evaluations.
+pub const STEP_EVALS: i64 = 4;
+
+/// Evaluations a racer may still spend in a race by evaluations (negative: overspent).
+#[derive(Component, Default, Debug, Clone, Copy, PartialEq)]
+pub struct Credit(pub i64);
 
 /// The speeds the panel offers, in optimizer steps per second.
 pub const SPEEDS: std::ops::RangeInclusive<f64> = 0.1..=1000.0;
@@ -136,6 +148,7 @@ impl Default for Sim {
             steps_per_second: 30.0,
             pending: 0,
             fixed_steps_per_frame: None,
+            by_evals: false,
             carry: 0.0,
         }
     }
@@ -336,7 +349,7 @@ pub fn racer_bundle(
     spec: &RacerSpec,
     slot: usize,
     landscape: &Landscape,
-) -> (Name, Racer, Trail, Transform, Visibility) {
+) -> (Name, Racer, Trail, Credit, Transform, Visibility) {
     let run = Run::new(
         Optimizer::new(spec.kind, spec.hyper.clone()),
         spec.start,
@@ -354,6 +367,7 @@ pub fn racer_bundle(
             slot,
         },
         trail,
+        Credit::default(),
         Transform::IDENTITY,
         Visibility::Inherited,
     )
@@ -382,7 +396,7 @@ fn restart_racer(racer: &mut Racer, trail: &mut Trail, start: [f64; 2], landscap
 fn restart(
     mut messages: MessageReader<Restart>,
     landscape: Res<Landscape>,
-    mut racers: Query<(&mut Racer, &mut Trail)>,
+    mut racers: Query<(&mut Racer, &mut Trail, Option<&mut Credit>)>,
 ) {
     let (mut any, mut new_start) = (false, None);
     for Restart(start) in messages.read() {
@@ -392,9 +406,12 @@ fn restart(
     if !any {
         return;
     }
-    for (mut racer, mut trail) in &mut racers {
+    for (mut racer, mut trail, credit) in &mut racers {
         let start = new_start.unwrap_or(racer.run.start);
         restart_racer(&mut racer, &mut trail, start, &landscape);
+        if let Some(mut c) = credit {
+            *c = Credit::default();
+        }
     }
 }
 
@@ -452,15 +469,32 @@ fn step(
     time: Res<Time>,
     mut sim: ResMut<Sim>,
     landscape: Res<Landscape>,
-    mut racers: Query<(&mut Racer, &mut Trail)>,
+    mut racers: Query<(&mut Racer, &mut Trail, Option<&mut Credit>)>,
 ) {
     let n = steps_this_frame(&mut sim, time.delta_secs_f64());
     if n == 0 {
         return;
     }
-    racers.par_iter_mut().for_each(|(mut racer, mut trail)| {
-        advance(&mut racer, &mut trail, n, &landscape);
-    });
+    let by_evals = sim.by_evals;
+    racers
+        .par_iter_mut()
+        .for_each(|(mut racer, mut trail, credit)| match (by_evals, credit) {
+            (true, Some(mut credit)) => spend(&mut racer, &mut trail, &mut credit, n, &landscape),
+            _ => advance(&mut racer, &mut trail, n, &landscape),
+        });
+}
+
+/// A race by evaluations: `n` gradient steps' worth of evaluations added to the racer's
+/// credit, then steps while the credit lasts (a step may overspend; the debt carries over).
+pub fn spend(racer: &mut Racer, trail: &mut Trail, credit: &mut Credit, n: u32, land: &Landscape) {
+    credit.0 += STEP_EVALS * i64::from(n);
+    while credit.0 > 0 && racer.run.status.is_running() {
+        let before = racer.run.optimizer.evals();
+        advance(racer, trail, 1, land);
+        // Every step pays at least one evaluation, so the loop ends.
+        let paid = (racer.run.optimizer.evals() - before).max(1);
+        credit.0 -= paid as i64;
+    }
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ fn apply(l: &Loaded, stage: &mut Stage) {
         (a.gradient, a.velocity, a.update) = (s.look.arrows, s.look.arrows, s.look.arrows);
     }
     stage.sim.steps_per_second = s.speed;
+    stage.sim.by_evals = s.by_evaluations;
     if let Some(camera) = stage.camera.as_mut() {
         match s.camera {
             Some(p) => super::camera::pose(camera, p),
@@ -223,6 +224,7 @@ impl Showing<'_, '_> {
                 .map(|r| SceneRacer::from_spec(&spec(r)))
                 .collect(),
             speed: self.sim.steps_per_second,
+            by_evaluations: self.sim.by_evals,
             duration: None,
             camera: self.camera.as_ref().map(|c| {
                 [

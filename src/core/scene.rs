@@ -42,6 +42,9 @@ pub struct Scene {
     /// Camera yaw and pitch in degrees and distance; None: the preset's view.
     #[serde(default)]
     pub camera: Option<[f64; 3]>,
+    /// Race by evaluations of f instead of by steps (the fair race for black boxes).
+    #[serde(default)]
+    pub by_evaluations: bool,
 }
 
 fn default_speed() -> f64 {

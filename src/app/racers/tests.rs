@@ -461,3 +461,37 @@ fn on_data_the_race_records_each_steps_batch_loss_and_gradient_noise() {
         Some((1, 8 * mini.len() as u64 - 8))
     );
 }
+
+#[test]
+fn a_race_by_evaluations_gives_every_racer_the_same_budget() {
+    // Gradient descent pays 4 a step, Newton 9, Nelder–Mead 1 to 3: by steps they would
+    // spend very different amounts; by evaluations each spends what 4 gradient steps cost
+    // per frame, give or take one step's overspend.
+    let specs = vec![
+        spec(Kind::Gd, 0.001, [-1.5, 2.0]),
+        spec(Kind::Newton, 0.001, [-1.5, 2.0]),
+        spec(Kind::NelderMead, 0.1, [-1.5, 2.0]),
+    ];
+    let mut app = race(
+        formula_landscape("(1-x)^2 + 100*(y-x^2)^2", "-2,2,-1,3"),
+        specs,
+        4,
+    );
+    app.world_mut().resource_mut::<Sim>().by_evals = true;
+    let frames = 10;
+    for _ in 0..frames {
+        app.update();
+    }
+    let budget = STEP_EVALS as u64 * 4 * frames;
+    for (_, run, _, _) in racers(&mut app) {
+        let (evals, kind) = (run.optimizer.evals(), run.optimizer.kind);
+        assert!(run.status.is_running(), "{kind:?}: {}", run.status);
+        assert!(
+            evals >= budget && evals <= budget + 9,
+            "{kind:?}: {evals} of {budget}"
+        );
+    }
+    let steps: Vec<u64> = racers(&mut app).iter().map(|r| r.1.steps).collect();
+    // Newton takes fewer steps than gradient descent, Nelder–Mead more.
+    assert!(steps[1] < steps[0] && steps[2] > steps[0], "{steps:?}");
+}

@@ -38,11 +38,18 @@ pub fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter
             restart.write(Restart(None));
         }
     });
-    ui.add(
-        egui::Slider::new(&mut sim.steps_per_second, SPEEDS)
-            .logarithmic(true)
-            .text("steps / s"),
-    );
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::Slider::new(&mut sim.steps_per_second, SPEEDS)
+                .logarithmic(true)
+                .text("steps / s"),
+        );
+        ui.checkbox(&mut sim.by_evals, "by evaluations")
+            .on_hover_text(
+                "A fair race: every racer spends the same number of evaluations of f per tick \
+             (a gradient step costs 4, a Newton step 9, a Nelder–Mead step 1 to 3)",
+            );
+    });
 }
 
 /// The line-up menu: replaces the racers with the one picked.
