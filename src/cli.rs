@@ -268,7 +268,7 @@ pub struct TraceArgs {
 pub struct RaceArgs {
     /// A scene (a file, or a shipped scene's name) whose racers to run; else the landscape's
     /// own opening race.
-    #[arg(value_name = "SCENE", conflicts_with_all = ["preset", "formula", "domain"])]
+    #[arg(value_name = "SCENE", conflicts_with_all = ["preset", "formula", "domain", "data"])]
     pub scene: Option<String>,
     #[command(flatten)]
     pub landscape: LandscapeArgs,
