@@ -61,6 +61,17 @@ impl Landscape {
         }
     }
 
+    /// Puts a landscape core built in place of this one's mathematics (formula, domain,
+    /// preset, data) with its height scale; racers restart on it.
+    pub fn replace(&mut self, core: Launched, z_scale: ZScale) {
+        self.formula = core.formula;
+        self.domain = core.domain;
+        self.preset = core.preset;
+        self.data = core.data;
+        self.z_scale = z_scale;
+        self.changed_math();
+    }
+
     /// The landscape's mathematics, as core knows it.
     pub fn core(&self) -> crate::core::landscape::Landscape {
         crate::core::landscape::Landscape {

@@ -129,14 +129,9 @@ fn open(mut messages: MessageReader<OpenScene>, mut stage: Stage) {
 fn apply(l: &Loaded, stage: &mut Stage) {
     let s = &l.scene;
     let land = &mut stage.landscape;
-    land.formula = l.landscape.formula.clone();
-    land.domain = l.landscape.domain;
-    land.z_scale = l.z_scale;
-    land.preset = l.landscape.preset;
-    land.data = l.landscape.data.clone();
     land.resolution = s.landscape.resolution;
     land.vertical_scale = s.look.vertical_scale;
-    land.changed_math();
+    land.replace(l.landscape.clone(), l.z_scale);
     *stage.look = Look {
         colormap: s.look.colormap,
         contours: s.look.contours,

@@ -86,9 +86,9 @@ pub fn tune(land: &Landscape, kind: Kind, base: &Hyper, start: [f64; 2], steps: 
     let round = (lo.floor() as i32..=hi.ceil() as i32)
         .flat_map(|k| [1.0, 2.0, 5.0].map(|m| (m * 10f64.powi(k)).log10()))
         .filter(|r| (lo..=hi).contains(r));
-    let mut best_loss = loss(e).min(grid[best].1);
-    if grid[best].1 < loss(e) {
-        e = grid[best].0;
+    let mut best_loss = loss(e);
+    if grid[best].1 < best_loss {
+        (e, best_loss) = grid[best];
     }
     // The optimizer's own default rate is a candidate too: tuning never does worse.
     let own = base.lr.log10();

@@ -54,12 +54,7 @@ pub fn apply_preset(
     };
     let built = crate::core::landscape::Landscape::new(&spec)
         .map_err(|e| format!("preset {}: {e}", preset.name))?;
-    landscape.formula = built.formula;
-    landscape.domain = built.domain;
-    landscape.z_scale = preset.z_scale;
-    landscape.preset = Some(preset);
-    landscape.data = None;
-    landscape.changed_math();
+    landscape.replace(built, preset.z_scale);
     Ok(landscape.default_start())
 }
 
@@ -112,12 +107,7 @@ pub fn apply_data(spec: DataSpec, landscape: &mut Landscape) -> Result<(), Strin
         ..LandscapeSpec::default()
     })
     .map_err(|e| e.to_string())?;
-    landscape.formula = built.formula;
-    landscape.domain = built.domain;
-    landscape.z_scale = ZScale::Linear;
-    landscape.preset = None;
-    landscape.data = built.data;
-    landscape.changed_math();
+    landscape.replace(built, ZScale::Linear);
     Ok(())
 }
 

@@ -226,7 +226,8 @@ impl Formula {
     #[inline]
     pub fn gradient(&self, p: [f64; 2]) -> (f64, [f64; 2]) {
         if let Some(data) = &self.rows {
-            return self.gradient_on(p, &all_rows(data));
+            let [v, gx, gy] = self.mean_on(0..data.rows(), |params| self.gradient_at(p, params));
+            return (v, [gx, gy]);
         }
         let [v, gx, gy] = self.gradient_at(p, &self.values);
         (v, [gx, gy])
@@ -236,7 +237,9 @@ impl Formula {
     #[inline]
     pub fn derivatives(&self, p: [f64; 2]) -> Derivatives {
         if let Some(data) = &self.rows {
-            return self.derivatives_on(p, &all_rows(data));
+            return derivatives_of(
+                self.mean_on(0..data.rows(), |params| self.hessian_at(p, params)),
+            );
         }
         derivatives_of(self.hessian_at(p, &self.values))
     }
@@ -266,37 +269,42 @@ impl Formula {
 
     /// The mean over these rows of `one` (the formula's value, gradient or Hessian with the
     /// row's columns as parameters); a plain formula is its own single row.
-    fn mean_on<const K: usize>(&self, rows: &[u32], one: impl Fn(&[f64]) -> [f64; K]) -> [f64; K] {
+    fn mean_on<const K: usize>(
+        &self,
+        rows: impl ExactSizeIterator<Item = usize>,
+        one: impl Fn(&[f64]) -> [f64; K],
+    ) -> [f64; K] {
         let Some(data) = &self.rows else {
             return one(&self.values);
         };
+        let n = rows.len();
         let mut params = self.values.clone();
         let mut sum = [0.0; K];
-        for &r in rows {
+        for r in rows {
             for (c, slot) in params[..self.hidden].iter_mut().enumerate() {
-                *slot = data.column_at(c)[r as usize];
+                *slot = data.column_at(c)[r];
             }
             for (s, v) in sum.iter_mut().zip(one(&params)) {
                 *s += v;
             }
         }
-        sum.map(|s| s / rows.len() as f64)
+        sum.map(|s| s / n as f64)
     }
 
     /// f on a mini-batch: the mean loss over these rows (the whole f for a plain formula).
     pub fn value_on(&self, p: [f64; 2], rows: &[u32]) -> f64 {
-        self.mean_on(rows, |params| [self.gradient_at(p, params)[0]])[0]
+        self.mean_on(batch(rows), |params| [self.gradient_at(p, params)[0]])[0]
     }
 
     /// f and ∇f on a mini-batch.
     pub fn gradient_on(&self, p: [f64; 2], rows: &[u32]) -> (f64, [f64; 2]) {
-        let [v, gx, gy] = self.mean_on(rows, |params| self.gradient_at(p, params));
+        let [v, gx, gy] = self.mean_on(batch(rows), |params| self.gradient_at(p, params));
         (v, [gx, gy])
     }
 
     /// f, ∇f and ∇²f on a mini-batch.
     pub fn derivatives_on(&self, p: [f64; 2], rows: &[u32]) -> Derivatives {
-        derivatives_of(self.mean_on(rows, |params| self.hessian_at(p, params)))
+        derivatives_of(self.mean_on(batch(rows), |params| self.hessian_at(p, params)))
     }
 
     /// The mean loss over every row, LANES rows at a time through the batch interpreter.
@@ -366,9 +374,9 @@ impl Formula {
     }
 }
 
-/// Every row's index, for the full-batch mean.
-fn all_rows(data: &Shared) -> Vec<u32> {
-    (0..data.rows() as u32).collect()
+/// A mini-batch's row indices as positions.
+fn batch(rows: &[u32]) -> impl ExactSizeIterator<Item = usize> + '_ {
+    rows.iter().map(|&r| r as usize)
 }
 
 fn derivatives_of([v, gx, gy, hxx, hxy, hyy]: [f64; 6]) -> Derivatives {
