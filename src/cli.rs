@@ -144,7 +144,7 @@ fn parse_param(s: &str) -> Result<(String, f64), String> {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run one optimizer and print its trajectory as CSV: step,x,y,loss.
+    /// Run one optimizer and print its trajectory as CSV: step,x,y,loss,evals.
     Trace(TraceArgs),
     /// Find and classify the stationary points in a domain; CSV: x,y,f,kind.
     Critical {
@@ -248,9 +248,19 @@ pub struct TraceArgs {
     /// SGD gradient noise σ.
     #[arg(long)]
     pub noise: Option<f64>,
-    /// Seed of the SGD noise and of the mini-batch shuffle.
+    /// Seed of every random draw: SGD's noise, the mini-batch shuffle, annealing's moves,
+    /// CMA-ES's samples, the swarm.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Points per generation for cmaes (λ) and pso (particles).
+    #[arg(long)]
+    pub population: Option<u64>,
+    /// Simulated annealing's start temperature T₀.
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Simulated annealing's cooling factor per move, in (0, 1].
+    #[arg(long)]
+    pub cooling: Option<f64>,
     /// Mini-batch size on a data landscape (rows per gradient, drawn without replacement
     /// each epoch); without it, or with every row, full-batch.
     #[arg(long)]
@@ -367,6 +377,9 @@ impl TraceArgs {
             (Field::Centered, self.centered.then_some(1.0)),
             (Field::Batch, self.batch.map(|b| b as f64)),
             (Field::Fd, self.gradient),
+            (Field::Population, self.population.map(|p| p as f64)),
+            (Field::Temperature, self.temperature),
+            (Field::Cooling, self.cooling),
         ];
         for (field, value) in given {
             if let Some(v) = value {
@@ -407,22 +420,23 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
         ..StopRules::default()
     };
     let mut run = Run::new(Optimizer::new(kind, hyper), start, rules, &land.formula);
-    // On data: the loss over all rows, and the loss of the mini-batch each step saw (at the
-    // point it stepped from).
+    // The evaluations of f paid so far; on data also the loss of the mini-batch each step
+    // saw (at the point it stepped from).
     let data = land.data.is_some();
     let [a, b] = land.formula.axes();
     writeln!(
         out,
-        "step,{a},{b},loss{}",
+        "step,{a},{b},loss,evals{}",
         if data { ",batch_loss" } else { "" }
     )?;
     let row = |run: &Run, seen: Option<f64>| {
         let mut line = format!(
-            "{},{},{},{}",
+            "{},{},{},{},{}",
             run.steps,
             num(run.pos[0]),
             num(run.pos[1]),
-            num(run.loss)
+            num(run.loss),
+            run.optimizer.evals()
         );
         if data {
             line.push(',');

@@ -54,9 +54,11 @@ fn trace_prints_every_step_at_full_precision() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "step,x,y,loss");
+    assert_eq!(lines[0], "step,x,y,loss,evals");
     assert_eq!(lines.len(), 1 + 301);
-    assert_eq!(lines[1], "0,-1.5,2,12.5");
+    assert_eq!(lines[1], "0,-1.5,2,12.5,0");
+    // Adam pays one gradient, 4 evaluations, a step.
+    assert!(lines[301].ends_with(",1200"), "{}", lines[301]);
     let last: Vec<f64> = lines[301].split(',').map(|v| v.parse().unwrap()).collect();
     assert_eq!(last[0], 300.0);
     assert!(last[3] < 12.5, "Adam made progress: {last:?}");
@@ -233,11 +235,12 @@ fn presets_lists_at_least_twenty() {
 }
 
 #[test]
-fn scenes_lists_the_eleven_lecture_scenes_and_bad_scenes_exit_2() {
+fn scenes_lists_the_twelve_lecture_scenes_and_bad_scenes_exit_2() {
     let o = gradscape(&["scenes"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert_eq!(text.lines().count(), 11, "{text}");
+    assert_eq!(text.lines().count(), 12, "{text}");
+    assert!(text.lines().any(|l| l.starts_with("black-box")), "{text}");
     assert!(
         text.lines()
             .any(|l| l.starts_with("saddle-noise") && l.contains("saddle"))
@@ -342,7 +345,10 @@ fn lr_zero_is_accepted_as_torch_does_and_never_moves() {
         "--steps",
         "3",
     ]);
-    assert_eq!(lines[1..], ["0,1,2,5", "1,1,2,5", "2,1,2,5", "3,1,2,5"]);
+    assert_eq!(
+        lines[1..],
+        ["0,1,2,5,0", "1,1,2,5,4", "2,1,2,5,8", "3,1,2,5,12"]
+    );
     assert!(status.starts_with("step limit"), "{status}");
 }
 
@@ -356,7 +362,7 @@ fn tiny_numbers_print_in_exponent_form() {
         "--steps",
         "1",
     ]);
-    assert_eq!(lines[1], "0,1e-300,2e-300,0");
+    assert_eq!(lines[1], "0,1e-300,2e-300,0,0");
     assert!(status.len() < 200 && status.contains("e-30"), "{status}");
 }
 
@@ -440,7 +446,7 @@ fn presets_rows_reproduce_their_landscape() {
         "--steps",
         "0",
     ]);
-    assert_eq!(lines[1], "0,1,1,10.5");
+    assert_eq!(lines[1], "0,1,1,10.5,0");
 }
 
 #[test]
@@ -540,7 +546,7 @@ fn trace_on_data_names_its_axes_and_full_batch_is_gradient_descent() {
     };
     let full = args(&[]);
     let lines: Vec<&str> = full.lines().collect();
-    assert_eq!(lines[0], "step,w,b,loss,batch_loss");
+    assert_eq!(lines[0], "step,w,b,loss,evals,batch_loss");
     assert_eq!(lines.len(), 22);
     // Gradient descent on the mean squared error, by hand.
     let (xs, ys) = ([0.0, 1.0, 2.0, 3.0], [1.0, 3.0, 5.0, 7.5]);
@@ -700,6 +706,77 @@ fn trace_takes_its_gradient_from_finite_differences_on_request() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("must be a number > 0"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `trace` rows as numbers: step, x, y, loss, evals.
+fn trace_rows(args: &[&str]) -> Vec<Vec<f64>> {
+    let mut all = vec!["trace"];
+    all.extend_from_slice(args);
+    let o = gradscape(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(text.lines().next(), Some("step,x,y,loss,evals"));
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect()
+}
+
+#[test]
+fn trace_runs_the_derivative_free_methods_from_a_seed_and_counts_their_evaluations() {
+    let run = |kind: &str, seed: &str, extra: &[&str]| {
+        let mut a = vec![
+            "--preset",
+            "rastrigin",
+            "--optimizer",
+            kind,
+            "--start",
+            "4,4",
+            "--seed",
+            seed,
+            "--steps",
+            "300",
+        ];
+        a.extend_from_slice(extra);
+        trace_rows(&a)
+    };
+    // A step is a generation: λ evaluations for CMA-ES, one per particle for the swarm
+    // (twice on the first, which scatters it), one a move for annealing (plus the start).
+    let cma = run("cmaes", "3", &["--population", "50"]);
+    assert_eq!((cma[1][4], cma[2][4]), (50.0, 100.0));
+    let pso = run("pso", "3", &["--population", "30"]);
+    assert_eq!((pso[1][4], pso[2][4]), (60.0, 90.0));
+    let sa = run(
+        "annealing",
+        "3",
+        &["--temperature", "2", "--cooling", "0.99"],
+    );
+    assert_eq!((sa[1][4], sa[2][4]), (2.0, 3.0));
+    for (kind, rows, extra) in [
+        ("cmaes", &cma, &["--population", "50"][..]),
+        ("pso", &pso, &["--population", "30"][..]),
+        (
+            "annealing",
+            &sa,
+            &["--temperature", "2", "--cooling", "0.99"][..],
+        ),
+    ] {
+        assert_eq!(rows, &run(kind, "3", extra), "{kind} replays");
+        assert_ne!(rows, &run(kind, "4", extra), "{kind} follows its seed");
+    }
+    // The defaults find Rastrigin's global minimum from (4, 4).
+    let last = run("cmaes", "1", &[]).pop().unwrap();
+    assert!(last[3] < 1e-3 && last[4] <= 20_000.0, "{last:?}");
+    let last = run("pso", "1", &[]).pop().unwrap();
+    assert!(last[3] < 1e-3 && last[4] <= 20_000.0, "{last:?}");
+    // Bad settings are refused by name.
+    let o = gradscape(&["trace", "--optimizer", "pso", "--population", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("population must be a whole number from 2"),
         "{}",
         stderr(&o)
     );

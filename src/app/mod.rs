@@ -14,6 +14,7 @@ mod pointer;
 pub mod racers;
 pub mod render;
 pub mod scene;
+mod search;
 mod surface;
 mod trails;
 mod ui;
@@ -158,5 +159,6 @@ pub fn build(launch: Launch) -> App {
         ui::plugin(launch.ui_scale, launch.present),
         capture::plugin(launch.capture),
     ));
+    app.add_plugins(search::plugin);
     app
 }

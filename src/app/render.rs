@@ -106,6 +106,7 @@ pub fn render(request: RenderRequest) -> Trajectories {
         balls::plugin,
         trails::plugin,
         labels::plugin,
+        super::search::plugin,
     ))
     .add_systems(Startup, setup)
     .add_systems(

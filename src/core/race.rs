@@ -130,6 +130,9 @@ pub fn fitted_lr(kind: Kind, lambda: f64, size: f64) -> f64 {
         Kind::Adam | Kind::AdamW | Kind::AmsGrad => 0.01 * size,
         Kind::Newton => 1.0,
         Kind::NelderMead => 0.05 * size,
+        // Their step is a spread in x: a proposal's, the first samples', the swarm's.
+        Kind::Annealing => 0.05 * size,
+        Kind::CmaEs | Kind::Pso => 0.2 * size,
     }
 }
 

@@ -417,7 +417,7 @@ pub fn to_text(scene: &Scene) -> String {
 }
 
 /// The lecture scenes shipped in assets/scenes, compiled in: (file stem, RON text).
-pub const SHIPPED: [(&str, &str); 11] = [
+pub const SHIPPED: [(&str, &str); 12] = [
     (
         "update-rule",
         include_str!("../../assets/scenes/update-rule.ron"),
@@ -458,6 +458,10 @@ pub const SHIPPED: [(&str, &str); 11] = [
     (
         "separable",
         include_str!("../../assets/scenes/separable.ron"),
+    ),
+    (
+        "black-box",
+        include_str!("../../assets/scenes/black-box.ron"),
     ),
 ];
 

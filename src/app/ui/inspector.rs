@@ -45,9 +45,18 @@ pub fn update_rows(run: &Run) -> Option<(String, Vec<(String, String)>)> {
     let mut rows = vec![
         ("step t".to_string(), run.optimizer.steps().to_string()),
         ("from".into(), pair(u.from)),
-        ("α (this step)".into(), num(u.lr)),
     ];
-    rows.extend(u.terms.iter().map(|t| (t.name.to_string(), pair(t.value))));
+    if run.optimizer.kind.uses_gradient() {
+        rows.push(("α (this step)".into(), num(u.lr)));
+    }
+    rows.extend(u.terms.iter().map(|t| {
+        let v = if t.scalar {
+            num(t.value[0])
+        } else {
+            pair(t.value)
+        };
+        (t.name.to_string(), v)
+    }));
     rows.push(("Δx = to − from".into(), pair(u.delta())));
     rows.push(("to".into(), pair(u.to)));
     if let Some(note) = &u.note {

@@ -47,7 +47,8 @@ pub fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter
         ui.checkbox(&mut sim.by_evals, "by evaluations")
             .on_hover_text(
                 "A fair race: every racer spends the same number of evaluations of f per tick \
-             (a gradient step costs 4, a Newton step 9, a Nelder–Mead step 1 to 3)",
+             (a gradient step costs 4, a Newton step 9, a Nelder–Mead step 1 to 3, annealing 1, \
+             a population one per point)",
             );
     });
 }
@@ -115,11 +116,18 @@ pub fn duplicate(racer: &Racer) -> RacerSpec {
 }
 
 /// Switches a racer to another optimizer where it stands: that optimizer's defaults, with the
-/// learning rate, schedule and seed kept; fresh state (no carried-over moments).
+/// learning rate (where it means a step either way), schedule and seed kept; fresh state (no
+/// carried-over moments).
 pub fn set_kind(run: &mut Run, kind: Kind) {
     let old = &run.optimizer.hyper;
+    // A gradient step's α and a search's spread (σ₀, a swarm's radius) are different things.
+    let same_meaning = run.optimizer.kind.uses_gradient() == kind.uses_gradient();
     let hyper = Hyper {
-        lr: old.lr,
+        lr: if same_meaning {
+            old.lr
+        } else {
+            Hyper::defaults(kind).lr
+        },
         seed: old.seed,
         schedule: old.schedule,
         ..Hyper::defaults(kind)
@@ -232,6 +240,16 @@ fn progress_ui(ui: &mut egui::Ui, racer: &Racer) {
     if o.hyper.fd > 0.0 && o.kind.uses_gradient() {
         cost.push_str(" · finite differences");
     }
+    if let Some((t, taken)) = o.temperature() {
+        cost.push_str(&format!(
+            " · T {} · {:.0}% of moves taken",
+            crate::core::number::short(t, 3),
+            100.0 * taken
+        ));
+    }
+    if let Some(n) = o.population().map(<[_]>::len) {
+        cost.push_str(&format!(" · {n} points a step"));
+    }
     if let Some((epoch, seen)) = o.epochs() {
         cost.push_str(&format!(
             " · batch {} · epoch {epoch} · {seen} examples",
@@ -242,7 +260,7 @@ fn progress_ui(ui: &mut egui::Ui, racer: &Racer) {
         ui.add_space(24.0);
         ui.label(egui::RichText::new(cost).small().weak())
             .on_hover_text(
-                "A value counts 1, a gradient 4 (central differences in 2D), a Hessian 9",
+                "A value counts 1, a gradient 4 (central differences in 2D), a Hessian 9; a population pays one per point",
             );
     });
 }

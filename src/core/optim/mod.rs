@@ -6,8 +6,11 @@
 
 mod adagrad;
 mod adam;
+mod annealing;
+mod cmaes;
 mod nelder_mead;
 mod newton;
+mod pso;
 mod rmsprop;
 pub mod run;
 pub mod schedule;
@@ -38,10 +41,14 @@ pub enum Kind {
     AmsGrad,
     Newton,
     NelderMead,
+    Annealing,
+    #[serde(rename = "cmaes")]
+    CmaEs,
+    Pso,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Gd,
         Kind::Sgd,
         Kind::Momentum,
@@ -53,6 +60,9 @@ impl Kind {
         Kind::AmsGrad,
         Kind::Newton,
         Kind::NelderMead,
+        Kind::Annealing,
+        Kind::CmaEs,
+        Kind::Pso,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +78,9 @@ impl Kind {
             Kind::AmsGrad => "amsgrad",
             Kind::Newton => "newton",
             Kind::NelderMead => "nelder-mead",
+            Kind::Annealing => "annealing",
+            Kind::CmaEs => "cmaes",
+            Kind::Pso => "pso",
         }
     }
 
@@ -85,12 +98,23 @@ impl Kind {
             Kind::AmsGrad => "AMSGrad",
             Kind::Newton => "Newton (damped)",
             Kind::NelderMead => "Nelder–Mead",
+            Kind::Annealing => "Simulated annealing",
+            Kind::CmaEs => "CMA-ES",
+            Kind::Pso => "Particle swarm",
         }
     }
 
-    /// Whether the optimizer uses the gradient (Nelder–Mead looks at values only).
+    /// Whether the optimizer uses the gradient (the derivative-free ones look at values only).
     pub fn uses_gradient(self) -> bool {
-        self != Kind::NelderMead
+        !matches!(
+            self,
+            Kind::NelderMead | Kind::Annealing | Kind::CmaEs | Kind::Pso
+        )
+    }
+
+    /// Whether a step moves a population (drawn as a swarm, its mean the ball).
+    pub fn is_population(self) -> bool {
+        matches!(self, Kind::CmaEs | Kind::Pso)
     }
 }
 
@@ -112,12 +136,15 @@ pub enum Field {
     Schedule,
     Batch,
     Fd,
+    Population,
+    Temperature,
+    Cooling,
 }
 
 impl Field {
     /// The numeric hyperparameters, by their torch names: the one table that scene files and
     /// the command line read and write through (the schedule is text, kept apart).
-    pub const NUMERIC: [Field; 14] = [
+    pub const NUMERIC: [Field; 17] = [
         Field::Lr,
         Field::Momentum,
         Field::Dampening,
@@ -132,6 +159,9 @@ impl Field {
         Field::Seed,
         Field::Batch,
         Field::Fd,
+        Field::Population,
+        Field::Temperature,
+        Field::Cooling,
     ];
 
     /// The torch.optim name (`weight_decay`), as scene files write it.
@@ -152,6 +182,9 @@ impl Field {
             Field::Schedule => "schedule",
             Field::Batch => "batch",
             Field::Fd => "fd",
+            Field::Population => "population",
+            Field::Temperature => "temperature",
+            Field::Cooling => "cooling",
         }
     }
 
@@ -181,6 +214,9 @@ impl Field {
             Field::Schedule => f64::NAN,
             Field::Batch => h.batch as f64,
             Field::Fd => h.fd,
+            Field::Population => h.population as f64,
+            Field::Temperature => h.temperature,
+            Field::Cooling => h.cooling,
         }
     }
 
@@ -203,6 +239,12 @@ impl Field {
             Field::Batch if v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53) => h.batch = v as u64,
             Field::Batch => return Err(HyperError::Batch(v)),
             Field::Fd => h.fd = v,
+            Field::Population if v >= 0.0 && v.fract() == 0.0 && v <= MAX_POPULATION as f64 => {
+                h.population = v as u64
+            }
+            Field::Population => return Err(HyperError::Population(v)),
+            Field::Temperature => h.temperature = v,
+            Field::Cooling => h.cooling = v,
             Field::Schedule => return Err(HyperError::ScheduleIsText),
         }
         Ok(())
@@ -231,6 +273,13 @@ impl Field {
     pub fn label(self, kind: Kind) -> &'static str {
         match self {
             Field::Lr if kind == Kind::NelderMead => "simplex size",
+            Field::Lr if kind == Kind::Annealing => "step size σ",
+            Field::Lr if kind == Kind::CmaEs => "initial step σ₀",
+            Field::Lr if kind == Kind::Pso => "swarm radius",
+            Field::Population if kind == Kind::Pso => "particles",
+            Field::Population => "population λ",
+            Field::Temperature => "temperature T₀",
+            Field::Cooling => "cooling c",
             Field::Lr => "learning rate α",
             Field::Momentum => "momentum μ",
             Field::Dampening => "dampening τ",
@@ -270,6 +319,13 @@ impl Field {
             Field::Fd => {
                 "0 = the exact ∇f; h > 0 = central differences with step h·max(|x|, 1), as for a black box: 4 evaluations a step"
             }
+            Field::Population => {
+                "Points per generation (each costs one evaluation); 0 = the method's default"
+            }
+            Field::Temperature => {
+                "Start temperature: an uphill move by Δ is taken with probability exp(−Δ/T)"
+            }
+            Field::Cooling => "T is multiplied by c after every move (geometric cooling)",
             Field::Schedule => {
                 "constant · step:EVERY:GAMMA · exp:GAMMA · cosine:PERIOD[:MIN_LR] · warmup:STEPS[:FACTOR]"
             }
@@ -306,7 +362,13 @@ impl Field {
                 max: 0.1,
                 smallest: 1e-9,
             },
-            Field::Seed | Field::Batch => Widget::Whole,
+            Field::Temperature => Widget::Log {
+                min: 0.0,
+                max: 1000.0,
+                smallest: 1e-3,
+            },
+            Field::Cooling => Widget::Linear { min: 0.9, max: 1.0 },
+            Field::Seed | Field::Batch | Field::Population => Widget::Whole,
             Field::Schedule => Widget::Text,
         }
     }
@@ -328,6 +390,8 @@ impl Kind {
             }
             Kind::Newton => &[Lr, Schedule],
             Kind::NelderMead => &[Lr],
+            Kind::Annealing => &[Lr, Temperature, Cooling, Seed],
+            Kind::CmaEs | Kind::Pso => &[Lr, Population, Seed],
         }
     }
 }
@@ -361,6 +425,10 @@ pub enum HyperError {
     ScheduleIsText,
     #[error("batch must be a whole number ≥ 0 (0: every row), got {0}")]
     Batch(f64),
+    #[error(
+        "population must be a whole number from 2 to {MAX_POPULATION} (0: the method's default), got {0}"
+    )]
+    Population(f64),
     #[error("unknown optimizer '{0}': choose one of {names}", names = names(Kind::ALL.iter().map(|k| k.name())))]
     UnknownOptimizer(String),
     #[error(transparent)]
@@ -410,7 +478,16 @@ pub struct Hyper {
     /// Where the gradient comes from: 0 for the exact ∇f, h > 0 for central differences
     /// with step h·max(|xᵢ|, 1) (the probes drawn at each step; the black-box view).
     pub fd: f64,
+    /// Points per generation for CMA-ES (λ) and particle swarms; 0 for the method's default.
+    pub population: u64,
+    /// Simulated annealing's start temperature T₀.
+    pub temperature: f64,
+    /// Simulated annealing's cooling factor per move.
+    pub cooling: f64,
 }
+
+/// The largest population a racer may have: every point is drawn each frame.
+pub const MAX_POPULATION: u64 = 10_000;
 
 /// The finite-difference step that balances truncation (h²) against rounding (ε/h) for
 /// central differences: ε^(1/3).
@@ -434,6 +511,9 @@ impl Default for Hyper {
             schedule: Schedule::Constant,
             batch: 0,
             fd: 0.0,
+            population: 0,
+            temperature: 10.0,
+            cooling: 0.999,
         }
     }
 }
@@ -462,6 +542,20 @@ impl Hyper {
             },
             Kind::Newton => Hyper { lr: 1.0, ..base },
             Kind::NelderMead => Hyper { lr: 0.5, ..base },
+            // Defaults that make a lecture's point on Rastrigin's 10-unit bumps: annealing
+            // that settles in the global basin, and populations large enough to find it
+            // (CMA-ES's textbook λ = 6 does from (4, 4) in one seed of ten).
+            Kind::Annealing => Hyper { lr: 0.5, ..base },
+            Kind::CmaEs => Hyper {
+                lr: 2.0,
+                population: cmaes::DEFAULT_POPULATION,
+                ..base
+            },
+            Kind::Pso => Hyper {
+                lr: 2.0,
+                population: pso::DEFAULT_POPULATION,
+                ..base
+            },
         }
     }
 
@@ -515,6 +609,21 @@ impl Hyper {
         check("lr_decay", self.lr_decay, self.lr_decay >= 0.0, "≥ 0")?;
         check("noise", self.noise, self.noise >= 0.0, "≥ 0")?;
         check("fd", self.fd, self.fd >= 0.0, "≥ 0 (0: the exact gradient)")?;
+        check(
+            "temperature",
+            self.temperature,
+            self.temperature >= 0.0,
+            "≥ 0",
+        )?;
+        check(
+            "cooling",
+            self.cooling,
+            self.cooling > 0.0 && self.cooling <= 1.0,
+            "in (0, 1]",
+        )?;
+        if self.population == 1 || self.population > MAX_POPULATION {
+            return Err(HyperError::Population(self.population as f64));
+        }
         Ok(self.schedule.validate()?)
     }
 }
@@ -524,11 +633,26 @@ impl Hyper {
 pub struct Term {
     pub name: &'static str,
     pub value: [f64; 2],
+    /// One number, not a pair (a temperature, a step size σ): `value[0]`.
+    pub scalar: bool,
 }
 
 /// A named quantity of an update.
 pub const fn term(name: &'static str, value: [f64; 2]) -> Term {
-    Term { name, value }
+    Term {
+        name,
+        value,
+        scalar: false,
+    }
+}
+
+/// A named number of an update.
+pub const fn scalar(name: &'static str, value: f64) -> Term {
+    Term {
+        name,
+        value: [value, value],
+        scalar: true,
+    }
 }
 
 /// Most terms one update reports.
@@ -634,6 +758,9 @@ struct State {
     grad_avg: [f64; 2],
     rng: ChaCha8Rng,
     simplex: Option<nelder_mead::Simplex>,
+    walker: Option<annealing::Walker>,
+    cma: Option<cmaes::Cma>,
+    swarm: Option<pso::Swarm>,
     /// The mini-batch sampler, made at the first mini-batch step.
     batches: Option<Batches>,
     /// The rows the last step saw (None: every row).
@@ -652,6 +779,9 @@ impl State {
             grad_avg: [0.0; 2],
             rng: ChaCha8Rng::seed_from_u64(seed),
             simplex: None,
+            walker: None,
+            cma: None,
+            swarm: None,
             batches: None,
             last_rows: None,
             evals: 0,
@@ -721,15 +851,11 @@ impl Seen<'_> {
 
     /// Central differences: (f(x + hᵢeᵢ) − f(x − hᵢeᵢ)) / (2hᵢ), hᵢ = h·max(|xᵢ|, 1).
     fn differences(&self, x: [f64; 2]) -> [f64; 2] {
-        let mut g = [0.0; 2];
-        for (i, gi) in g.iter_mut().enumerate() {
-            let h = self.fd * x[i].abs().max(1.0);
-            let (mut lo, mut hi) = (x, x);
-            lo[i] -= h;
-            hi[i] += h;
-            *gi = (self.peek(hi) - self.peek(lo)) / (hi[i] - lo[i]);
-        }
-        g
+        let [lo_x, hi_x, lo_y, hi_y] = probes(x, self.fd);
+        let diff = |lo: [f64; 2], hi: [f64; 2], i: usize| {
+            (self.peek(hi) - self.peek(lo)) / (hi[i] - lo[i])
+        };
+        [diff(lo_x, hi_x, 0), diff(lo_y, hi_y, 1)]
     }
 
     pub fn derivatives(&self, x: [f64; 2]) -> crate::core::expr::Derivatives {
@@ -739,6 +865,19 @@ impl Seen<'_> {
             None => self.f.derivatives(x),
         }
     }
+}
+
+/// Where central differences with step `h` look around `x`: x − h₁e₁, x + h₁e₁, x − h₂e₂,
+/// x + h₂e₂, with hᵢ = h·max(|xᵢ|, 1).
+pub fn probes(x: [f64; 2], h: f64) -> [[f64; 2]; 4] {
+    let hx = h * x[0].abs().max(1.0);
+    let hy = h * x[1].abs().max(1.0);
+    [
+        [x[0] - hx, x[1]],
+        [x[0] + hx, x[1]],
+        [x[0], x[1] - hy],
+        [x[0], x[1] + hy],
+    ]
 }
 
 /// An optimizer: its kind, hyperparameters (editable between steps) and state.
@@ -780,12 +919,46 @@ impl Optimizer {
         self.state.simplex.as_ref().map(|s| s.points)
     }
 
-    /// The simplex's widest side, for derivative-free methods that keep one.
-    pub fn simplex_size(&self) -> Option<f64> {
-        self.simplex().map(|[a, b, c]| {
+    /// How wide a derivative-free search still is: the simplex's widest side, CMA-ES's
+    /// σ·√(C's largest eigenvalue), the farthest particle from the swarm's mean. None for
+    /// the methods that keep no such shape (gradient methods, annealing).
+    pub fn spread(&self) -> Option<f64> {
+        let s = &self.state;
+        if let Some([a, b, c]) = self.simplex() {
             let d = |p: [f64; 2], q: [f64; 2]| (p[0] - q[0]).hypot(p[1] - q[1]);
-            d(a, b).max(d(b, c)).max(d(a, c))
-        })
+            return Some(d(a, b).max(d(b, c)).max(d(a, c)));
+        }
+        s.cma
+            .as_ref()
+            .map(cmaes::Cma::spread)
+            .or_else(|| s.swarm.as_ref().map(pso::Swarm::spread))
+    }
+
+    /// The points a population method holds now: CMA-ES's last samples, the particles.
+    pub fn population(&self) -> Option<&[[f64; 2]]> {
+        let s = &self.state;
+        s.cma
+            .as_ref()
+            .map(|c| c.samples.as_slice())
+            .or_else(|| s.swarm.as_ref().map(|w| w.x.as_slice()))
+    }
+
+    /// CMA-ES's 1-σ ellipse of N(m, σ²C): centre and its two half-axes.
+    pub fn ellipse(&self) -> Option<([f64; 2], [[f64; 2]; 2])> {
+        self.state.cma.as_ref().map(|c| (c.mean, c.ellipse()))
+    }
+
+    /// Simulated annealing: the temperature of the last move and the share of moves taken.
+    pub fn temperature(&self) -> Option<(f64, f64)> {
+        self.state
+            .walker
+            .as_ref()
+            .map(|w| (w.temperature, w.accepted as f64 / (w.moves.max(1)) as f64))
+    }
+
+    /// Simulated annealing's last proposal.
+    pub fn proposal(&self) -> Option<[f64; 2]> {
+        self.state.walker.as_ref().map(|w| w.proposal)
     }
 
     /// One step from `x` on `f`. Hyperparameter edits since the last step take effect here.
@@ -803,9 +976,11 @@ impl Optimizer {
             evals: std::cell::Cell::new(0),
         };
         s.t += 1;
-        let (loss, grad) = match self.kind {
-            Kind::Newton | Kind::NelderMead => (f64::NAN, [f64::NAN; 2]),
-            _ => seen.gradient(x),
+        // Newton takes its own derivatives; the derivative-free methods take none.
+        let (loss, grad) = if self.kind.uses_gradient() && self.kind != Kind::Newton {
+            seen.gradient(x)
+        } else {
+            (f64::NAN, [f64::NAN; 2])
         };
         let mut update = match self.kind {
             Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => {
@@ -816,6 +991,9 @@ impl Optimizer {
             Kind::Adam | Kind::AdamW | Kind::AmsGrad => adam::step(h, s, x, grad, lr, self.kind),
             Kind::Newton => newton::step(s, x, &seen, lr),
             Kind::NelderMead => nelder_mead::step(h, s, x, &seen),
+            Kind::Annealing => annealing::step(h, s, x, &seen),
+            Kind::CmaEs => cmaes::step(h, s, x, &seen),
+            Kind::Pso => pso::step(h, s, x, &seen),
         };
         update.seen_loss = if loss.is_nan() { seen.peek(x) } else { loss };
         s.evals += seen.evals.get();
@@ -851,3 +1029,6 @@ fn map2(a: [f64; 2], f: impl Fn(f64) -> f64) -> [f64; 2] {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod blackbox_tests;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub enum Status {
     Running,
     /// At a minimum: ‖∇f‖ below the tolerance where f rises all around (gradient methods),
-    /// or the simplex collapsed (Nelder–Mead).
+    /// or the simplex or population collapsed (Nelder–Mead, CMA-ES, particle swarms).
     Converged,
     StepLimit,
     /// The next point was not finite or left the bound; the run kept its last finite point.
@@ -177,8 +177,9 @@ impl Run {
                 kind => Status::Stalled(format!("{} (‖∇f‖ = {gnorm:.1e})", kind.phrase())),
             };
         }
-        if let Some(size) = self.optimizer.simplex_size() {
-            // A derivative-free method has converged when its simplex has shrunk to rounding.
+        if let Some(size) = self.optimizer.spread() {
+            // A derivative-free method has converged when its simplex or population has
+            // shrunk to rounding.
             let scale = 1.0 + self.pos[0].abs().max(self.pos[1].abs());
             if size <= SIMPLEX_TOL * scale {
                 return Status::Converged;
@@ -199,7 +200,7 @@ impl Run {
     }
 }
 
-/// A simplex whose widest side is below this (relative to 1 + |x|) has collapsed.
+/// A simplex or population whose width is below this (relative to 1 + |x|) has collapsed.
 const SIMPLEX_TOL: f64 = 1e-10;
 
 /// What a stationary point is.

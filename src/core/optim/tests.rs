@@ -450,7 +450,10 @@ fn every_optimizer_is_listed_once_in_all() {
         | Kind::AdamW
         | Kind::AmsGrad
         | Kind::Newton
-        | Kind::NelderMead => Kind::ALL.iter().filter(|&&a| a == k).count(),
+        | Kind::NelderMead
+        | Kind::Annealing
+        | Kind::CmaEs
+        | Kind::Pso => Kind::ALL.iter().filter(|&&a| a == k).count(),
     };
     for k in Kind::ALL {
         assert_eq!(listed(k), 1, "{k:?}");

@@ -89,6 +89,48 @@ fn the_lecture_scenes_show_what_they_claim() {
     );
 }
 
+/// Runs every racer on the same budget of evaluations of f, as the app's race by evaluations
+/// does over `steps` ticks of one step (4 evaluations) each.
+fn run_by_evaluations(l: &Loaded, steps: u64) -> Vec<Run> {
+    let budget = 4 * steps;
+    l.racers
+        .iter()
+        .map(|s| {
+            let f = &l.landscape.formula;
+            let opt = Optimizer::new(s.kind, s.hyper.clone());
+            let mut run = Run::new(opt, s.start, StopRules::default(), f);
+            while run.status.is_running() && run.optimizer.evals() < budget {
+                run.step(f);
+            }
+            run
+        })
+        .collect()
+}
+
+#[test]
+fn the_black_box_scene_shows_what_it_claims() {
+    let l = load("black-box").unwrap();
+    assert!(l.scene.by_evaluations);
+    // Its 30 seconds at 100 steps/s: 12,000 evaluations each.
+    let r = run_by_evaluations(&l, 3000);
+    let kinds: Vec<Kind> = r.iter().map(|r| r.optimizer.kind).collect();
+    assert_eq!(kinds, [Kind::Gd, Kind::Annealing, Kind::CmaEs, Kind::Pso]);
+    assert!(r[0].optimizer.hyper.fd > 0.0);
+    // Finite differences: 4 a step, 3,000 steps at most, stuck in the dimple by (4, 4).
+    assert!(
+        r[0].steps <= 3000 && r[0].loss > 30.0,
+        "{} at {:?}",
+        r[0].loss,
+        r[0].pos
+    );
+    // Annealing ends far lower; the populations at the global minimum.
+    assert!(r[1].loss < 5.0, "annealing: {}", r[1].loss);
+    for run in &r[2..] {
+        assert!(run.loss < 1e-3, "{}: {}", run.optimizer.kind, run.loss);
+        assert!(run.optimizer.evals() <= 12_000 + 100);
+    }
+}
+
 fn refusal(text: &str) -> String {
     parse(text).unwrap_err().to_string()
 }

@@ -1,0 +1,84 @@
+//! Simulated annealing: a seeded random walk that accepts uphill moves less often as it cools.
+//!
+//! Kirkpatrick, Gelatt & Vecchi (1983) with the Metropolis rule (1953) and geometric cooling.
+//! One step is one move; with step size σ = `lr`, start temperature T₀ and cooling factor c:
+//!
+//! ```text
+//! T_k = T₀·c^(k−1)                                 the temperature of move k
+//! y = x + σ·ξ,  ξ ~ N(0, I)                        a proposal
+//! Δ = f(y) − f(x)
+//! x ← y   if Δ ≤ 0, or with probability exp(−Δ/T_k) (never at T = 0)
+//! ```
+//!
+//! Undefined proposals are rejected. The ball is the walker x; one move costs one
+//! evaluation (the first also pays for f at the start).
+
+use super::{Hyper, Seen, State, Terms, Update, scalar, term};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+#[derive(Debug, Clone)]
+pub(super) struct Walker {
+    x: [f64; 2],
+    fx: f64,
+    /// The temperature of the last move.
+    pub temperature: f64,
+    pub accepted: u64,
+    pub moves: u64,
+    /// The last proposal, for drawing.
+    pub proposal: [f64; 2],
+}
+
+/// Whether a move that changes f by `delta` is taken at temperature `t`, given u ~ U(0, 1).
+pub fn metropolis(delta: f64, t: f64, u: f64) -> bool {
+    delta <= 0.0 || (t > 0.0 && u < (-delta / t).exp())
+}
+
+pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
+    let walker = s.walker.get_or_insert_with(|| Walker {
+        x,
+        fx: f.value(x),
+        temperature: h.temperature,
+        accepted: 0,
+        moves: 0,
+        proposal: x,
+    });
+    let t = h.temperature * h.cooling.powf(walker.moves as f64);
+    let xi: [f64; 2] = [
+        StandardNormal.sample(&mut s.rng),
+        StandardNormal.sample(&mut s.rng),
+    ];
+    let y = [walker.x[0] + h.lr * xi[0], walker.x[1] + h.lr * xi[1]];
+    let fy = f.value(y);
+    let delta = fy - walker.fx;
+    let u: f64 = s.rng.random();
+    let take = !delta.is_nan() && metropolis(delta, t, u);
+    walker.moves += 1;
+    walker.temperature = t;
+    walker.proposal = y;
+    if take {
+        walker.x = y;
+        walker.fx = fy;
+        walker.accepted += 1;
+    }
+    let rate = walker.accepted as f64 / walker.moves as f64;
+    Update {
+        from: x,
+        to: walker.x,
+        grad: [f64::NAN; 2],
+        lr: h.lr,
+        rule: if take {
+            "accepted: x ← y  (Δ ≤ 0, or u < exp(−Δ/T))"
+        } else {
+            "rejected: x stays  (u ≥ exp(−Δ/T))"
+        },
+        terms: Terms::of(&[
+            term("proposal y", y),
+            scalar("Δ = f(y) − f(x)", delta),
+            scalar("temperature T", t),
+            scalar("acceptance rate", rate),
+        ]),
+        note: None,
+        seen_loss: f64::NAN,
+    }
+}
