@@ -28,6 +28,8 @@ pub struct Sample {
     pub f: f64,
     pub grad_norm: f64,
     pub step: u64,
+    /// Evaluations of f paid to get here.
+    pub evals: u64,
     /// The mini-batch's loss at the point the step left (None on a full batch or at the start).
     pub batch_loss: Option<f64>,
     /// ‖g_seen − ∇f‖ of the step that arrived here (None at the start).
@@ -42,6 +44,7 @@ impl Sample {
             f: run.loss,
             grad_norm: run.grad[0].hypot(run.grad[1]),
             step: run.steps,
+            evals: run.optimizer.evals(),
             batch_loss: run.last.as_ref().filter(|_| batched).map(|u| u.seen_loss),
             noise: (run.steps > 0).then_some(run.noise),
         }

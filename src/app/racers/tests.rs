@@ -358,6 +358,7 @@ fn long_trails_keep_their_whole_history_within_the_bound() {
             f: 0.0,
             grad_norm: 0.0,
             step: i,
+            evals: 4 * i,
             batch_loss: None,
             noise: None,
         });

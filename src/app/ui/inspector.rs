@@ -165,4 +165,32 @@ mod tests {
         );
         assert!(point[5].1.starts_with("10.00 — bowl"), "{:?}", point[5]);
     }
+
+    #[test]
+    fn annealing_shows_its_temperature_as_one_number_and_no_learning_rate() {
+        let f = Formula::parse("x^2 + y^2").unwrap();
+        let hyper = Hyper {
+            temperature: 2.0,
+            cooling: 0.5,
+            ..Hyper::defaults(Kind::Annealing)
+        };
+        let mut run = Run::new(
+            Optimizer::new(Kind::Annealing, hyper),
+            [1.0, 1.0],
+            StopRules::default(),
+            &f,
+        );
+        run.step(&f);
+        run.step(&f);
+        let (_, rows) = update_rows(&run).unwrap();
+        let get = |k: &str| {
+            rows.iter()
+                .find(|(n, _)| n.starts_with(k))
+                .map(|r| r.1.clone())
+        };
+        // The second move's temperature: T₀·c = 1.
+        assert_eq!(get("temperature T").as_deref(), Some("1.000"));
+        assert_eq!(get("α"), None);
+        assert!(get("proposal y").unwrap().starts_with('('));
+    }
 }

@@ -1,4 +1,5 @@
-//! Live plots of every racer against its step: the loss (optionally as log₁₀(f − f*)), the
+//! Live plots of every racer against its step (or, in a race by evaluations, the evaluations
+//! of f it has paid): the loss (optionally as log₁₀(f − f*)), the
 //! gradient norm, and the distance to the nearest known minimum. Colours match the balls.
 
 use crate::app::racers::{Racer, Sample};
@@ -52,12 +53,14 @@ impl Quantity {
 pub struct PlotSettings {
     pub quantity: Quantity,
     pub log: bool,
+    /// Against the evaluations of f paid instead of the step.
+    pub by_evals: bool,
 }
 
 /// Smallest positive value a log plot shows: machine precision relative to the values.
 const LOG_FLOOR: f64 = 1e-16;
 
-/// The points (step, value) of one racer's trail. On a log scale the value is log₁₀ of the
+/// The points (step or evaluations, value) of one racer's trail. On a log scale the value is log₁₀ of the
 /// loss gap `f − f*` (`f*` the lowest known minimum), or of the positive quantity; values at
 /// or below zero sit on the floor. Non-finite values are left out.
 pub fn series(
@@ -85,7 +88,8 @@ pub fn series(
             } else {
                 v
             };
-            v.is_finite().then_some([s.step as f64, v])
+            let x = if settings.by_evals { s.evals } else { s.step };
+            v.is_finite().then_some([x as f64, v])
         })
         .collect()
 }
@@ -133,7 +137,12 @@ pub fn plots_ui(
     if racers.len() <= MAX_LEGEND {
         plot = plot.legend(Legend::default());
     }
-    plot.x_axis_label("step")
+    let x_name = if settings.by_evals {
+        "evaluations of f"
+    } else {
+        "step"
+    };
+    plot.x_axis_label(x_name)
         .y_axis_label(if log {
             format!("log₁₀ {y_name}")
         } else {
@@ -142,7 +151,7 @@ pub fn plots_ui(
         .label_formatter(move |name, p| {
             let y = if log { 10f64.powf(p.y) } else { p.y };
             format!(
-                "{name}\nstep {:.0}\n{y_name} = {}",
+                "{name}\n{x_name} {:.0}\n{y_name} = {}",
                 p.x,
                 super::inspector::num(y)
             )
@@ -173,6 +182,7 @@ mod tests {
             f,
             grad_norm,
             step,
+            evals: 4 * step,
             batch_loss: None,
             noise: None,
         }
@@ -199,6 +209,7 @@ mod tests {
         let grad = PlotSettings {
             quantity: Quantity::GradNorm,
             log: true,
+            by_evals: false,
         };
         assert_eq!(
             series(&trail, grad, None, &[])[..2],
@@ -207,8 +218,18 @@ mod tests {
         let dist = PlotSettings {
             quantity: Quantity::Distance,
             log: false,
+            by_evals: false,
         };
         let d = series(&trail, dist, None, &[[0.0, 0.0], [3.0, 0.0]]);
         assert_eq!(d[..3], [[0.0, 4.0], [5.0, 1.0], [9.0, 0.0]]);
+        // In a race by evaluations, against the evaluations paid (4 a step here).
+        let by_evals = PlotSettings {
+            by_evals: true,
+            ..loss
+        };
+        assert_eq!(
+            series(&trail, by_evals, None, &[])[..2],
+            [[0.0, 2.0], [20.0, -0.9]]
+        );
     }
 }
