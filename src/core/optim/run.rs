@@ -141,7 +141,8 @@ impl Run {
         if !self.status.is_running() {
             return &self.status;
         }
-        let update = self.optimizer.step(self.pos, f);
+        let known = Some((self.loss, self.grad));
+        let update = self.optimizer.step_known(self.pos, known, f);
         self.noise = (update.grad[0] - self.grad[0]).hypot(update.grad[1] - self.grad[1]);
         self.grad_from = self.grad;
         self.steps += 1;
