@@ -12,6 +12,8 @@ use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
+mod atlas;
+
 #[derive(Debug, Parser)]
 #[command(name = "gradscape", version, about = "Watch optimizers race across loss landscapes.", long_about = None)]
 pub struct Cli {
@@ -168,6 +170,12 @@ pub enum Command {
     /// Search each optimizer's learning rate for the lowest loss after --steps steps from
     /// --start (a fair race); CSV: optimizer,lr,loss,steps,status.
     Tune(TuneArgs),
+    /// Run the optimizer from every start of a G×G grid and say where each ended (the basins
+    /// of attraction); CSV: x,y,end_x,end_y,steps,status,basin, or a PNG of the map.
+    Basins(atlas::BasinsArgs),
+    /// Run the optimizer at log-spaced learning rates (and a second hyperparameter's values,
+    /// for a phase diagram); CSV: lr[,second],final_loss,steps,status.
+    Sweep(atlas::SweepArgs),
 }
 
 #[derive(Debug, Args)]
@@ -223,14 +231,49 @@ pub struct TraceArgs {
     pub start: Option<String>,
     #[arg(long, default_value_t = 100)]
     pub steps: u64,
-    #[arg(long)]
-    pub lr: Option<f64>,
-    #[arg(long)]
-    pub momentum: Option<f64>,
+    #[command(flatten)]
+    pub hyper: HyperArgs,
+}
+
+/// A value, or for `sweep` a range `A..B`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span(pub f64, pub f64);
+
+impl Span {
+    pub fn is_range(self) -> bool {
+        self.0 != self.1
+    }
+}
+
+fn parse_span(s: &str) -> Result<Span, String> {
+    let number = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("'{v}' in '{s}' is not a finite number"))
+    };
+    match s.split_once("..") {
+        Some((a, b)) => Ok(Span(number(a)?, number(b)?)),
+        None => number(s).map(|v| Span(v, v)),
+    }
+}
+
+/// The hyperparameters, as torch.optim names them; unset ones keep the optimizer's defaults.
+#[derive(Debug, Args, Default)]
+#[command(allow_negative_numbers = true)]
+pub struct HyperArgs {
+    /// The learning rate (for sweep a range A..B, swept on a log scale).
+    #[arg(long, value_parser = parse_span)]
+    pub lr: Option<Span>,
+    /// SGD / RMSprop momentum (for sweep also a range C..D: the phase diagram's second axis).
+    #[arg(long, value_parser = parse_span)]
+    pub momentum: Option<Span>,
     #[arg(long)]
     pub dampening: Option<f64>,
-    #[arg(long)]
-    pub beta1: Option<f64>,
+    /// Adam's β₁ (for sweep also a range C..D).
+    #[arg(long, value_parser = parse_span)]
+    pub beta1: Option<Span>,
     #[arg(long)]
     pub beta2: Option<f64>,
     #[arg(long)]
@@ -360,14 +403,31 @@ pub fn parse_point(s: &str) -> Result<[f64; 2]> {
     Ok(p)
 }
 
-impl TraceArgs {
+impl HyperArgs {
+    /// The optimizer's defaults with every value given here set; a range is refused (only
+    /// `sweep` takes one, through [`HyperArgs::with_ranges`]).
     pub fn hyper(&self, kind: Kind) -> Result<Hyper> {
+        for (name, span) in [
+            ("lr", self.lr),
+            ("momentum", self.momentum),
+            ("beta1", self.beta1),
+        ] {
+            if span.is_some_and(Span::is_range) {
+                bail!("--{name} takes one value here (a range A..B is for `gradscape sweep`)");
+            }
+        }
+        self.with_ranges(kind)
+    }
+
+    /// [`HyperArgs::hyper`], a range's first end standing for it.
+    pub fn with_ranges(&self, kind: Kind) -> Result<Hyper> {
         let mut h = Hyper::defaults(kind);
+        let first = |s: Option<Span>| s.map(|s| s.0);
         let given = [
-            (Field::Lr, self.lr),
-            (Field::Momentum, self.momentum),
+            (Field::Lr, first(self.lr)),
+            (Field::Momentum, first(self.momentum)),
             (Field::Dampening, self.dampening),
-            (Field::Beta1, self.beta1),
+            (Field::Beta1, first(self.beta1)),
             (Field::Beta2, self.beta2),
             (Field::Eps, self.eps),
             (Field::Alpha, self.alpha),
@@ -401,12 +461,10 @@ impl TraceArgs {
 
 pub use crate::core::number::exact as num;
 
-/// Runs `trace`, writing CSV to `out`; returns the final status for stderr.
-pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
-    let land = args.landscape.resolve()?;
-    let kind = args.optimizer;
-    let hyper = args.hyper(kind)?;
-    let start = match &args.start {
+/// `--start`, else the preset's first start (a model's untrained origin on data), else the
+/// domain's centre.
+pub fn start_or_default(start: Option<&str>, land: &Landscape) -> Result<[f64; 2]> {
+    Ok(match start {
         Some(s) => parse_point(s).context("bad --start")?,
         // A model starts untrained, at the origin.
         None if land.data.is_some() => land.default_start(),
@@ -414,7 +472,15 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
             .preset
             .and_then(|p| p.starts.first().copied())
             .unwrap_or(land.domain.center()),
-    };
+    })
+}
+
+/// Runs `trace`, writing CSV to `out`; returns the final status for stderr.
+pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
+    let land = args.landscape.resolve()?;
+    let kind = args.optimizer;
+    let hyper = args.hyper.hyper(kind)?;
+    let start = start_or_default(args.start.as_deref(), &land)?;
     let rules = StopRules {
         max_steps: Some(args.steps),
         ..StopRules::default()
@@ -713,6 +779,8 @@ pub fn main() -> ExitCode {
         Some(Command::Datasets) => datasets_csv(&mut stdout.lock()),
         Some(Command::Eval(args)) => eval(args, &mut stdout.lock()),
         Some(Command::Tune(args)) => tune(args, &mut stdout.lock()),
+        Some(Command::Basins(args)) => atlas::basins(args, &mut stdout.lock()),
+        Some(Command::Sweep(args)) => atlas::sweep(args, &mut stdout.lock()),
         Some(Command::Render(args)) => render(args),
         None => open_app(&cli),
     };

@@ -1,4 +1,5 @@
 //! The Bevy-free core: formulas, surfaces, optimizers, presets, critical points, scenes.
+pub mod atlas;
 pub mod colormap;
 pub mod critical;
 pub mod data;

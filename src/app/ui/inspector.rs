@@ -49,7 +49,7 @@ pub fn update_rows(run: &Run) -> Option<(String, Vec<(String, String)>)> {
     if run.optimizer.kind.uses_gradient() {
         rows.push(("α (this step)".into(), num(u.lr)));
     }
-    rows.extend(u.terms.iter().map(|t| {
+    rows.extend(run.optimizer.terms().iter().map(|t| {
         let v = if t.scalar {
             num(t.value[0])
         } else {

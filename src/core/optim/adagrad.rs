@@ -15,11 +15,11 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
     s.sq = zip2(s.sq, g, |sum, g| sum + g * g);
     let denom = map2(s.sq, |sum| sum.sqrt() + h.eps);
     let to = [x[0] - clr * g[0] / denom[0], x[1] - clr * g[1] / denom[1]];
-    let terms = Terms::of(&[
+    s.terms = Terms::of(&[
         term("g", g),
         term("G (sum of g²)", s.sq),
         term("α/(√G+ε) per coordinate", map2(denom, |d| clr / d)),
         term("step", zip2(x, to, |a, b| a - b)),
     ]);
-    Update::new(x, to, g, clr, "G ← G + g²;  x ← x − α·g/(√G + ε)", terms)
+    Update::new(x, to, g, clr, "G ← G + g²;  x ← x − α·g/(√G + ε)")
 }

@@ -49,15 +49,15 @@ pub(super) fn step(
         x[0] - step_size * m[0] / denom[0],
         x[1] - step_size * m[1] / denom[1],
     ];
-    let mut terms = Terms::of(&[
+    s.terms = Terms::of(&[
         term("g", g),
         term("m (mean g)", m),
         term("v (mean g²)", s.sq),
     ]);
     if kind == Kind::AmsGrad {
-        terms.push(term("v_max", s.sq_max));
+        s.terms.push(term("v_max", s.sq_max));
     }
-    terms.extend(&[
+    s.terms.extend(&[
         term("m̂ = m/(1−β₁ᵗ)", map2(m, |m| m / bias1)),
         term("v̂ = v/(1−β₂ᵗ)", map2(v, |v| v / bias2)),
         term("α/(√v̂+ε) per coordinate", map2(denom, |d| lr / d)),
@@ -68,5 +68,5 @@ pub(super) fn step(
         Kind::AmsGrad => "v_max ← max(v_max, v);  x ← x − α·m̂/(√v̂_max + ε)",
         _ => "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  x ← x − α·m̂/(√v̂ + ε)",
     };
-    Update::new(x0, to, g, lr, rule, terms)
+    Update::new(x0, to, g, lr, rule)
 }

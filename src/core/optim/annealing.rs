@@ -62,6 +62,12 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
         walker.accepted += 1;
     }
     let rate = walker.accepted as f64 / walker.moves as f64;
+    s.terms = Terms::of(&[
+        term("proposal y", y),
+        scalar("Δ = f(y) − f(x)", delta),
+        scalar("temperature T", t),
+        scalar("acceptance rate", rate),
+    ]);
     Update {
         from: x,
         to: walker.x,
@@ -72,12 +78,6 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
         } else {
             "rejected: x stays  (u ≥ exp(−Δ/T))"
         },
-        terms: Terms::of(&[
-            term("proposal y", y),
-            scalar("Δ = f(y) − f(x)", delta),
-            scalar("temperature T", t),
-            scalar("acceptance rate", rate),
-        ]),
         note: None,
         seen_loss: f64::NAN,
     }

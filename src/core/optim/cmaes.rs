@@ -227,17 +227,17 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
     cma.tell(&samples, &values);
     cma.samples = samples;
     let [a, _] = cma.ellipse();
+    s.terms = Terms::of(&[
+        term("best sample", best),
+        scalar("step size σ", cma.sigma),
+        term("long axis σ·√d₁·b₁", a),
+    ]);
     Update {
         from: x,
         to: cma.mean,
         grad: [f64::NAN; 2],
         lr: cma.sigma,
         rule: "m ← Σ wᵢ·x_i:λ  (the best half of λ samples of N(m, σ²C))",
-        terms: Terms::of(&[
-            term("best sample", best),
-            scalar("step size σ", cma.sigma),
-            term("long axis σ·√d₁·b₁", a),
-        ]),
         note: None,
         seen_loss: f64::NAN,
     }

@@ -709,7 +709,6 @@ pub struct Update {
     pub lr: f64,
     /// The rule in symbols, e.g. `x ← x − α·m̂/(√v̂+ε)`.
     pub rule: &'static str,
-    pub terms: Terms,
     /// Something the learner should know about this step (Newton's fallback, say).
     pub note: Option<String>,
     /// The loss the step saw at `from`: its mini-batch's mean, or f itself on a full batch.
@@ -724,7 +723,6 @@ impl Update {
         grad: [f64; 2],
         lr: f64,
         rule: &'static str,
-        terms: Terms,
     ) -> Update {
         Update {
             from,
@@ -732,7 +730,6 @@ impl Update {
             grad,
             lr,
             rule,
-            terms,
             note: None,
             seen_loss: f64::NAN,
         }
@@ -767,6 +764,9 @@ struct State {
     last_rows: Option<Vec<u32>>,
     /// Evaluations of f paid so far (see [`Seen`] for the convention).
     evals: u64,
+    /// The named quantities of the last step, for display: kept here rather than in each
+    /// [`Update`] so that a step moves a small value (the atlas runs millions of them).
+    terms: Terms,
 }
 
 impl State {
@@ -785,6 +785,7 @@ impl State {
             batches: None,
             last_rows: None,
             evals: 0,
+            terms: Terms::of(&[]),
         }
     }
 
@@ -1017,6 +1018,11 @@ impl Optimizer {
         s.evals += seen.evals.get();
         s.last_rows = rows;
         update
+    }
+
+    /// The named quantities of the last step (empty before one), with this step's numbers.
+    pub fn terms(&self) -> &[Term] {
+        &self.state.terms
     }
 
     /// Evaluations of f paid since the last reset: a value 1, a gradient 4, a Hessian 9.

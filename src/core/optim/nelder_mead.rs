@@ -82,6 +82,11 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
         .min_by(|&a, &b| simplex.values[a].total_cmp(&simplex.values[b]))
         .unwrap_or(best);
     let to = simplex.points[best_now];
+    s.terms = Terms::of(&[
+        term("centroid c", c),
+        term("reflected point", xr),
+        term("best vertex", to),
+    ]);
     Update {
         from: x,
         to,
@@ -93,11 +98,6 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
             "contract" => "contract: x_w ← halfway to c",
             _ => "shrink: all vertices halfway to the best",
         },
-        terms: Terms::of(&[
-            term("centroid c", c),
-            term("reflected point", xr),
-            term("best vertex", to),
-        ]),
         note: None,
         seen_loss: f64::NAN,
     }

@@ -12,7 +12,7 @@ use super::Seen;
 use super::{State, Terms, Update, term, zip2};
 use nalgebra::{Matrix2, SymmetricEigen, Vector2};
 
-pub(super) fn step(_s: &mut State, x: [f64; 2], f: &Seen, lr: f64) -> Update {
+pub(super) fn step(s: &mut State, x: [f64; 2], f: &Seen, lr: f64) -> Update {
     let d = f.derivatives(x);
     let g = Vector2::new(d.gradient[0], d.gradient[1]);
     let h = Matrix2::new(
@@ -30,18 +30,18 @@ pub(super) fn step(_s: &mut State, x: [f64; 2], f: &Seen, lr: f64) -> Update {
         true => newton_direction(h, g),
     };
     let to = zip2(x, [direction[0], direction[1]], |x, d| x - lr * d);
+    s.terms = Terms::of(&[
+        term("∇f", d.gradient),
+        term("H eigenvalues λ", lambdas),
+        term("H⁻¹∇f", [direction[0], direction[1]]),
+        term("step", zip2(x, to, |a, b| a - b)),
+    ]);
     Update {
         from: x,
         to,
         grad: d.gradient,
         lr,
         rule: "x ← x − α·H⁻¹∇f",
-        terms: Terms::of(&[
-            term("∇f", d.gradient),
-            term("H eigenvalues λ", lambdas),
-            term("H⁻¹∇f", [direction[0], direction[1]]),
-            term("step", zip2(x, to, |a, b| a - b)),
-        ]),
         note,
         seen_loss: f64::NAN,
     }

@@ -113,16 +113,16 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
         .get_or_insert_with(|| Swarm::scatter(x, h.lr, n, rng, f));
     swarm.fly(rng, f);
     let leader = swarm.leader();
+    s.terms = Terms::of(&[
+        term("swarm's best g", leader),
+        scalar("spread", swarm.spread()),
+    ]);
     Update {
         from: x,
         to: swarm.mean(),
         grad: [f64::NAN; 2],
         lr: h.lr,
         rule: "vᵢ ← w·vᵢ + c·r₁(pᵢ − xᵢ) + c·r₂(g − xᵢ);  xᵢ ← xᵢ + vᵢ",
-        terms: Terms::of(&[
-            term("swarm's best g", leader),
-            scalar("spread", swarm.spread()),
-        ]),
         note: None,
         seen_loss: f64::NAN,
     }

@@ -21,7 +21,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
     } else {
         map2(s.sq, |v| v.sqrt() + h.eps)
     };
-    let mut terms = Terms::of(&[term("g", g), term("v (mean g²)", s.sq)]);
+    s.terms = Terms::of(&[term("g", g), term("v (mean g²)", s.sq)]);
     let (direction, rule) = if h.momentum > 0.0 {
         let b = zip2(
             s.buf.unwrap_or([0.0; 2]),
@@ -29,7 +29,7 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
             |b, q| h.momentum * b + q,
         );
         s.buf = Some(b);
-        terms.push(term("b (velocity)", b));
+        s.terms.push(term("b (velocity)", b));
         (b, "v ← a·v + (1−a)·g²;  b ← μ·b + g/(√v+ε);  x ← x − α·b")
     } else {
         (
@@ -37,8 +37,9 @@ pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f6
             "v ← a·v + (1−a)·g²;  x ← x − α·g/(√v + ε)",
         )
     };
-    terms.push(term("α/(√v+ε) per coordinate", map2(denom, |d| lr / d)));
+    s.terms
+        .push(term("α/(√v+ε) per coordinate", map2(denom, |d| lr / d)));
     let to = zip2(x, direction, |x, d| x - lr * d);
-    terms.push(term("step", zip2(x, to, |a, b| a - b)));
-    Update::new(x, to, g, lr, rule, terms)
+    s.terms.push(term("step", zip2(x, to, |a, b| a - b)));
+    Update::new(x, to, g, lr, rule)
 }

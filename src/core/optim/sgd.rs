@@ -22,7 +22,7 @@ pub(super) fn step(
     lr: f64,
     nesterov: bool,
 ) -> Update {
-    let mut terms = Terms::of(&[term("∇f", grad)]);
+    s.terms = Terms::of(&[term("∇f", grad)]);
     let mut g = grad;
     if h.noise > 0.0 {
         let xi: [f64; 2] = [
@@ -30,7 +30,7 @@ pub(super) fn step(
             StandardNormal.sample(&mut s.rng),
         ];
         g = zip2(g, xi, |g, xi| g + h.noise * xi);
-        terms.push(term("g (noisy)", g));
+        s.terms.push(term("g (noisy)", g));
     }
     if h.weight_decay != 0.0 {
         g = zip2(g, x, |g, x| g + h.weight_decay * x);
@@ -42,10 +42,10 @@ pub(super) fn step(
             Some(b) => zip2(b, g, |b, g| h.momentum * b + (1.0 - h.dampening) * g),
         };
         s.buf = Some(b);
-        terms.push(term("b (velocity)", b));
+        s.terms.push(term("b (velocity)", b));
         if nesterov {
             g = zip2(g, b, |g, b| g + h.momentum * b);
-            terms.push(term("g + μ·b", g));
+            s.terms.push(term("g + μ·b", g));
             "b ← μ·b + g;  x ← x − α·(g + μ·b)"
         } else {
             g = b;
@@ -57,6 +57,6 @@ pub(super) fn step(
         "x ← x − α·∇f"
     };
     let step = g.map(|g| lr * g);
-    terms.push(term("step α·g", step));
-    Update::new(x, zip2(x, g, |x, g| x - lr * g), seen, lr, rule, terms)
+    s.terms.push(term("step α·g", step));
+    Update::new(x, zip2(x, g, |x, g| x - lr * g), seen, lr, rule)
 }

@@ -375,7 +375,7 @@ fn updates_expose_terms() {
     );
     let u = opt.step([1.0, 1.0], &f);
     let term = |name: &str| {
-        u.terms
+        opt.terms()
             .iter()
             .find(|t| t.name.starts_with(name))
             .map(|t| t.value)

@@ -1,0 +1,85 @@
+//! The atlas's hot loop: gradient descent (lr 0.01, up to 1,000 steps) from every start of a
+//! 256² grid on Himmelblau. Measured three ways in one run: the library call as the app and
+//! `gradscape basins` make it (each run stops when it converges), the same with every run
+//! forced through all 1,000 steps, and the whole `gradscape basins` process beside the whole
+//! numpy process of `benches/numpy_basins.py` (skipped where python3 with numpy is missing).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use gradscape::core::atlas::{self, Plan};
+use gradscape::core::critical;
+use gradscape::core::expr::Formula;
+use gradscape::core::optim::run::StopRules;
+use gradscape::core::optim::{Hyper, Kind};
+use gradscape::core::surface::Domain;
+use std::hint::black_box;
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+
+fn plan(rules: StopRules) -> Plan {
+    Plan {
+        kind: Kind::Gd,
+        hyper: Hyper {
+            lr: 0.01,
+            ..Hyper::defaults(Kind::Gd)
+        },
+        rules,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let f = Formula::parse("(x^2+y-11)^2 + (x+y^2-7)^2").unwrap();
+    let domain = Domain::new(-5.0, 5.0, -5.0, 5.0);
+    let points = critical::find(&f, domain);
+    let never = AtomicBool::new(false);
+    let stopping = plan(StopRules {
+        max_steps: Some(1000),
+        ..StopRules::default()
+    });
+    // No convergence or stall test passes: every run takes its 1,000 steps, as numpy's does.
+    let all_steps = plan(StopRules {
+        max_steps: Some(1000),
+        grad_tol: -1.0,
+        stall_window: u64::MAX,
+        ..StopRules::default()
+    });
+    let mut g = c.benchmark_group("basins_himmelblau_256x256_gd_1000");
+    g.sample_size(10);
+    g.bench_function("library_stopping_when_converged", |b| {
+        b.iter(|| black_box(atlas::basins(&f, domain, &points, &stopping, 256, &never)))
+    });
+    g.bench_function("library_all_1000_steps", |b| {
+        b.iter(|| black_box(atlas::basins(&f, domain, &points, &all_steps, 256, &never)))
+    });
+    let exe = env!("CARGO_BIN_EXE_gradscape");
+    g.bench_function("process_gradscape_basins", |b| {
+        b.iter(|| {
+            let args = [
+                "basins",
+                "--preset",
+                "himmelblau",
+                "--lr",
+                "0.01",
+                "--grid",
+                "256",
+            ];
+            let o = Command::new(exe).args(args).output().unwrap();
+            assert!(o.status.success());
+        })
+    });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/numpy_basins.py");
+    let numpy = Command::new("python3")
+        .args(["-c", "import numpy"])
+        .output();
+    if numpy.is_ok_and(|o| o.status.success()) {
+        g.bench_function("process_numpy_vectorised", |b| {
+            b.iter(|| {
+                let o = Command::new("python3").arg(script).output().unwrap();
+                assert!(o.status.success());
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,172 @@
+//! The atlas: Himmelblau's four basins, the bowl's learning-rate boundary at exactly 1,
+//! cancelled maps, and the grid and spacing the CLI promises.
+
+use super::*;
+use crate::core::critical::{self, CriticalKind};
+
+const HIMMELBLAU: &str = "(x^2+y-11)^2 + (x+y^2-7)^2";
+
+fn gd(lr: f64, steps: u64) -> Plan {
+    Plan {
+        kind: Kind::Gd,
+        hyper: Hyper {
+            lr,
+            ..Hyper::defaults(Kind::Gd)
+        },
+        rules: StopRules {
+            max_steps: Some(steps),
+            ..StopRules::default()
+        },
+    }
+}
+
+#[test]
+fn starts_cover_the_domain_edges_included_row_by_row_from_the_bottom() {
+    let s = starts(Domain::new(-1.0, 1.0, 0.0, 4.0), 3);
+    assert_eq!(s.len(), 9);
+    assert_eq!(s[0], [-1.0, 0.0]);
+    assert_eq!(s[1], [0.0, 0.0]);
+    assert_eq!(s[2], [1.0, 0.0]);
+    assert_eq!(s[3], [-1.0, 2.0]);
+    assert_eq!(s[8], [1.0, 4.0]);
+}
+
+#[test]
+fn spacing_ends_exactly_at_both_ends_and_is_even_in_its_scale() {
+    let log = spaced(1e-3, 10.0, 5, true);
+    assert_eq!((log[0], log[4]), (1e-3, 10.0));
+    for w in log.windows(2) {
+        assert!((w[1] / w[0] - 10.0).abs() < 1e-12, "{log:?}");
+    }
+    let lin = spaced(0.0, 0.9, 4, false);
+    assert_eq!((lin[0], lin[3]), (0.0, 0.9));
+    assert!(
+        (lin[1] - 0.3).abs() < 1e-15 && (lin[2] - 0.6).abs() < 1e-15,
+        "{lin:?}"
+    );
+    assert_eq!(spaced(2.0, 3.0, 1, true), [2.0]);
+}
+
+#[test]
+fn himmelblau_has_four_basins_and_each_minimum_is_reached_from_beside_it() {
+    let f = Formula::parse(HIMMELBLAU).unwrap();
+    let domain = Domain::new(-5.0, 5.0, -5.0, 5.0);
+    let points = critical::find(&f, domain);
+    let plan = gd(0.01, 2000);
+    let never = AtomicBool::new(false);
+    let ends = basins(&f, domain, &points, &plan, 41, &never).unwrap();
+    assert_eq!(ends.len(), 41 * 41);
+    let mut reached: Vec<usize> = ends
+        .iter()
+        .filter(|e| e.status == Status::Converged)
+        .filter_map(|e| e.basin)
+        .collect();
+    reached.sort();
+    reached.dedup();
+    assert_eq!(reached.len(), 4, "{reached:?}");
+    for &i in &reached {
+        assert_eq!(points[i].kind, CriticalKind::Minimum);
+        assert!(points[i].value.abs() < 1e-9);
+    }
+    // A start a little off each known minimum ends in that minimum's basin.
+    for m in [
+        [3.0, 2.0],
+        [-2.805118, 3.131312],
+        [-3.779310, -3.283186],
+        [3.584428, -1.848126],
+    ] {
+        let run = settle(
+            &f,
+            Kind::Gd,
+            &plan.hyper,
+            [m[0] + 0.2, m[1] - 0.2],
+            &plan.rules,
+        );
+        let i = basin_of(&run, &points, reach(domain)).unwrap();
+        assert!((points[i].pos[0] - m[0]).abs() < 1e-5 && (points[i].pos[1] - m[1]).abs() < 1e-5);
+    }
+    // Every cell of a basin is coloured alike but for brightness; diverged cells are grey.
+    let c = ends.iter().find(|e| e.basin == Some(reached[0])).unwrap();
+    let rgb = colour(c, 2000);
+    let hue = basin_rgb(reached[0]);
+    let scale = f64::from(rgb[0].max(rgb[1]).max(rgb[2])) / 255.0;
+    for (got, want) in rgb.iter().zip(hue) {
+        assert!(
+            (f64::from(*got) / 255.0 - want * scale).abs() < 0.01,
+            "{rgb:?} vs {hue:?}"
+        );
+    }
+}
+
+#[test]
+fn the_bowl_sweep_turns_from_converging_to_diverging_exactly_at_lr_1() {
+    // On x² + y² a gradient step multiplies x by 1 − 2α: it shrinks for α < 1, flips with
+    // |x| kept at α = 1, and grows for α > 1.
+    let f = Formula::parse("x^2 + y^2").unwrap();
+    let lrs = spaced(0.1, 10.0, 81, true);
+    let trials = sweep(&f, &gd(0.0, 1000), [1.0, 1.0], &lrs, None).unwrap();
+    for t in &trials {
+        let lr = t.lr;
+        if lr < 0.97 {
+            assert_eq!(t.status, Status::Converged, "α = {lr}");
+        } else if lr > 1.03 {
+            assert!(
+                matches!(t.status, Status::Diverged(_)),
+                "α = {lr}: {}",
+                t.status
+            );
+        } else if lr < 1.0 {
+            assert!(t.loss < 2.0, "α = {lr} still shrinks: {}", t.loss);
+        } else if lr > 1.0 {
+            assert!(t.loss > 2.0, "α = {lr} already grows: {}", t.loss);
+        }
+    }
+    let at_one = sweep(&f, &gd(0.0, 1000), [1.0, 1.0], &[1.0], None).unwrap();
+    assert_eq!(at_one[0].loss, 2.0);
+    assert!(
+        matches!(at_one[0].status, Status::Stalled(_)),
+        "{}",
+        at_one[0].status
+    );
+}
+
+#[test]
+fn a_phase_diagram_sweeps_the_second_hyperparameter_and_refuses_bad_values() {
+    let f = Formula::parse("x^2 + 10*y^2").unwrap();
+    let plan = Plan {
+        kind: Kind::Momentum,
+        ..gd(0.0, 500)
+    };
+    let lrs = [0.01, 0.05];
+    let mus = [0.0, 0.5, 0.9];
+    let t = sweep(&f, &plan, [1.0, 1.0], &lrs, Some((Field::Momentum, &mus))).unwrap();
+    assert_eq!(t.len(), 6);
+    assert_eq!((t[1].lr, t[1].second), (0.05, Some(0.0)));
+    assert_eq!((t[4].lr, t[4].second), (0.01, Some(0.9)));
+    // Heavy ball on a quadratic of curvature λ converges iff 0 ≤ μ < 1 and α·λ < 2(1 + μ):
+    // with λ = 20, α = 0.15 diverges without momentum and converges with μ = 0.9.
+    let t = sweep(
+        &f,
+        &plan,
+        [1.0, 1.0],
+        &[0.15],
+        Some((Field::Momentum, &[0.0, 0.9])),
+    )
+    .unwrap();
+    assert!(
+        matches!(t[0].status, Status::Diverged(_)),
+        "{}",
+        t[0].status
+    );
+    assert!(t[1].loss < 1e-6, "{}", t[1].loss);
+    let e = sweep(&f, &plan, [1.0, 1.0], &lrs, Some((Field::Momentum, &[1.5]))).unwrap_err();
+    assert_eq!(e.to_string(), "momentum must be in [0, 1), got 1.5");
+}
+
+#[test]
+fn a_cancelled_map_stops_and_says_so() {
+    let f = Formula::parse(HIMMELBLAU).unwrap();
+    let domain = Domain::new(-5.0, 5.0, -5.0, 5.0);
+    let cancelled = AtomicBool::new(true);
+    assert!(basins(&f, domain, &[], &gd(0.01, 1000), 64, &cancelled).is_none());
+}
