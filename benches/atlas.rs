@@ -13,7 +13,6 @@ use gradscape::core::optim::{Hyper, Kind};
 use gradscape::core::surface::Domain;
 use std::hint::black_box;
 use std::process::Command;
-use std::sync::atomic::AtomicBool;
 
 fn plan(rules: StopRules) -> Plan {
     Plan {
@@ -30,7 +29,7 @@ fn bench(c: &mut Criterion) {
     let f = Formula::parse("(x^2+y-11)^2 + (x+y^2-7)^2").unwrap();
     let domain = Domain::new(-5.0, 5.0, -5.0, 5.0);
     let points = critical::find(&f, domain);
-    let never = AtomicBool::new(false);
+    let never = atlas::Watch::default();
     let stopping = plan(StopRules {
         max_steps: Some(1000),
         ..StopRules::default()

@@ -37,10 +37,20 @@ struct Look {
     // Hatch lines per landscape unit over the clipped top.
     hatch: f32,
     _pad: f32,
+    // The landscape's domain (xmin, ymin, width, height), where the basin map lies.
+    domain: vec4<f32>,
+    // 1 draws the basin map over the colormap.
+    basins: f32,
+    _pad2: vec3<f32>,
 }
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(100)
 var<uniform> look: Look;
+// The basin map: a colour per start of a grid over the domain, row 0 at ymin.
+@group(#{MATERIAL_BIND_GROUP}) @binding(101)
+var basin_map: texture_2d<f32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(102)
+var basin_sampler: sampler;
 
 fn poly6(t: f32, c0: vec3<f32>, c1: vec3<f32>, c2: vec3<f32>, c3: vec3<f32>,
          c4: vec3<f32>, c5: vec3<f32>, c6: vec3<f32>) -> vec3<f32> {
@@ -127,6 +137,12 @@ fn fragment(
     let s = in.color.r;
     let p = in.color.gb;
     var rgb = colormap(s);
+    if look.basins > 0.5 && look.floor < 0.5 {
+        // Texture v runs down the image, whose first row is the domain's top (ymax).
+        let uv = vec2((p.x - look.domain.x) / look.domain.z, 1.0 - (p.y - look.domain.y) / look.domain.w);
+        // The texture holds sRGB bytes read as linear numbers: the same 0..1 as colormap's.
+        rgb = textureSample(basin_map, basin_sampler, clamp(uv, vec2(0.0), vec2(1.0))).rgb;
+    }
     var contour = 0.0;
     if look.contours > 0.0 {
         contour = line(s * look.contours, 1.3) * step(s, 1.0) * step(0.0, s);

@@ -81,7 +81,10 @@ fn draw(
     markers: Res<Markers>,
     surface: Res<Surface>,
     racers: Query<&Racer>,
+    basins: Option<Res<super::basins::BasinMap>>,
 ) {
+    // With the basin map shown, each point wears its basin's colour.
+    let by_basin = basins.is_some_and(|b| b.shown && b.done.is_some());
     if !markers.visible {
         return;
     }
@@ -101,10 +104,17 @@ fn draw(
         let at = Vec3::from(w) + Vec3::Y * 0.02;
         // Unlabelled points are small glyphs: they show where things are without burying
         // the surface.
-        let (c, s) = match (Some(i) == global, labelled[i]) {
-            (true, _) => (GOLD, 0.22),
-            (false, true) => (colour(p.kind), 0.14),
-            (false, false) => (colour(p.kind), 0.06),
+        let kind_colour = if by_basin {
+            let [r, g, b] = crate::core::atlas::basin_rgb(i).map(|c| c as f32);
+            Color::srgb(r, g, b)
+        } else {
+            colour(p.kind)
+        };
+        let (c, s) = match (Some(i) == global, labelled[i], by_basin) {
+            (true, _, false) => (GOLD, 0.22),
+            (true, _, true) => (kind_colour, 0.22),
+            (false, true, _) => (kind_colour, 0.14),
+            (false, false, _) => (kind_colour, 0.06),
         };
         match p.kind {
             // ▼ stands on its tip at a minimum; ▲ sits on its base at a maximum.

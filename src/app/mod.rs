@@ -3,6 +3,7 @@
 mod arrows;
 mod axes;
 mod balls;
+pub mod basins;
 mod camera;
 mod capture;
 pub mod encode;
@@ -81,6 +82,7 @@ pub fn headless_scene(landscape: Landscape, scene: Option<crate::core::scene::Lo
         racers::sim_plugin,
         balls::placement,
         scene::plugin(scene),
+        basins::compute,
     ));
     app
 }
@@ -159,6 +161,6 @@ pub fn build(launch: Launch) -> App {
         ui::plugin(launch.ui_scale, launch.present),
         capture::plugin(launch.capture),
     ));
-    app.add_plugins(search::plugin);
+    app.add_plugins((search::plugin, basins::plugin));
     app
 }

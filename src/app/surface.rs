@@ -50,6 +50,11 @@ pub struct LookUniform {
     floor: f32,
     hatch: f32,
     pad: f32,
+    /// The domain (xmin, ymin, width, height): where the basin map's texture lies.
+    domain: Vec4,
+    /// 1 where the basin map is drawn over the colormap, 0 where not.
+    pub basins: f32,
+    pad2: Vec3,
 }
 
 impl LookUniform {
@@ -63,6 +68,10 @@ impl LookUniform {
 pub struct SurfaceLook {
     #[uniform(100)]
     pub look: LookUniform,
+    /// The basin map, a colour per start (see `app::basins`); drawn when `look.basins` is 1.
+    #[texture(101)]
+    #[sampler(102)]
+    pub basins: Option<Handle<Image>>,
 }
 
 impl MaterialExtension for SurfaceLook {
@@ -153,6 +162,14 @@ pub fn uniform(look: &Look, surface: &Surface, floor: bool) -> LookUniform {
         // About 60 hatch lines across the landscape.
         hatch: (60.0 / d.width().max(d.height())) as f32,
         pad: 0.0,
+        domain: Vec4::new(
+            d.x[0] as f32,
+            d.y[0] as f32,
+            d.width() as f32,
+            d.height() as f32,
+        ),
+        basins: 0.0,
+        pad2: Vec3::ZERO,
     }
 }
 
@@ -169,6 +186,7 @@ fn material(look: &Look, surface: &Surface, floor: bool) -> SurfaceMaterial {
         },
         extension: SurfaceLook {
             look: uniform(look, surface, floor),
+            basins: None,
         },
     }
 }
@@ -239,7 +257,12 @@ fn restyle(
 ) {
     for (handle, floor, mut visibility) in parts {
         if let Some(mut m) = materials.get_mut(&handle.0) {
-            m.extension.look = uniform(&look, &surface, floor);
+            // The basin map's switch is the basin plugin's.
+            let basins = m.extension.look.basins;
+            m.extension.look = LookUniform {
+                basins,
+                ..uniform(&look, &surface, floor)
+            };
         }
         if floor {
             let want = shown(look.floor);

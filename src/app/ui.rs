@@ -211,6 +211,7 @@ struct Panel<'w, 's> {
     axes: ResMut<'w, ShowAxes>,
     desk: ResMut<'w, SceneDesk>,
     ghost: ResMut<'w, super::ghost::Ghost>,
+    basins: ResMut<'w, super::basins::BasinMap>,
     rebuilding: Res<'w, super::landscape::Rebuilding>,
     open_scene: MessageWriter<'w, OpenScene>,
     scene_request: MessageWriter<'w, SceneRequest>,
@@ -437,11 +438,28 @@ fn inspector_section(ui: &mut egui::Ui, p: &mut Panel) {
 }
 
 /// The 2D view, axes, arrows, markers and presentation settings.
+/// The basin map's switch, and how far its refinement has got.
+fn basins_ui(ui: &mut egui::Ui, map: &mut super::basins::BasinMap) {
+    ui.checkbox(&mut map.shown, "Basin map (B): where each start ends")
+        .on_hover_text(
+            "The first racer's optimizer from every start of a grid: each start coloured by \
+             the stationary point it reaches (its marker's colour), brighter the faster; grey \
+             diverged, dark not settled in 1,000 steps",
+        );
+    if let (true, Some((side, done))) = (map.shown, map.progress()) {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("mapping {side}² starts: {:.0}%", 100.0 * done));
+        });
+    }
+}
+
 fn view_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("View")
         .default_open(false)
         .show(ui, |ui| {
             ui.checkbox(&mut p.top_down.0, "2D contour view from above (T)");
+            basins_ui(ui, &mut p.basins);
             ui.checkbox(&mut p.axes.0, "Axes and colour bar");
             if ui.button("📷 Screenshot (F12)").clicked() {
                 screenshot(&mut p.commands);
@@ -465,7 +483,7 @@ fn view_section(ui: &mut egui::Ui, p: &mut Panel) {
             "Click the surface: start there · Drag a start ring: move one racer\n\
              Drag: orbit · Right-drag: pan · Wheel: zoom · F: frame · T: 2D view\n\
              Space: play/pause · S: step · R: reset · C: clear trails\n\
-             1–9: show/hide racer · A: arrows · G: mini-batch ghost\n\
+             1–9: show/hide racer · A: arrows · B: basin map · G: mini-batch ghost\n\
              H: hide panel · F12: screenshot",
         )
         .small()

@@ -11,7 +11,16 @@ use crate::core::optim::run::{Run, Status, StopRules};
 use crate::core::optim::{Field, Hyper, Kind, Optimizer};
 use crate::core::surface::Domain;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// A map's progress and its off switch, shared with the thread that makes it.
+#[derive(Debug, Default)]
+pub struct Watch {
+    /// Raised to stop: the map returns None as soon as the runs under way end.
+    pub cancel: AtomicBool,
+    /// Starts done so far.
+    pub done: AtomicUsize,
+}
 
 /// Where one run ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,24 +89,26 @@ pub struct Plan {
     pub rules: StopRules,
 }
 
-/// The basins of attraction on a `g`×`g` grid of starts, in [`starts`]' order. Returns None
-/// when `cancel` was raised before every run was done (stale work, say).
+/// The basins of attraction on a `g`×`g` grid of starts, in [`starts`]' order, counting the
+/// starts done in `watch`. Returns None when `watch` was cancelled before every run was done
+/// (stale work, say).
 pub fn basins(
     f: &Formula,
     domain: Domain,
     points: &[CriticalPoint],
     plan: &Plan,
     g: usize,
-    cancel: &AtomicBool,
+    watch: &Watch,
 ) -> Option<Vec<End>> {
     let tol = reach(domain);
     let ends: Vec<Option<End>> = starts(domain, g)
         .into_par_iter()
         .map(|start| {
-            if cancel.load(Ordering::Relaxed) {
+            if watch.cancel.load(Ordering::Relaxed) {
                 return None;
             }
             let run = settle(f, plan.kind, &plan.hyper, start, &plan.rules);
+            watch.done.fetch_add(1, Ordering::Relaxed);
             Some(End {
                 start,
                 end: run.pos,

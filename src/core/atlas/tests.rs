@@ -53,7 +53,7 @@ fn himmelblau_has_four_basins_and_each_minimum_is_reached_from_beside_it() {
     let domain = Domain::new(-5.0, 5.0, -5.0, 5.0);
     let points = critical::find(&f, domain);
     let plan = gd(0.01, 2000);
-    let never = AtomicBool::new(false);
+    let never = Watch::default();
     let ends = basins(&f, domain, &points, &plan, 41, &never).unwrap();
     assert_eq!(ends.len(), 41 * 41);
     let mut reached: Vec<usize> = ends
@@ -167,6 +167,10 @@ fn a_phase_diagram_sweeps_the_second_hyperparameter_and_refuses_bad_values() {
 fn a_cancelled_map_stops_and_says_so() {
     let f = Formula::parse(HIMMELBLAU).unwrap();
     let domain = Domain::new(-5.0, 5.0, -5.0, 5.0);
-    let cancelled = AtomicBool::new(true);
+    let cancelled = Watch::default();
+    cancelled.cancel.store(true, Ordering::Relaxed);
     assert!(basins(&f, domain, &[], &gd(0.01, 1000), 64, &cancelled).is_none());
+    let watched = Watch::default();
+    assert!(basins(&f, domain, &[], &gd(0.01, 1000), 8, &watched).is_some());
+    assert_eq!(watched.done.load(Ordering::Relaxed), 64);
 }
