@@ -109,6 +109,7 @@ struct Stage<'w, 's> {
     race: MessageWriter<'w, NewRace>,
     top_down: Option<ResMut<'w, TopDown>>,
     arrows: Option<ResMut<'w, Arrows>>,
+    basins: Option<ResMut<'w, super::basins::BasinMap>>,
     camera: Option<Single<'w, 's, &'static mut PanOrbitCamera>>,
 }
 
@@ -144,6 +145,9 @@ fn apply(l: &Loaded, stage: &mut Stage) {
     if let Some(a) = stage.arrows.as_mut() {
         (a.gradient, a.velocity, a.update) = (s.look.arrows, s.look.arrows, s.look.arrows);
     }
+    if let Some(b) = stage.basins.as_mut() {
+        b.shown = s.look.basins;
+    }
     stage.sim.steps_per_second = s.speed;
     stage.sim.by_evals = s.by_evaluations;
     if let Some(camera) = stage.camera.as_mut() {
@@ -169,6 +173,7 @@ pub struct Showing<'w, 's> {
     racers: Query<'w, 's, &'static Racer>,
     top_down: Option<Res<'w, TopDown>>,
     arrows: Option<Res<'w, Arrows>>,
+    basins: Option<Res<'w, super::basins::BasinMap>>,
     camera: Option<Single<'w, 's, &'static PanOrbitCamera>>,
 }
 
@@ -213,6 +218,7 @@ impl Showing<'_, '_> {
                 vertical_scale: land.vertical_scale,
                 top_down: self.top_down.as_ref().is_some_and(|t| t.0),
                 arrows: self.arrows.as_ref().is_some_and(|a| a.any()),
+                basins: self.basins.as_ref().is_some_and(|b| b.shown),
             },
             racers: racers
                 .iter()

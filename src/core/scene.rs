@@ -101,6 +101,8 @@ pub struct SceneLook {
     pub vertical_scale: f64,
     pub top_down: bool,
     pub arrows: bool,
+    /// The basin map of the first racer's optimizer over the surface.
+    pub basins: bool,
 }
 
 impl Default for SceneLook {
@@ -113,6 +115,7 @@ impl Default for SceneLook {
             vertical_scale: 1.0,
             top_down: false,
             arrows: false,
+            basins: false,
         }
     }
 }
@@ -417,7 +420,7 @@ pub fn to_text(scene: &Scene) -> String {
 }
 
 /// The lecture scenes shipped in assets/scenes, compiled in: (file stem, RON text).
-pub const SHIPPED: [(&str, &str); 12] = [
+pub const SHIPPED: [(&str, &str); 13] = [
     (
         "update-rule",
         include_str!("../../assets/scenes/update-rule.ron"),
@@ -458,6 +461,10 @@ pub const SHIPPED: [(&str, &str); 12] = [
     (
         "separable",
         include_str!("../../assets/scenes/separable.ron"),
+    ),
+    (
+        "himmelblau-basins",
+        include_str!("../../assets/scenes/himmelblau-basins.ron"),
     ),
     (
         "black-box",

@@ -131,6 +131,40 @@ fn the_black_box_scene_shows_what_it_claims() {
     }
 }
 
+#[test]
+fn the_basins_scene_shows_the_map_and_every_racer_ends_in_the_basin_it_starts_on() {
+    use crate::core::atlas::{Plan, Watch, basin_of, basins, reach};
+    let l = load("himmelblau-basins").unwrap();
+    assert!(l.scene.look.basins && l.scene.look.top_down);
+    let (f, d) = (&l.landscape.formula, l.landscape.domain);
+    let points = crate::core::critical::find(f, d);
+    let lead = &l.racers[0];
+    let plan = Plan {
+        kind: lead.kind,
+        hyper: lead.hyper.clone(),
+        rules: StopRules {
+            max_steps: Some(1000),
+            ..StopRules::default()
+        },
+    };
+    let map = basins(f, d, &points, &plan, 32, &Watch::default()).unwrap();
+    let mut reached: Vec<usize> = map.iter().filter_map(|e| e.basin).collect();
+    reached.sort();
+    reached.dedup();
+    assert_eq!(reached.len(), 4, "four basins: {reached:?}");
+    // Each racer ends at a minimum, and the four minima are all reached by someone.
+    let mut ends: Vec<usize> = run_all(&l, 1000)
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, Status::Converged);
+            basin_of(r, &points, reach(d)).unwrap()
+        })
+        .collect();
+    ends.sort();
+    ends.dedup();
+    assert_eq!(ends, reached);
+}
+
 fn refusal(text: &str) -> String {
     parse(text).unwrap_err().to_string()
 }
