@@ -344,22 +344,11 @@ mod tests {
     #[test]
     fn b_from_the_keyboard_shows_and_hides_the_map() {
         use bevy::input::ButtonState;
-        use bevy::input::keyboard::{Key, KeyboardInput};
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, bevy::input::InputPlugin))
             .init_resource::<BasinMap>()
             .add_systems(Update, key);
-        let press = |app: &mut App, state| {
-            app.world_mut().write_message(KeyboardInput {
-                key_code: KeyCode::KeyB,
-                logical_key: Key::Character("b".into()),
-                state,
-                text: None,
-                repeat: false,
-                window: Entity::PLACEHOLDER,
-            });
-            app.update();
-        };
+        let press = |app: &mut App, state| crate::app::press_key(app, KeyCode::KeyB, "b", state);
         app.update();
         assert!(!app.world().resource::<BasinMap>().shown, "hidden at first");
         press(&mut app, ButtonState::Pressed);

@@ -100,7 +100,6 @@ fn draw(
 mod tests {
     use super::*;
     use bevy::input::ButtonState;
-    use bevy::input::keyboard::{Key, KeyboardInput};
 
     /// G as bevy_winit reports it: a press message, turned into key state by Bevy's input
     /// plugin, read by the ghost's own key system.
@@ -110,17 +109,7 @@ mod tests {
         app.add_plugins((MinimalPlugins, bevy::input::InputPlugin))
             .init_resource::<Ghost>()
             .add_systems(Update, key);
-        let press = |app: &mut App, state| {
-            app.world_mut().write_message(KeyboardInput {
-                key_code: KeyCode::KeyG,
-                logical_key: Key::Character("g".into()),
-                state,
-                text: None,
-                repeat: false,
-                window: Entity::PLACEHOLDER,
-            });
-            app.update();
-        };
+        let press = |app: &mut App, state| crate::app::press_key(app, KeyCode::KeyG, "g", state);
         app.update();
         assert!(app.world().resource::<Ghost>().shown, "shown by default");
         press(&mut app, ButtonState::Pressed);

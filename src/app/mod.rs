@@ -42,6 +42,22 @@ pub fn keys_free(wants: Option<Res<bevy_egui::input::EguiWantsInput>>) -> bool {
     !wants.is_some_and(|w| w.wants_any_keyboard_input())
 }
 
+/// A letter key's message as bevy_winit writes it on an X11 keyboard, then one frame: how
+/// the key tests reach a plugin's own key system through Bevy's input plugin.
+#[cfg(test)]
+pub fn press_key(app: &mut App, code: KeyCode, letter: &str, state: bevy::input::ButtonState) {
+    app.world_mut()
+        .write_message(bevy::input::keyboard::KeyboardInput {
+            key_code: code,
+            logical_key: bevy::input::keyboard::Key::Character(letter.into()),
+            state,
+            text: None,
+            repeat: false,
+            window: Entity::PLACEHOLDER,
+        });
+    app.update();
+}
+
 /// Settings for one launch of the app.
 pub struct Launch {
     pub landscape: Landscape,
