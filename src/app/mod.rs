@@ -17,6 +17,7 @@ pub mod render;
 pub mod scene;
 mod search;
 mod surface;
+mod sweeps;
 mod trails;
 mod ui;
 
@@ -177,6 +178,6 @@ pub fn build(launch: Launch) -> App {
         ui::plugin(launch.ui_scale, launch.present),
         capture::plugin(launch.capture),
     ));
-    app.add_plugins((search::plugin, basins::plugin));
+    app.add_plugins((search::plugin, basins::plugin, sweeps::plugin));
     app
 }

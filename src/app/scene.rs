@@ -110,6 +110,7 @@ struct Stage<'w, 's> {
     top_down: Option<ResMut<'w, TopDown>>,
     arrows: Option<ResMut<'w, Arrows>>,
     basins: Option<ResMut<'w, super::basins::BasinMap>>,
+    sweeps: Option<ResMut<'w, super::sweeps::Sweeps>>,
     camera: Option<Single<'w, 's, &'static mut PanOrbitCamera>>,
 }
 
@@ -148,6 +149,9 @@ fn apply(l: &Loaded, stage: &mut Stage) {
     if let Some(b) = stage.basins.as_mut() {
         b.shown = s.look.basins;
     }
+    if let Some(w) = stage.sweeps.as_mut() {
+        w.shown = s.look.sweep;
+    }
     stage.sim.steps_per_second = s.speed;
     stage.sim.by_evals = s.by_evaluations;
     if let Some(camera) = stage.camera.as_mut() {
@@ -174,6 +178,7 @@ pub struct Showing<'w, 's> {
     top_down: Option<Res<'w, TopDown>>,
     arrows: Option<Res<'w, Arrows>>,
     basins: Option<Res<'w, super::basins::BasinMap>>,
+    sweeps: Option<Res<'w, super::sweeps::Sweeps>>,
     camera: Option<Single<'w, 's, &'static PanOrbitCamera>>,
 }
 
@@ -219,6 +224,7 @@ impl Showing<'_, '_> {
                 top_down: self.top_down.as_ref().is_some_and(|t| t.0),
                 arrows: self.arrows.as_ref().is_some_and(|a| a.any()),
                 basins: self.basins.as_ref().is_some_and(|b| b.shown),
+                sweep: self.sweeps.as_ref().is_some_and(|w| w.shown),
             },
             racers: racers
                 .iter()

@@ -9,6 +9,7 @@ mod plots;
 mod present;
 mod race;
 mod scene;
+mod sweep;
 
 use super::AppSet;
 use super::arrows::Arrows;
@@ -212,6 +213,7 @@ struct Panel<'w, 's> {
     desk: ResMut<'w, SceneDesk>,
     ghost: ResMut<'w, super::ghost::Ghost>,
     basins: ResMut<'w, super::basins::BasinMap>,
+    sweeps: ResMut<'w, super::sweeps::Sweeps>,
     rebuilding: Res<'w, super::landscape::Rebuilding>,
     open_scene: MessageWriter<'w, OpenScene>,
     scene_request: MessageWriter<'w, SceneRequest>,
@@ -285,7 +287,31 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
     race_section(ui, p);
     scene_section(ui, p);
     inspector_section(ui, p);
+    learning_rates_section(ui, p);
     view_section(ui, p);
+}
+
+/// The first racer's learning-rate sweep and phase diagram; a click sets its rate there.
+fn learning_rates_section(ui: &mut egui::Ui, p: &mut Panel) {
+    egui::CollapsingHeader::new("Learning rates")
+        .default_open(p.sweeps.shown)
+        .show(ui, |ui| {
+            let mut rows: Vec<_> = p.racers.iter_mut().collect();
+            rows.sort_by_key(|(_, r, ..)| r.slot);
+            let lead = rows.into_iter().next().map(|(_, r, ..)| r);
+            let pick = sweep::sweep_ui(ui, &mut p.sweeps, lead.as_deref());
+            if let (Some((lr, second)), Some(mut racer)) = (pick, lead) {
+                let mut h = racer.run.optimizer.hyper.clone();
+                h.lr = lr;
+                if let Some((field, v)) = second {
+                    field.set(&mut h, v).ok();
+                }
+                // A refused value (out of range) leaves the racer as it was.
+                if race::apply_hyper(&mut racer.run, h).is_ok() {
+                    p.restart.write(Restart(None));
+                }
+            }
+        });
 }
 
 /// Presets, the formula, its parameters, the look and the domain.

@@ -103,6 +103,8 @@ pub struct SceneLook {
     pub arrows: bool,
     /// The basin map of the first racer's optimizer over the surface.
     pub basins: bool,
+    /// The first racer's learning-rate sweep (and phase diagram) in the panel.
+    pub sweep: bool,
 }
 
 impl Default for SceneLook {
@@ -116,6 +118,7 @@ impl Default for SceneLook {
             top_down: false,
             arrows: false,
             basins: false,
+            sweep: false,
         }
     }
 }
@@ -420,7 +423,7 @@ pub fn to_text(scene: &Scene) -> String {
 }
 
 /// The lecture scenes shipped in assets/scenes, compiled in: (file stem, RON text).
-pub const SHIPPED: [(&str, &str); 13] = [
+pub const SHIPPED: [(&str, &str); 14] = [
     (
         "update-rule",
         include_str!("../../assets/scenes/update-rule.ron"),
@@ -465,6 +468,10 @@ pub const SHIPPED: [(&str, &str); 13] = [
     (
         "himmelblau-basins",
         include_str!("../../assets/scenes/himmelblau-basins.ron"),
+    ),
+    (
+        "momentum-phase",
+        include_str!("../../assets/scenes/momentum-phase.ron"),
     ),
     (
         "black-box",

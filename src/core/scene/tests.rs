@@ -165,6 +165,50 @@ fn the_basins_scene_shows_the_map_and_every_racer_ends_in_the_basin_it_starts_on
     assert_eq!(ends, reached);
 }
 
+#[test]
+fn the_sweep_scenes_show_the_boundaries_they_describe() {
+    use crate::core::atlas::{Plan, spaced, sweep};
+    for name in ["learning-rates", "momentum-phase"] {
+        assert!(load(name).unwrap().scene.look.sweep, "{name}");
+    }
+    // Momentum at α = 0.15 with μ = 0.9 converges where GD at the same α diverges, as the
+    // heavy-ball bound α·λ < 2(1 + μ) says (λ = 20).
+    let l = load("momentum-phase").unwrap();
+    let r = run_all(&l, 600);
+    assert!(r[0].loss < 1e-6, "momentum: {}", r[0].loss);
+    assert!(
+        matches!(r[1].status, Status::Diverged(_)),
+        "{}",
+        r[1].status
+    );
+    // Over the grid: every converging cell satisfies the bound, every cell well inside it
+    // converges.
+    let lead = &l.racers[0];
+    let plan = Plan {
+        kind: lead.kind,
+        hyper: lead.hyper.clone(),
+        rules: StopRules {
+            max_steps: Some(2000),
+            ..StopRules::default()
+        },
+    };
+    let (lrs, mus) = (spaced(0.01, 1.0, 15, true), spaced(0.0, 0.9, 10, false));
+    let f = &l.landscape.formula;
+    let cells = sweep(f, &plan, lead.start, &lrs, Some((Field::Momentum, &mus))).unwrap();
+    for c in cells {
+        let (lr, mu) = (c.lr, c.second.unwrap());
+        let bound = 2.0 * (1.0 + mu) / 20.0;
+        if c.status == Status::Converged {
+            assert!(
+                lr < bound * 1.001,
+                "α = {lr}, μ = {mu} converged beyond the bound"
+            );
+        } else if lr < 0.9 * bound && lr > 0.02 && mu < 0.85 {
+            panic!("α = {lr}, μ = {mu} inside the bound: {}", c.status);
+        }
+    }
+}
+
 fn refusal(text: &str) -> String {
     parse(text).unwrap_err().to_string()
 }
