@@ -40,6 +40,9 @@ struct Job {
 #[derive(Resource, Default)]
 pub struct BasinMap {
     pub shown: bool,
+    /// Make the fine map at once, in the frame that asks (recordings: the same frames on
+    /// every machine), instead of coarse first and fine in the background.
+    pub blocking: bool,
     key: Option<Key>,
     job: Option<Job>,
     /// The latest map: starts per side and a colour per start, row 0 at the domain's ymin.
@@ -49,6 +52,14 @@ pub struct BasinMap {
 }
 
 impl BasinMap {
+    /// A map made at once when asked for: a recording's.
+    pub fn blocking() -> BasinMap {
+        BasinMap {
+            blocking: true,
+            ..BasinMap::default()
+        }
+    }
+
     /// The side being computed and the share of its starts done, while a map is under way.
     pub fn progress(&self) -> Option<(usize, f64)> {
         self.job.as_ref().map(|j| {
@@ -77,8 +88,13 @@ pub(super) fn compute(app: &mut App) {
 }
 
 pub(super) fn plugin(app: &mut App) {
+    app.add_plugins(drawing)
+        .add_systems(Update, key.in_set(AppSet::Input).run_if(super::keys_free));
+}
+
+/// The map made and painted on the surface, with no keys: what recordings add.
+pub(super) fn drawing(app: &mut App) {
     app.add_plugins(compute)
-        .add_systems(Update, key.in_set(AppSet::Input).run_if(super::keys_free))
         .add_systems(Update, paint.in_set(AppSet::Present));
 }
 
@@ -125,6 +141,18 @@ fn plan(
     }
     map.cancel();
     map.key = Some(key);
+    if map.blocking {
+        let side = SIDES[1];
+        let (f, d) = (&landscape.formula, landscape.domain);
+        if let Some(ends) = atlas::basins(f, d, &surface.critical, &plan, side, &Watch::default()) {
+            map.done = Some((
+                side,
+                ends.iter().map(|e| atlas::colour(e, MAP_STEPS)).collect(),
+            ));
+            map.generation += 1;
+        }
+        return;
+    }
     map.job = Some(spawn(&landscape, &surface, plan, SIDES[0]));
 }
 
@@ -339,6 +367,22 @@ mod tests {
         app.world_mut().resource_mut::<BasinMap>().shown = false;
         app.update();
         assert!(app.world().resource::<BasinMap>().watch().is_none());
+    }
+
+    #[test]
+    fn a_recording_makes_the_fine_map_in_the_frame_that_asks() {
+        let mut app = app_on_himmelblau(0.01);
+        {
+            let mut map = app.world_mut().resource_mut::<BasinMap>();
+            map.blocking = true;
+            map.shown = true;
+        }
+        app.update();
+        let map = app.world().resource::<BasinMap>();
+        assert!(map.watch().is_none(), "no work left in the background");
+        let (side, colours) = map.done.clone().unwrap();
+        assert_eq!(side, SIDES[1]);
+        assert!(colours == expected(&app, 0.01, SIDES[1]), "the core's map");
     }
 
     #[test]

@@ -96,6 +96,7 @@ pub fn render(request: RenderRequest) -> Trajectories {
     )))
     .insert_resource(Sim::paused_at(scene.scene.speed))
     .insert_resource(record.clone())
+    .insert_resource(super::basins::BasinMap::blocking())
     .add_plugins((
         order_sets,
         landscape::plugin(land),
@@ -107,6 +108,7 @@ pub fn render(request: RenderRequest) -> Trajectories {
         trails::plugin,
         labels::plugin,
         super::search::plugin,
+        super::basins::drawing,
     ))
     .add_systems(Startup, setup)
     .add_systems(
