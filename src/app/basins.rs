@@ -25,6 +25,9 @@ pub const MAP_STEPS: u64 = 1000;
 #[derive(Debug, Clone, PartialEq)]
 struct Key {
     revision: u64,
+    /// The surface's stationary points are found with it, in the background: a map of the
+    /// new formula waits for them, or its basins would be numbered by the old ones.
+    surface: u64,
     plan_kind: crate::core::optim::Kind,
     hyper: crate::core::optim::Hyper,
     rules: StopRules,
@@ -130,8 +133,12 @@ fn plan(
         map.key = None;
         return;
     };
+    if surface.generation != landscape.generation {
+        return;
+    }
     let key = Key {
         revision: landscape.revision,
+        surface: surface.generation,
         plan_kind: plan.kind,
         hyper: plan.hyper.clone(),
         rules: plan.rules.clone(),
