@@ -357,6 +357,9 @@ pub struct RenderArgs {
     /// Also write an animated GIF.
     #[arg(long)]
     pub gif: Option<std::path::PathBuf>,
+    /// Also write the timeline's captions as SubRip subtitles, timed to the frames.
+    #[arg(long)]
+    pub srt: Option<std::path::PathBuf>,
 }
 
 impl LandscapeArgs {
@@ -633,12 +636,28 @@ pub fn presets_csv(out: &mut dyn Write) -> Result<()> {
 #[cfg(feature = "app")]
 fn render(args: &RenderArgs) -> Result<()> {
     let scene = crate::core::scene::load(&args.scene).map_err(|e| anyhow!(e))?;
-    let seconds = args.seconds.or(scene.scene.duration).unwrap_or(10.0);
+    let timeline = &scene.scene.timeline;
+    // A lesson lasts until its last beat has been seen; a plain scene 10 s.
+    let seconds = args
+        .seconds
+        .or(scene.scene.duration)
+        .unwrap_or(if timeline.is_empty() {
+            10.0
+        } else {
+            crate::core::timeline::length(timeline)
+        });
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
         bail!("--seconds must be more than 0 and at most 3600, got {seconds}");
     }
     if !(1..=240).contains(&args.fps) {
         bail!("--fps must be 1 to 240, got {}", args.fps);
+    }
+    let ticks = crate::core::timeline::TICKS_PER_SECOND;
+    if !timeline.is_empty() && !ticks.is_multiple_of(u64::from(args.fps)) {
+        bail!(
+            "a lesson records at a frame rate that divides {ticks} (24, 25, 30, 50, 60, …), so every frame is a whole number of its ticks; got --fps {}",
+            args.fps
+        );
     }
     if !args.orbit.is_finite() {
         bail!("--orbit must be a number of degrees per second");
@@ -646,6 +665,12 @@ fn render(args: &RenderArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let frames = (seconds * f64::from(args.fps)).round().max(1.0) as u32;
+    if let Some(srt) = &args.srt {
+        let cues = crate::core::timeline::cues(timeline, args.fps, frames);
+        std::fs::write(srt, crate::core::timeline::srt(&cues))
+            .with_context(|| format!("cannot write {}", srt.display()))?;
+        eprintln!("{} captions → {}", cues.len(), srt.display());
+    }
     let started = std::time::Instant::now();
     let paths = crate::app::render::render(crate::app::render::RenderRequest {
         scene,

@@ -168,6 +168,11 @@ pub fn build(l: &Landscape, n: usize) -> Surface {
     }
 }
 
+/// Rebuild in the frame that asks (a recording: a surface that changes, as a lesson's tween
+/// morphs it, is the same in the same frame on every machine).
+#[derive(Resource)]
+pub struct Blocking;
+
 /// Starts a background rebuild when the landscape changed, and swaps the result in when it
 /// is ready; the UI never waits. A change made meanwhile starts the next rebuild after this
 /// one lands, so slider drags show every surface they can.
@@ -175,7 +180,14 @@ pub(super) fn rebuild(
     landscape: Res<Landscape>,
     mut surface: ResMut<Surface>,
     mut rebuilding: ResMut<Rebuilding>,
+    blocking: Option<Res<Blocking>>,
 ) {
+    if blocking.is_some() {
+        if let Some(n) = next_build(&landscape, &surface) {
+            *surface = build(&landscape, n);
+        }
+        return;
+    }
     if let Some(task) = rebuilding.0.as_mut()
         && let Some(done) = block_on(poll_once(task))
     {

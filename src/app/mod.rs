@@ -5,11 +5,13 @@ mod axes;
 mod balls;
 pub mod basins;
 mod camera;
+mod caption;
 mod capture;
 pub mod encode;
 mod ghost;
 mod labels;
 pub mod landscape;
+pub mod lesson;
 mod markers;
 mod pointer;
 pub mod racers;
@@ -100,6 +102,7 @@ pub fn headless_scene(landscape: Landscape, scene: Option<crate::core::scene::Lo
         balls::placement,
         scene::plugin(scene),
         basins::compute,
+        lesson::plugin,
     ));
     app
 }
@@ -179,5 +182,6 @@ pub fn build(launch: Launch) -> App {
         capture::plugin(launch.capture),
     ));
     app.add_plugins((search::plugin, basins::plugin, sweeps::plugin));
+    app.add_plugins((lesson::plugin, lesson::drawing, lesson::window));
     app
 }

@@ -98,6 +98,8 @@ pub struct Sim {
     /// ([`STEP_EVALS`]) per step of the tick, so a method that pays less per step takes more
     /// steps; the fair comparison when evaluations are what costs.
     pub by_evals: bool,
+    /// A lesson steps the race, tick by tick (see `lesson`): the frame's own stepping stands.
+    pub directed: bool,
     carry: f64,
 }
 
@@ -152,6 +154,7 @@ impl Default for Sim {
             pending: 0,
             fixed_steps_per_frame: None,
             by_evals: false,
+            directed: false,
             carry: 0.0,
         }
     }
@@ -277,7 +280,8 @@ fn keys(
     if keys.just_pressed(KeyCode::Space) {
         sim.playing = !sim.playing;
     }
-    if keys.just_pressed(KeyCode::KeyS) || keys.just_pressed(KeyCode::ArrowRight) {
+    // While a lesson plays, → is its next beat (see `lesson`).
+    if keys.just_pressed(KeyCode::KeyS) || keys.just_pressed(KeyCode::ArrowRight) && !sim.directed {
         sim.step_once();
     }
     if keys.just_pressed(KeyCode::KeyR) {
@@ -468,12 +472,15 @@ pub fn advance(racer: &mut Racer, trail: &mut Trail, n: u32, landscape: &Landsca
     }
 }
 
-fn step(
+pub(super) fn step(
     time: Res<Time>,
     mut sim: ResMut<Sim>,
     landscape: Res<Landscape>,
     mut racers: Query<(&mut Racer, &mut Trail, Option<&mut Credit>)>,
 ) {
+    if sim.directed {
+        return;
+    }
     let n = steps_this_frame(&mut sim, time.delta_secs_f64());
     if n == 0 {
         return;

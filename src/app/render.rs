@@ -2,6 +2,7 @@
 //! an image at a fixed frame rate and a fixed simulation time per frame, so the frames are
 //! the same on any machine; an optional slow orbit turns the camera for recordings.
 
+use super::lesson::{Director, Pose};
 use super::racers::{Racer, Sim};
 use super::{
     AppSet, balls, camera, labels, landscape, markers, order_sets, racers, surface, trails,
@@ -11,7 +12,7 @@ use bevy::app::ScheduleRunnerPlugin;
 use bevy::camera::RenderTarget;
 use bevy::prelude::*;
 use bevy::render::render_resource::TextureFormat;
-use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::time::TimeUpdateStrategy;
 use bevy::window::ExitCondition;
 use std::path::PathBuf;
@@ -97,6 +98,8 @@ pub fn render(request: RenderRequest) -> Trajectories {
     .insert_resource(Sim::paused_at(scene.scene.speed))
     .insert_resource(record.clone())
     .insert_resource(super::basins::BasinMap::blocking())
+    .insert_resource(super::lesson::Director::recording())
+    .insert_resource(landscape::Blocking)
     .add_plugins((
         order_sets,
         landscape::plugin(land),
@@ -109,6 +112,8 @@ pub fn render(request: RenderRequest) -> Trajectories {
         labels::plugin,
         super::search::plugin,
         super::basins::drawing,
+        super::lesson::plugin,
+        super::lesson::drawing,
     ))
     .add_systems(Startup, setup)
     .add_systems(
@@ -138,7 +143,7 @@ fn setup(mut commands: Commands, mut images: ResMut<Assets<Image>>, mut pending:
         Name::new("Recording camera"),
         Camera3d::default(),
         RenderTarget::Image(target.clone().into()),
-        pose(&request, 0.0),
+        pose(&request, None, 0.0),
     ));
     camera::spawn_lights(&mut commands);
     let progress = indicatif::ProgressBar::new(u64::from(request.frames)).with_style(
@@ -186,32 +191,53 @@ fn warmed_up(probes: &[u64]) -> bool {
                 .all(|&p| p != 0 && p == probes[probes.len() - 1])
 }
 
-/// The camera pose `t` seconds into the recording: the scene's view, turned by the orbit.
-fn pose(request: &RenderRequest, t: f64) -> Transform {
-    let [yaw, pitch, radius] = request.scene.scene.camera.unwrap_or_else(|| {
-        let v = crate::core::presets::view_of(request.scene.landscape.preset);
-        [v[0], v[1], f64::from(camera::HOME_RADIUS)]
+/// The camera pose `t` seconds into the recording: the lesson's (or the scene's) view,
+/// turned by the orbit.
+fn pose(request: &RenderRequest, lesson: Option<Pose>, t: f64) -> Transform {
+    let scene = lesson.unwrap_or_else(|| {
+        let l = &request.scene;
+        match l.scene.camera {
+            Some([yaw, pitch, radius]) => Pose {
+                yaw,
+                pitch,
+                radius,
+                focus: Vec3::new(0.0, 1.0, 0.0),
+            },
+            None => {
+                let [yaw, pitch] = crate::core::presets::view_of(l.landscape.preset);
+                Pose {
+                    yaw,
+                    pitch,
+                    radius: f64::from(camera::HOME_RADIUS),
+                    focus: Vec3::new(0.0, 1.0, 0.0),
+                }
+            }
+        }
     });
-    let yaw = (yaw + request.orbit * t).to_radians() as f32;
-    let pitch = (pitch as f32).to_radians();
-    let focus = Vec3::new(0.0, 1.0, 0.0);
-    let offset =
-        Quat::from_rotation_y(yaw) * Quat::from_rotation_x(-pitch) * Vec3::Z * radius as f32;
-    Transform::from_translation(focus + offset).looking_at(focus, Vec3::Y)
+    Pose {
+        yaw: scene.yaw + request.orbit * t,
+        ..scene
+    }
+    .transform()
 }
 
-fn orbit(recording: Option<Res<Recording>>, mut cameras: Query<&mut Transform, With<Camera3d>>) {
+fn orbit(
+    recording: Option<Res<Recording>>,
+    director: Res<Director>,
+    mut cameras: Query<&mut Transform, With<Camera3d>>,
+) {
     let Some(rec) = recording else {
         return;
     };
     let t = f64::from(rec.recorded()) / f64::from(rec.request.fps.max(1));
     for mut tf in &mut cameras {
-        *tf = pose(&rec.request, t);
+        *tf = pose(&rec.request, director.pose, t);
     }
 }
 
 fn record_frame(
     mut commands: Commands,
+    director: Res<Director>,
     recording: Option<ResMut<Recording>>,
     mut sim: ResMut<Sim>,
     racers: Query<&Racer>,
@@ -254,19 +280,42 @@ fn record_frame(
             t.0.push(by_slot.into_iter().map(|(_, p)| p).collect());
         }
         let path = rec.request.out.join(format!("frame_{recorded:05}.png"));
+        let caption = director
+            .lesson
+            .as_ref()
+            .and_then(|l| l.shown_text())
+            .map(str::to_string);
         commands
             .spawn(Screenshot::image(rec.target.clone()))
-            .observe(save_to_disk(path))
-            .observe(|_: On<ScreenshotCaptured>, mut rec: ResMut<Recording>| {
-                rec.saved += 1;
-                rec.delivered = std::time::Instant::now();
-                rec.progress.inc(1);
-            });
+            .observe(
+                move |shot: On<ScreenshotCaptured>, mut rec: ResMut<Recording>| {
+                    if let Err(e) = save(&shot.image, caption.as_deref(), &path) {
+                        rec.progress.println(format!("{}: {e}", path.display()));
+                        return;
+                    }
+                    rec.saved += 1;
+                    rec.delivered = std::time::Instant::now();
+                    rec.progress.inc(1);
+                },
+            );
     }
     if rec.saved >= rec.request.frames {
         rec.progress.finish();
         exit.write(AppExit::Success);
     }
+}
+
+/// Writes a frame as PNG, with the lesson's caption drawn in.
+fn save(image: &Image, caption: Option<&str>, path: &std::path::Path) -> Result<(), String> {
+    let mut frame = image
+        .clone()
+        .try_into_dynamic()
+        .map_err(|e| e.to_string())?
+        .to_rgba8();
+    if let Some(text) = caption {
+        super::caption::draw(&mut frame, text);
+    }
+    frame.save(path).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -112,6 +112,7 @@ struct Stage<'w, 's> {
     basins: Option<ResMut<'w, super::basins::BasinMap>>,
     sweeps: Option<ResMut<'w, super::sweeps::Sweeps>>,
     camera: Option<Single<'w, 's, &'static mut PanOrbitCamera>>,
+    director: Option<ResMut<'w, super::lesson::Director>>,
 }
 
 fn open_first(mut first: ResMut<FirstScene>, mut stage: Stage) {
@@ -165,6 +166,9 @@ fn apply(l: &Loaded, stage: &mut Stage) {
         revision: land.revision,
     };
     stage.race.write(NewRace(l.racers.clone()));
+    if let Some(d) = stage.director.as_mut() {
+        d.open(l);
+    }
 }
 
 /// What is on screen, read-only: everything a scene file records.
@@ -180,6 +184,7 @@ pub struct Showing<'w, 's> {
     basins: Option<Res<'w, super::basins::BasinMap>>,
     sweeps: Option<Res<'w, super::sweeps::Sweeps>>,
     camera: Option<Single<'w, 's, &'static PanOrbitCamera>>,
+    director: Option<Res<'w, super::lesson::Director>>,
 }
 
 impl Showing<'_, '_> {
@@ -233,6 +238,10 @@ impl Showing<'_, '_> {
             speed: self.sim.steps_per_second,
             by_evaluations: self.sim.by_evals,
             duration: None,
+            timeline: self
+                .director
+                .as_ref()
+                .map_or_else(Vec::new, |d| d.beats().to_vec()),
             camera: self.camera.as_ref().map(|c| {
                 [
                     f64::from(c.target_yaw.to_degrees()),

@@ -12,5 +12,6 @@ pub mod presets;
 pub mod race;
 pub mod scene;
 pub mod surface;
+pub mod timeline;
 pub mod tune;
 pub mod view;

@@ -9,15 +9,17 @@ use crate::core::optim::{Field, Hyper, HyperError, Kind};
 use crate::core::presets::ZScale;
 use crate::core::race::RacerSpec;
 use crate::core::surface::Domain;
+use crate::core::timeline::{self, Beat};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 mod layout;
 use layout::Layout;
 
-/// The scene format this build reads and writes.
-pub const VERSION: u32 = 2;
-/// The oldest version still read: version 1 had no data landscapes, and means the same.
+/// The scene format this build reads and writes (3: timelines).
+pub const VERSION: u32 = 3;
+/// The oldest version still read: version 1 had no data landscapes and 2 no timelines, and
+/// both mean the same.
 pub const OLDEST: u32 = 1;
 /// Larger files are refused before parsing.
 pub const MAX_BYTES: usize = 1 << 20;
@@ -45,6 +47,9 @@ pub struct Scene {
     /// Race by evaluations of f instead of by steps (the fair race for black boxes).
     #[serde(default)]
     pub by_evaluations: bool,
+    /// The lesson: beats in time order (see `core::timeline`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Beat>,
 }
 
 fn default_speed() -> f64 {
@@ -267,7 +272,10 @@ fn parse_in(text: &str, base: Option<&std::path::Path>) -> Result<Loaded, SceneE
         ))
         .at(layout.field_line(&["version"])));
     }
-    let scene: Scene = ron::from_str(text).map_err(|e| SceneError {
+    // `Some(..)` may be left out (`caption: "…"`), as beats read best that way.
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let scene: Scene = options.from_str(text).map_err(|e| SceneError {
         line: Some(e.span.start.line),
         column: Some(e.span.start.col),
         ..SceneError::new(e.code.to_string())
@@ -283,6 +291,7 @@ fn check(
     let landscape = landscape_of(&scene.landscape, layout, base)?;
     check_look_and_timing(&scene)?;
     let racers = racers_of(&scene, layout)?;
+    check_timeline(&scene, &landscape, layout)?;
     Ok(Loaded {
         z_scale: scene
             .landscape
@@ -379,6 +388,27 @@ fn check_look_and_timing(scene: &Scene) -> Result<(), SceneError> {
         ));
     }
     Ok(())
+}
+
+/// Each beat against the scene's racers and the formula's parameters; an error names the
+/// beat (1-based) and its line.
+fn check_timeline(scene: &Scene, land: &Landscape, layout: &Layout) -> Result<(), SceneError> {
+    let params: Vec<String> = land
+        .formula
+        .params()
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let limits = timeline::Limits {
+        racers: scene.racers.len(),
+        params: &params,
+        hyper: &|name| Field::by_name(name).is_ok(),
+    };
+    timeline::check(&scene.timeline, &limits).map_err(|(i, reason)| SceneError {
+        field: Some("timeline"),
+        ..SceneError::new(format!("beat {}: {reason}", i + 1))
+            .at(layout.element_lines(&["timeline"]).get(i).copied())
+    })
 }
 
 /// Each racer with its hyperparameters checked; an error names the racer and its line.

@@ -270,8 +270,8 @@ fn bad_scenes_are_refused_with_the_reason_and_the_line() {
         "formula: missing 1 closing ')' at column 11 (line 4)"
     );
     assert_eq!(
-        refusal(&swap("version: 1", "version: 3")),
-        "scene version 3 is newer than this gradscape reads (version 2) (line 2)"
+        refusal(&swap("version: 1", "version: 4")),
+        "scene version 4 is newer than this gradscape reads (version 3) (line 2)"
     );
     let e = refusal(&swap("name: \"t\",", "name: \"t\", colour: 3,"));
     assert!(e.starts_with("line 3") && e.contains("colour"), "{e}");
@@ -477,4 +477,64 @@ fn the_data_scenes_show_what_they_claim() {
         (w_prev, f_prev) = (run.pos[0], run.loss);
     }
     assert!(run.status.is_running() && run.loss > 0.0);
+}
+
+/// GOOD with a timeline: captions without `Some`, a click beat, a camera move, a tween.
+fn with_timeline(beats: &str) -> String {
+    GOOD.replace("version: 1", "version: 3")
+        .replace("\n)", &format!("\n    timeline: [\n{beats}\n    ],\n)"))
+}
+
+const BEATS: &str = r#"        (at: 0, caption: "Two racers on a bowl"),
+        (at: 2, click: true, camera: (to: Pose(yaw: 30, pitch: 40, radius: 12), over: 2)),
+        (at: 3, tween: (name: "lr", from: 0.01, to: 1, over: 5, log: true), highlight: 2),
+        (at: 4, predict: "Which one stops first?", show: [Arrows], hide: [Racer(1)], set: {"a": 3}),"#;
+
+#[test]
+fn a_timeline_reads_with_or_without_some_and_round_trips() {
+    let l = parse(&with_timeline(BEATS)).unwrap();
+    let t = &l.scene.timeline;
+    assert_eq!(t.len(), 4);
+    assert_eq!(t[0].caption.as_deref(), Some("Two racers on a bowl"));
+    assert!(t[1].click);
+    assert_eq!(
+        t[1].camera.as_ref().map(|c| (&c.to, c.over)),
+        Some((
+            &timeline::Shot::Pose {
+                yaw: 30.0,
+                pitch: 40.0,
+                radius: 12.0,
+                focus: None
+            },
+            2.0
+        ))
+    );
+    assert!(t[2].tween.as_ref().is_some_and(|w| w.log && w.to == 1.0));
+    assert_eq!(t[3].hide, [timeline::Part::Racer(1)]);
+    let again = parse(&to_text(&l.scene)).unwrap();
+    assert_eq!(again.scene, l.scene);
+    // A scene without a timeline still reads, and writes none.
+    assert!(parse(GOOD).unwrap().scene.timeline.is_empty());
+    assert!(!to_text(&parse(GOOD).unwrap().scene).contains("timeline"));
+}
+
+#[test]
+fn a_bad_beat_is_refused_with_its_number_line_and_reason() {
+    let bad = BEATS.replace("highlight: 2", "highlight: 7");
+    assert_eq!(
+        refusal(&with_timeline(&bad)),
+        "timeline: beat 3: highlight racer 7: the scene has racers 1 to 2 (line 12)"
+    );
+    let bad = BEATS.replace(r#"{"a": 3}"#, r#"{"c": 3}"#);
+    assert_eq!(
+        refusal(&with_timeline(&bad)),
+        "timeline: beat 4: 'c' is not a parameter of the formula (the formula has a) (line 13)"
+    );
+    let bad = BEATS.replace("(at: 3,", "(at: 1,");
+    assert!(refusal(&with_timeline(&bad)).starts_with("timeline: beat 3: beats go in time order"),);
+    let e = refusal(&with_timeline(&BEATS.replace("Arrows", "Arows")));
+    assert!(
+        e.starts_with("line 13, column") && e.contains("Arows"),
+        "{e}"
+    );
 }

@@ -1,0 +1,188 @@
+//! The director on a headless stage: → and ← through the real key path, beats reached in
+//! the same state however they are reached, and the race's steps and tweens where the
+//! lesson clock puts them (checked against gradient descent's closed form on a quadratic).
+
+use super::*;
+use crate::app::press_key;
+use crate::core::landscape::{Landscape as Launched, LandscapeSpec};
+use crate::core::scene;
+use bevy::input::ButtonState;
+use bevy::time::TimeUpdateStrategy;
+
+/// GD and momentum on x² + 3y²: one caption, a click, a tween of GD's rate, a prediction,
+/// a racer hidden.
+const LESSON: &str = r#"Scene(
+    version: 3,
+    name: "lesson",
+    landscape: (formula: Some("x^2 + 3*y^2"), domain: Some((-2.0, 2.0, -2.0, 2.0))),
+    racers: [
+        (optimizer: gd, start: (1.5, 1.0), hyper: {"lr": 0.05}),
+        (optimizer: momentum, start: (1.5, 1.0), hyper: {"lr": 0.05}),
+    ],
+    speed: 30.0,
+    timeline: [
+        (at: 0, caption: "one"),
+        (at: 1, click: true, caption: "two"),
+        (at: 2, caption: "three", tween: (name: "lr", racer: 1, from: 0.01, to: 0.1, over: 2)),
+        (at: 3, predict: "Where does it stop?"),
+        (at: 4, hide: [Racer(2)], caption: "four"),
+    ],
+)"#;
+
+/// A stage that opened the lesson, its frames 1/30 s apart; `playing` false: the clock
+/// moves only when → or ← moves it.
+fn stage(playing: bool) -> App {
+    let default = Launched::new(&LandscapeSpec::default()).unwrap();
+    let mut app = crate::app::headless_scene(default, Some(scene::parse(LESSON).unwrap()));
+    app.add_plugins(bevy::input::InputPlugin)
+        .add_systems(Update, keys.in_set(AppSet::Input))
+        .insert_resource(TimeUpdateStrategy::ManualDuration(
+            std::time::Duration::from_secs_f64(1.0 / 30.0),
+        ));
+    app.world_mut().resource_mut::<Sim>().playing = playing;
+    app.update();
+    app.update();
+    app
+}
+
+/// What a beat is reached in: the clock, the beats fired, the hold, the caption, and each
+/// racer's place, steps, rate and visibility.
+type State = (
+    u64,
+    usize,
+    Option<Hold>,
+    Option<String>,
+    Vec<([f64; 2], u64, f64, bool)>,
+);
+
+fn state(app: &mut App) -> State {
+    let l = app.world().resource::<Director>().lesson.clone().unwrap();
+    let mut racers: Vec<_> = app
+        .world_mut()
+        .query::<(&Racer, &Visibility)>()
+        .iter(app.world())
+        .map(|(r, v)| {
+            let shown = *v != Visibility::Hidden;
+            (
+                r.slot,
+                (r.run.pos, r.run.steps, r.run.optimizer.hyper.lr, shown),
+            )
+        })
+        .collect();
+    racers.sort_by_key(|r| r.0);
+    let racers = racers.into_iter().map(|r| r.1).collect();
+    (
+        l.tick,
+        l.fired,
+        l.hold,
+        l.shown_text().map(str::to_string),
+        racers,
+    )
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    press_key(app, code, "", ButtonState::Pressed);
+    press_key(app, code, "", ButtonState::Released);
+}
+
+/// Gradient descent on x² + 3y² from (1.5, 1): each step multiplies x by 1 − 2α and y by
+/// 1 − 6α. `rates` gives α for steps 1, 2, ….
+fn gd(rates: impl Iterator<Item = f64>) -> [f64; 2] {
+    rates.fold([1.5, 1.0], |[x, y], a| {
+        [x * (1.0 - 2.0 * a), y * (1.0 - 6.0 * a)]
+    })
+}
+
+/// GD's rate at step n: 0.05 until the tween begins at 2 s; step n is taken at tick 20n
+/// (30 steps a second), with the tween's value there: 0.01 + 0.09 · (20n − 1200)/1200.
+fn rate(n: u64) -> f64 {
+    if n <= 60 {
+        0.05
+    } else {
+        0.01 + (0.1 - 0.01) * ((20 * n - 1200) as f64 / 600.0 / 2.0)
+    }
+}
+
+#[test]
+fn next_goes_beat_by_beat_and_back_replays_to_the_same_state() {
+    let mut app = stage(false);
+    let start = state(&mut app);
+    assert_eq!((start.0, start.1, start.3.as_deref()), (0, 1, Some("one")));
+    let mut reached = vec![start];
+    for _ in 0..3 {
+        key(&mut app, KeyCode::ArrowRight);
+        reached.push(state(&mut app));
+    }
+    let ticks: Vec<_> = reached.iter().map(|s| (s.0, s.1, s.2)).collect();
+    assert_eq!(
+        ticks,
+        [
+            (0, 1, None),
+            (600, 2, None),
+            (1200, 3, None),
+            (1800, 4, Some(Hold::Predict))
+        ]
+    );
+    assert_eq!(reached[3].3.as_deref(), Some("Where does it stop?"));
+    // The race where the clock puts it: 30 steps a second, GD's rate tweened from 2 s.
+    for (s, steps) in reached.iter().zip([0, 30, 60, 90]) {
+        let gd_now = &s.4[0];
+        assert_eq!(gd_now.1, steps);
+        let want = gd((1..=steps).map(rate));
+        assert!(
+            (gd_now.0[0] - want[0]).abs() < 1e-14 && (gd_now.0[1] - want[1]).abs() < 1e-14,
+            "after {steps} steps: {:?}, want {want:?}",
+            gd_now.0
+        );
+    }
+    // At 3 s the 2 s tween from 2 s is at its midpoint: (0.01 + 0.1)/2.
+    assert!(
+        (reached[3].4[0].2 - 0.055).abs() < 1e-15,
+        "{}",
+        reached[3].4[0].2
+    );
+    assert_eq!(reached[3].4[1].2, 0.05, "the tween is racer 1's alone");
+    // ← replays to the beat before; → comes back to the same state; twice over.
+    for _ in 0..2 {
+        key(&mut app, KeyCode::ArrowLeft);
+        let back = state(&mut app);
+        assert_eq!((back.0, back.1, back.2), (1200, 3, Some(Hold::Back)));
+        assert_eq!((&back.3, &back.4), (&reached[2].3, &reached[2].4));
+        key(&mut app, KeyCode::ArrowRight);
+        assert_eq!(state(&mut app), reached[3]);
+    }
+    // Page Up and Page Down are a clicker's ← and →.
+    key(&mut app, KeyCode::PageUp);
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(state(&mut app).4, reached[1].4);
+    key(&mut app, KeyCode::PageDown);
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(state(&mut app), reached[3]);
+    // The answer plays on after a prediction; the last beat hides racer 2.
+    key(&mut app, KeyCode::ArrowRight);
+    assert_eq!(state(&mut app).2, None);
+    key(&mut app, KeyCode::ArrowRight);
+    let last = state(&mut app);
+    assert_eq!((last.0, last.1, last.3.as_deref()), (2400, 5, Some("four")));
+    assert_eq!((last.4[0].3, last.4[1].3), (true, false));
+}
+
+#[test]
+fn a_beat_played_in_real_time_is_reached_in_the_state_the_keys_reach_it_in() {
+    let mut keys = stage(false);
+    for _ in 0..3 {
+        key(&mut keys, KeyCode::ArrowRight);
+    }
+    let by_keys = state(&mut keys);
+    let mut played = stage(true);
+    // The click beat at 1 s holds the clock until →.
+    for _ in 0..40 {
+        played.update();
+    }
+    assert_eq!(state(&mut played).2, Some(Hold::Click));
+    key(&mut played, KeyCode::ArrowRight);
+    for _ in 0..80 {
+        played.update();
+    }
+    assert_eq!(state(&mut played), by_keys, "the prediction holds at 3 s");
+}
