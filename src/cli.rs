@@ -13,6 +13,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 mod atlas;
+mod torch;
 
 #[derive(Debug, Parser)]
 #[command(name = "gradscape", version, about = "Watch optimizers race across loss landscapes.", long_about = None)]
@@ -176,6 +177,13 @@ pub enum Command {
     /// Run the optimizer at log-spaced learning rates (and a second hyperparameter's values,
     /// for a phase diagram); CSV: lr[,second],final_loss,steps,status.
     Sweep(atlas::SweepArgs),
+    /// Write the scene's race as a short PyTorch script (the landscape as a torch function,
+    /// each racer's torch.optim optimizer and schedule, the loop) that prints each path as
+    /// `trace` does: `gradscape export-torch SCENE > race.py`.
+    ExportTorch {
+        /// A scene file or a shipped scene's name.
+        scene: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -633,6 +641,12 @@ pub fn presets_csv(out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+fn export_torch(scene: &str, out: &mut dyn Write) -> Result<()> {
+    let loaded = crate::core::scene::load(scene).map_err(|e| anyhow!(e))?;
+    out.write_all(torch::script(&loaded, scene).as_bytes())?;
+    Ok(())
+}
+
 #[cfg(feature = "app")]
 fn render(args: &RenderArgs) -> Result<()> {
     let scene = crate::core::scene::load(&args.scene).map_err(|e| anyhow!(e))?;
@@ -806,6 +820,7 @@ pub fn main() -> ExitCode {
         Some(Command::Tune(args)) => tune(args, &mut stdout.lock()),
         Some(Command::Basins(args)) => atlas::basins(args, &mut stdout.lock()),
         Some(Command::Sweep(args)) => atlas::sweep(args, &mut stdout.lock()),
+        Some(Command::ExportTorch { scene }) => export_torch(scene, &mut stdout.lock()),
         Some(Command::Render(args)) => render(args),
         None => open_app(&cli),
     };

@@ -781,3 +781,237 @@ fn trace_runs_the_derivative_free_methods_from_a_seed_and_counts_their_evaluatio
         stderr(&o)
     );
 }
+
+/// Words of a shell command line, with '…' quoting (as `export-torch` writes its commands).
+fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => (quoted, any) = (!quoted, true),
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            _ => (word.push(c), any = true).1,
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
+}
+
+/// Whether this machine's Python has PyTorch.
+fn has_torch() -> bool {
+    Command::new("python3")
+        .args(["-c", "import torch"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The exported script's output, split per racer: (racer line, CSV rows).
+fn sections(out: &str) -> Vec<(String, Vec<Vec<f64>>)> {
+    let mut all: Vec<(String, Vec<Vec<f64>>)> = Vec::new();
+    for line in out.lines() {
+        if line.starts_with("# racer") {
+            all.push((line.to_string(), Vec::new()));
+        } else if let Some(last) = all.last_mut()
+            && !line.starts_with("step")
+            && !line.starts_with('#')
+        {
+            last.1.push(
+                line.split(',')
+                    .map(|v| v.parse().unwrap_or(f64::NAN))
+                    .collect(),
+            );
+        }
+    }
+    all
+}
+
+const TORCH_SCENE: &str = r#"Scene(
+    version: 3,
+    name: "Every torch.optim racer",
+    landscape: (formula: Some("(1 - x)^2 + b*(y - x^2)^2 + 0.1*sin(3*x)"), params: {"b": 20.0}, domain: Some((-2.0, 2.0, -1.0, 3.0))),
+    racers: [
+        (optimizer: gd, start: (-1.5, 2.0), hyper: {"lr": 0.002, "weight_decay": 0.01}),
+        (optimizer: momentum, start: (-1.5, 2.0), hyper: {"lr": 0.001, "dampening": 0.2}, schedule: Some("step:50:0.5")),
+        (optimizer: nesterov, start: (-1.5, 2.0), hyper: {"lr": 0.001, "momentum": 0.8}),
+        (optimizer: adagrad, start: (-1.5, 2.0), hyper: {"lr": 0.3, "lr_decay": 0.01}),
+        (optimizer: rmsprop, start: (-1.5, 2.0), hyper: {"lr": 0.003, "momentum": 0.5, "centered": 1.0}, schedule: Some("warmup:20:0.1")),
+        (optimizer: adam, start: (-1.5, 2.0), hyper: {"lr": 0.05, "beta1": 0.8}, schedule: Some("cosine:100:0.001")),
+        (optimizer: adamw, start: (-1.5, 2.0), hyper: {"lr": 0.05, "weight_decay": 0.1}, schedule: Some("exp:0.99")),
+        (optimizer: amsgrad, start: (-1.5, 2.0), hyper: {"lr": 0.05}),
+        (optimizer: cmaes, start: (-1.5, 2.0), hyper: {"seed": 3.0}),
+    ],
+    speed: 40.0,
+    duration: Some(5.0),
+)"#;
+
+#[test]
+fn export_torch_writes_valid_python_naming_each_optimizer_and_its_settings() {
+    let (dir, _) = csv_file("torch", "a\n1\n");
+    let scene = dir.join("every.ron");
+    std::fs::write(&scene, TORCH_SCENE).unwrap();
+    let o = gradscape(&["export-torch", scene.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = stdout(&o);
+    let path = dir.join("race.py");
+    std::fs::write(&path, &script).unwrap();
+    let parsed = Command::new("python3")
+        .args(["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())"])
+        .arg(&path)
+        .output()
+        .expect("python3 is on the machine");
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    for want in [
+        "STEPS = 200",
+        "b = torch.tensor(20.0)",
+        "return (1 - x)**2 + b*(y - x**2)**2 + 0.1*torch.sin(3*x)",
+        "torch.optim.SGD(ps, lr=0.002, weight_decay=0.01)",
+        "torch.optim.SGD(ps, lr=0.001, momentum=0.9, dampening=0.2, weight_decay=0.0, nesterov=False)",
+        "torch.optim.lr_scheduler.StepLR(opt, step_size=50, gamma=0.5)",
+        "momentum=0.8, dampening=0.0, weight_decay=0.0, nesterov=True",
+        "torch.optim.Adagrad(ps, lr=0.3, lr_decay=0.01, weight_decay=0.0, eps=1e-10)",
+        "torch.optim.RMSprop(ps, lr=0.003, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.5, centered=True)",
+        "torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, end_factor=1.0, total_iters=20)",
+        "torch.optim.Adam(ps, lr=0.05, betas=(0.8, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)",
+        "torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100, eta_min=0.001)",
+        "torch.optim.AdamW(ps, lr=0.05, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1, amsgrad=False)",
+        "torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.99)",
+        "amsgrad=True",
+        "CMA-ES has no torch.optim counterpart",
+    ] {
+        assert!(script.contains(want), "missing {want:?} in\n{script}");
+    }
+    if has_torch() {
+        same_rows_as_trace(&path, &script, 8);
+    } else {
+        eprintln!("PyTorch is not installed: the script's rows are not compared with trace");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Runs the script and, for each racer, the `gradscape trace` command its comment gives:
+/// every row both print agrees to 1e-12 (relative above 1).
+fn same_rows_as_trace(path: &std::path::Path, script: &str, racers: usize) {
+    let ran = Command::new("python3").arg(path).output().unwrap();
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let torch = sections(&String::from_utf8_lossy(&ran.stdout));
+    let commands: Vec<Vec<String>> = script
+        .lines()
+        .filter_map(|l| l.strip_prefix("# The same rows: "))
+        .map(shell_words)
+        .collect();
+    assert_eq!(commands.len(), racers);
+    for (command, (name, rows)) in commands
+        .iter()
+        .zip(torch.iter().filter(|s| !s.1.is_empty()))
+    {
+        let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
+        let o = gradscape(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        let ours: Vec<Vec<f64>> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split(',')
+                    .map(|v| v.parse().unwrap_or(f64::NAN))
+                    .collect()
+            })
+            .collect();
+        assert!(
+            ours.len() > 10 && rows.len() >= ours.len().min(201),
+            "{name}: {} and {} rows",
+            ours.len(),
+            rows.len()
+        );
+        for (a, b) in ours.iter().zip(rows) {
+            for (u, v) in a.iter().zip(b) {
+                let close = u.is_nan() && v.is_nan() || (u - v).abs() <= 1e-12 * u.abs().max(1.0);
+                assert!(close, "{name}: gradscape {a:?}, torch {b:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn export_torch_brings_a_data_landscapes_rows_and_loss() {
+    let (dir, _) = csv_file("torch-data", "a\n1\n");
+    let scene = dir.join("data.ron");
+    std::fs::write(
+        &scene,
+        r#"Scene(
+    version: 3,
+    name: "Fit a line",
+    landscape: (data: Some((source: "linear", seed: 4))),
+    racers: [
+        (optimizer: gd, start: (0.0, 0.0), hyper: {"lr": 0.05}),
+        (optimizer: adam, start: (0.0, 0.0), hyper: {"lr": 0.05, "batch": 8.0, "seed": 2.0}),
+    ],
+    speed: 30.0,
+    duration: Some(4.0),
+)"#,
+    )
+    .unwrap();
+    let o = gradscape(&["export-torch", scene.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = stdout(&o);
+    let path = dir.join("race.py");
+    std::fs::write(&path, &script).unwrap();
+    for want in [
+        "DATA = {",
+        "def f(w, b, rows=slice(None)):",
+        "torch.mean(",
+        "data=True, batch=8, seed=2",
+        "torch.randperm's shuffles",
+    ] {
+        assert!(script.contains(want), "missing {want:?} in\n{script}");
+    }
+    if has_torch() {
+        // The full-batch racer only: the mini-batch one shuffles with torch's generator.
+        let ran = Command::new("python3").arg(&path).output().unwrap();
+        assert!(
+            ran.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        let torch = sections(&String::from_utf8_lossy(&ran.stdout));
+        let command = script
+            .lines()
+            .find_map(|l| l.strip_prefix("# The same rows: "))
+            .map(shell_words)
+            .unwrap();
+        let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
+        let o = gradscape(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let ours: Vec<Vec<f64>> = stdout(&o)
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split(',')
+                    .map(|v| v.parse().unwrap_or(f64::NAN))
+                    .collect()
+            })
+            .collect();
+        assert_eq!((ours.len(), torch[0].1.len()), (121, 121));
+        for (a, b) in ours.iter().zip(&torch[0].1) {
+            for (u, v) in a.iter().zip(b) {
+                let close = u.is_nan() && v.is_nan() || (u - v).abs() <= 1e-12 * u.abs().max(1.0);
+                assert!(close, "gradscape {a:?}, torch {b:?}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

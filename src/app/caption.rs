@@ -15,15 +15,14 @@ const WIDTH: f32 = 0.86;
 const BAND: [u8; 3] = [12, 14, 20];
 const BAND_ALPHA: f32 = 0.72;
 
-/// The fonts in order: the first that has a character draws it (Greek and most of maths
-/// are in Ubuntu; arrows and the rest of maths in Hack; symbols in Noto Emoji).
-fn fonts() -> [FontRef<'static>; 3] {
+/// The fonts in order, the panel's own: the first that has a character draws it (DejaVu
+/// has Greek and the maths the panel writes — ∇, ∂, √, ←, ≈).
+fn fonts() -> [FontRef<'static>; 2] {
     [
-        epaint_default_fonts::UBUNTU_LIGHT,
-        epaint_default_fonts::HACK_REGULAR,
-        epaint_default_fonts::NOTO_EMOJI_REGULAR,
+        &include_bytes!("../../assets/fonts/DejaVuSans.ttf")[..],
+        &include_bytes!("../../assets/fonts/DejaVuSansMono.ttf")[..],
     ]
-    .map(|bytes| FontRef::try_from_slice(bytes).expect("egui's fonts parse"))
+    .map(|bytes| FontRef::try_from_slice(bytes).expect("the bundled fonts parse"))
 }
 
 /// A laid-out glyph: its font, id and pen position.

@@ -87,6 +87,9 @@ pub struct Director {
     fresh: bool,
     /// Replay to this many beats fired in the next frame (after an edit).
     replay: Option<usize>,
+    /// Beats written where no scene was opened, with the beat to replay to: the scene
+    /// plugin makes a scene of the stage for them (see `scene::requests`).
+    pub unplaced: Option<(Vec<Beat>, usize)>,
 }
 
 /// Lesson ticks the race has run and the steps taken in them: the race's step count is a
@@ -138,13 +141,20 @@ impl Director {
         self.lesson.as_ref().map_or(&[], |l| l.beats())
     }
 
-    /// Replaces the beats (the panel's editing) and replays to where the lesson was.
-    pub fn edit(&mut self, beats: Vec<Beat>) {
-        let at = self.lesson.as_ref().map_or(0, |l| l.fired).min(beats.len());
-        if let Some(o) = self.opened.as_mut() {
-            o.scene.timeline = beats.clone();
-        }
+    /// Replaces the beats (the panel's editing) and replays to `at` beats fired.
+    pub fn edit(&mut self, beats: Vec<Beat>, at: usize) {
+        let at = at.min(beats.len());
+        let Some(opened) = self.opened.as_mut() else {
+            self.unplaced = Some((beats, at));
+            return;
+        };
+        opened.scene.timeline = beats.clone();
         self.lesson = (!beats.is_empty()).then(|| Lesson::new(&beats));
+        self.replay = (!beats.is_empty()).then_some(at);
+    }
+
+    /// Replays to `at` beats fired in the next frame.
+    pub fn replay_to(&mut self, at: usize) {
         self.replay = Some(at);
     }
 }
@@ -279,6 +289,8 @@ fn next(stage: &mut Stage) {
         }
         Some(Hold::Predict) => {
             lesson.release();
+            // Beats at the prediction's own time (the answer beginning) fire now.
+            settle(stage, false);
             return;
         }
         Some(Hold::Back) | None => {
@@ -287,14 +299,15 @@ fn next(stage: &mut Stage) {
     }
     let before = lesson.fired;
     let total = lesson.beats().len();
+    settle(stage, false);
     let mut budget = 3600 * TICKS_PER_SECOND;
     while budget > 0 && before < total {
-        budget -= 1;
-        tick(stage);
         let l = stage.director.lesson.as_ref().expect("a lesson");
         if l.fired > before || l.hold.is_some() {
             break;
         }
+        budget -= 1;
+        tick(stage);
     }
     // This → is the click the next beat waits for.
     if let Some(l) = stage.director.lesson.as_mut()

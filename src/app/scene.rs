@@ -184,7 +184,6 @@ pub struct Showing<'w, 's> {
     basins: Option<Res<'w, super::basins::BasinMap>>,
     sweeps: Option<Res<'w, super::sweeps::Sweeps>>,
     camera: Option<Single<'w, 's, &'static PanOrbitCamera>>,
-    director: Option<Res<'w, super::lesson::Director>>,
 }
 
 impl Showing<'_, '_> {
@@ -238,10 +237,7 @@ impl Showing<'_, '_> {
             speed: self.sim.steps_per_second,
             by_evaluations: self.sim.by_evals,
             duration: None,
-            timeline: self
-                .director
-                .as_ref()
-                .map_or_else(Vec::new, |d| d.beats().to_vec()),
+            timeline: Vec::new(),
             camera: self.camera.as_ref().map(|c| {
                 [
                     f64::from(c.target_yaw.to_degrees()),
@@ -278,14 +274,33 @@ fn spec(r: &Racer) -> RacerSpec {
     }
 }
 
-/// Saves or records what is on screen, as the panel asked.
+/// Saves or records what is on screen, with the lesson's beats, as the panel asked; and
+/// gives the director a scene to replay from when beats are written on a stage that was
+/// never a scene.
 fn requests(
     mut messages: MessageReader<SceneRequest>,
     showing: Showing,
     mut desk: ResMut<SceneDesk>,
+    mut director: Option<ResMut<super::lesson::Director>>,
 ) {
+    if let Some(d) = director.as_mut()
+        && let Some((beats, at)) = d.unplaced.take()
+    {
+        let mut now = showing.scene();
+        now.timeline = beats;
+        match scene::parse(&scene::to_text(&now)) {
+            Ok(loaded) => {
+                d.open(&loaded);
+                d.replay_to(at);
+            }
+            Err(e) => desk.message = Some(Err(e.to_string())),
+        }
+    }
     for request in messages.read() {
-        let now = showing.scene();
+        let mut now = showing.scene();
+        if let Some(d) = director.as_ref() {
+            now.timeline = d.beats().to_vec();
+        }
         match request {
             SceneRequest::Save(path) => desk.message = Some(save(path, &now)),
             SceneRequest::Record => desk.record.message = Some(desk.record.start(&now)),

@@ -5,6 +5,7 @@ mod data;
 mod inspector;
 mod keys;
 mod landscape;
+mod lesson;
 mod plots;
 mod present;
 mod race;
@@ -43,6 +44,8 @@ pub struct PanelState {
     pub csv: landscape::CsvBox,
     /// The data view's model, made for this dataset and model formula.
     model: Option<(crate::core::data::Shared, data::Model)>,
+    /// The Lesson section's fields.
+    authoring: lesson::Authoring,
 }
 
 pub(super) fn plugin(ui_scale: f32, present: bool) -> impl Fn(&mut App) {
@@ -217,10 +220,15 @@ struct Panel<'w, 's> {
     rebuilding: Res<'w, super::landscape::Rebuilding>,
     open_scene: MessageWriter<'w, OpenScene>,
     scene_request: MessageWriter<'w, SceneRequest>,
+    director: ResMut<'w, super::lesson::Director>,
 }
 
 fn panel_ui(mut contexts: EguiContexts, mut p: Panel) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
+    // The lesson's caption, question and bar sit over the 3D view, right of the panel.
+    let mut view = ctx.viewport_rect();
+    view.min.x += p.width.0 / ctx.zoom_factor();
+    lesson::overlay(&ctx, &p.director, view);
     if !p.presentation.panel {
         p.width.0 = 0.0;
         if p.presentation.overlay {
@@ -286,6 +294,7 @@ fn sections(ui: &mut egui::Ui, p: &mut Panel) {
     landscape_section(ui, p);
     race_section(ui, p);
     scene_section(ui, p);
+    lesson_section(ui, p);
     inspector_section(ui, p);
     learning_rates_section(ui, p);
     view_section(ui, p);
@@ -427,6 +436,48 @@ fn scene_section(ui: &mut egui::Ui, p: &mut Panel) {
         .show(ui, |ui| {
             scene::scene_ui(ui, &mut p.desk, &mut p.open_scene, &mut p.scene_request);
         });
+}
+
+/// The lesson: where it is, and writing its beats.
+fn lesson_section(ui: &mut egui::Ui, p: &mut Panel) {
+    egui::CollapsingHeader::new("Lesson")
+        .default_open(p.director.lesson.is_some())
+        .show(ui, |ui| {
+            let here = here(p);
+            lesson::lesson_ui(ui, &mut p.director, &mut p.state.authoring, &here);
+        });
+}
+
+/// The stage as "add a beat here" records it.
+fn here(p: &Panel) -> lesson::Here {
+    let c = &*p.camera;
+    let f = &p.landscape.formula;
+    let mut racers: Vec<(usize, bool)> = p
+        .racers
+        .iter()
+        .map(|(_, r, v, _)| (r.slot + 1, *v != Visibility::Hidden))
+        .collect();
+    racers.sort();
+    lesson::Here {
+        camera: (
+            [
+                f64::from(c.target_yaw.to_degrees()),
+                f64::from(c.target_pitch.to_degrees()),
+                f64::from(c.target_radius),
+            ],
+            c.target_focus.to_array().map(f64::from),
+        ),
+        params: f
+            .params()
+            .iter()
+            .zip(f.param_values())
+            .map(|(p, v)| (p.name.clone(), *v))
+            .collect(),
+        racers,
+        arrows: p.arrows.any(),
+        markers: p.markers.visible,
+        basins: p.basins.shown,
+    }
 }
 
 /// One racer's point, curvature and last update; step by step.

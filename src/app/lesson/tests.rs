@@ -5,6 +5,7 @@
 use super::*;
 use crate::app::press_key;
 use crate::core::landscape::{Landscape as Launched, LandscapeSpec};
+use crate::core::optim::run::Run;
 use crate::core::scene;
 use bevy::input::ButtonState;
 use bevy::time::TimeUpdateStrategy;
@@ -185,4 +186,60 @@ fn a_beat_played_in_real_time_is_reached_in_the_state_the_keys_reach_it_in() {
         played.update();
     }
     assert_eq!(state(&mut played), by_keys, "the prediction holds at 3 s");
+}
+
+/// A shipped lesson played to its last beat with → alone.
+fn to_the_end(name: &str) -> (App, Vec<Run>) {
+    let default = Launched::new(&LandscapeSpec::default()).unwrap();
+    let mut app = crate::app::headless_scene(default, Some(scene::load(name).unwrap()));
+    app.add_plugins(bevy::input::InputPlugin)
+        .add_systems(Update, keys.in_set(AppSet::Input));
+    app.world_mut().resource_mut::<Sim>().playing = false;
+    app.update();
+    app.update();
+    for _ in 0..40 {
+        let l = app.world().resource::<Director>().lesson.clone().unwrap();
+        if l.fired == l.beats().len() && l.hold.is_none() {
+            break;
+        }
+        key(&mut app, KeyCode::ArrowRight);
+    }
+    let l = app.world().resource::<Director>().lesson.clone().unwrap();
+    assert_eq!(l.fired, l.beats().len(), "{name}: → reaches every beat");
+    let mut racers: Vec<_> = app
+        .world_mut()
+        .query::<&Racer>()
+        .iter(app.world())
+        .map(|r| (r.slot, r.run.clone()))
+        .collect();
+    racers.sort_by_key(|r| r.0);
+    (app, racers.into_iter().map(|r| r.1).collect())
+}
+
+#[test]
+fn the_shipped_lessons_say_what_the_race_shows_at_their_last_beat() {
+    use crate::core::optim::run::Status;
+    // Momentum: paused until 5 s, then 6 s at 12 steps/s = 72 steps.
+    let (_, r) = to_the_end("momentum-escapes");
+    assert_eq!(r[0].steps, 72);
+    assert!(
+        r[0].loss > -0.5 && r[2].loss > -0.5,
+        "GD and Adam in the shallow well"
+    );
+    assert!(r[1].loss < -1.6, "momentum in the deep one: {}", r[1].loss);
+    // Learning rates: 10 s at 10 steps/s.
+    let (_, r) = to_the_end("learning-rates");
+    assert_eq!(r[0].steps, 100);
+    assert!(r[0].loss > 0.1, "too small crawls: {}", r[0].loss);
+    assert!(r[1].loss < 1e-6, "about right arrives: {}", r[1].loss);
+    assert!(
+        matches!(r[2].status, Status::Diverged(_)),
+        "too large blows up: {}",
+        r[2].status
+    );
+    // The saddle: 9.5 s at 20 steps/s; GD on the ridge is at the saddle, the others gone.
+    let (_, r) = to_the_end("saddle-noise");
+    assert!(r[0].pos[0].hypot(r[0].pos[1]) < 1e-3, "{:?}", r[0].pos);
+    assert!(matches!(r[0].status, Status::Running | Status::Stalled(_)));
+    assert!(r[1].pos[1].abs() > 1.0 && r[2].pos[1].abs() > 1.0);
 }

@@ -16,6 +16,7 @@ mod jit;
 mod node;
 mod parse;
 mod program;
+mod torch;
 
 pub use jet::{Jet1, Jet2};
 pub use jit::Compiled;
@@ -141,6 +142,21 @@ impl Formula {
             gradient_text,
             native: Native::default(),
         })
+    }
+
+    /// The formula as a PyTorch expression in the axes and every parameter (a dataset's
+    /// columns first), each named by `rename` (to keep clear of Python's own names).
+    pub fn torch(&self, rename: impl Fn(&str) -> String) -> String {
+        let known = self.rows.as_ref().map_or(&[][..], |d| &d.columns[..]);
+        let names = parse::Names {
+            axes: self.axes(),
+            known,
+        };
+        // The source parsed once already; it parses the same again.
+        let parsed = parse::parse(&self.source, names).expect("a parsed formula parses again");
+        let params: Vec<String> = parsed.params.iter().map(|p| rename(p)).collect();
+        let axes = self.axes().map(&rename);
+        torch::expression(&parsed.tree, [&axes[0], &axes[1]], &params)
     }
 
     /// The names of the two coordinates: x and y, or a data landscape's axes (w and b, say).
