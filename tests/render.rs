@@ -379,3 +379,71 @@ fn headless_renders_have_the_right_frames_and_replay_identically() {
         std::fs::remove_dir_all(&d).ok();
     }
 }
+
+/// White pixels (a caption's text) in the bottom quarter of a frame.
+fn caption_pixels(img: &image::RgbImage) -> usize {
+    let (w, h) = img.dimensions();
+    (h * 3 / 4..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c > 225))
+        .count()
+}
+
+#[test]
+fn a_lesson_records_its_caption_in_the_frames_of_its_time_span_and_in_the_srt() {
+    let dir = std::env::temp_dir().join(format!("gradscape-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scene = dir.join("lesson.ron");
+    std::fs::write(
+        &scene,
+        r#"Scene(
+    version: 3,
+    name: "A caption",
+    landscape: (formula: Some("x^2 + 2*y^2"), domain: Some((-2.0, 2.0, -2.0, 2.0))),
+    racers: [(optimizer: gd, start: (-1.5, 1.0), hyper: {"lr": 0.05})],
+    speed: 10.0,
+    timeline: [
+        (at: 0.3, caption: "Look here"),
+        (at: 0.7, caption: ""),
+    ],
+)"#,
+    )
+    .unwrap();
+    let frames = dir.join("frames");
+    let srt = dir.join("lesson.srt");
+    let out = Command::new(env!("CARGO_BIN_EXE_gradscape"))
+        .args([
+            "render",
+            scene.to_str().unwrap(),
+            "--out",
+            frames.to_str().unwrap(),
+        ])
+        .args(["--srt", srt.to_str().unwrap()])
+        .args(["--seconds", "1", "--fps", "10", "--size", "480x270"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run gradscape render");
+    assert!(
+        out.status.success(),
+        "render failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Frame k shows the lesson at k/10 s: the caption fires at 0.3 s (frame 3) and is
+    // cleared at 0.7 s (frame 7); on screen from (k − 1)/10 s, so the SRT says 0.2 to 0.6.
+    let counts: Vec<usize> = (1..=10)
+        .map(|k| caption_pixels(&load(&frames.join(format!("frame_{k:05}.png")))))
+        .collect();
+    for (k, n) in (1..=10).zip(&counts) {
+        if (3..=6).contains(&k) {
+            assert!(*n > 20, "frame {k} shows the caption: {counts:?}");
+        } else {
+            assert!(*n < 5, "frame {k} has no caption: {counts:?}");
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(&srt).unwrap(),
+        "1\n00:00:00,200 --> 00:00:00,600\nLook here\n\n"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -261,7 +261,7 @@ pub fn ball_world(
     centre.is_finite().then_some((contact, centre))
 }
 
-fn place_balls(
+pub(super) fn place_balls(
     mut commands: Commands,
     surface: Res<Surface>,
     landscape: Res<Landscape>,

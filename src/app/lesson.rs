@@ -153,6 +153,42 @@ impl Director {
         self.replay = (!beats.is_empty()).then_some(at);
     }
 
+    /// What the beats change (tweened rates, parameters set or tweened) put back in a
+    /// scene of the stage as the scene opened with them: saving mid-lesson keeps the
+    /// lesson's starting values, not the moment's.
+    pub fn as_opened(&self, scene: &mut crate::core::scene::Scene) {
+        let Some(opened) = self.opened.as_ref() else {
+            return;
+        };
+        for b in self.beats() {
+            let tweened = b.tween.iter().map(|t| (t.name.as_str(), t.racer));
+            let set = b.set.keys().map(|n| (n.as_str(), None));
+            for (name, racer) in tweened.chain(set) {
+                if Field::by_name(name).is_err() {
+                    if let Some(v) = opened
+                        .landscape
+                        .formula
+                        .params()
+                        .iter()
+                        .find(|p| p.name == name)
+                    {
+                        scene.landscape.params.insert(name.to_string(), v.value);
+                    }
+                    continue;
+                }
+                for (k, r) in scene.racers.iter_mut().enumerate() {
+                    if racer.is_some_and(|n| n != k + 1) {
+                        continue;
+                    }
+                    match opened.scene.racers.get(k).and_then(|o| o.hyper.get(name)) {
+                        Some(v) => r.hyper.insert(name.to_string(), *v),
+                        None => r.hyper.remove(name),
+                    };
+                }
+            }
+        }
+    }
+
     /// Replays to `at` beats fired in the next frame.
     pub fn replay_to(&mut self, at: usize) {
         self.replay = Some(at);
@@ -191,7 +227,11 @@ pub(super) fn plugin(app: &mut App) {
 
 /// Draws the highlight (the window and the recorder).
 pub(super) fn drawing(app: &mut App) {
-    app.add_systems(Update, halo.in_set(AppSet::Present));
+    app.add_systems(
+        Update,
+        halo.in_set(AppSet::Present)
+            .after(super::balls::place_balls),
+    );
 }
 
 /// The window's part: the presenter's keys and the orbit camera.
@@ -600,8 +640,8 @@ fn pose_camera(
 fn halo(
     director: Res<Director>,
     mut gizmos: Gizmos<super::balls::OverlayGizmos>,
-    cameras: Query<&GlobalTransform, With<Camera3d>>,
-    racers: Query<(&Racer, &GlobalTransform, &InheritedVisibility)>,
+    cameras: Query<&Transform, (With<Camera3d>, Without<Racer>)>,
+    racers: Query<(&Racer, &Transform, &InheritedVisibility)>,
 ) {
     let Some(k) = director.lesson.as_ref().and_then(|l| l.highlight) else {
         return;
@@ -613,10 +653,10 @@ fn halo(
         if r.slot + 1 != k || !shown.get() {
             continue;
         }
-        let at = at.translation();
-        let facing =
-            Quat::from_rotation_arc(Vec3::Z, (eye.translation() - at).normalize_or(Vec3::Y));
-        let radius = super::balls::BALL_RADIUS * at.distance(eye.translation()) / 9.0;
+        // This frame's places (the global transforms follow only after the frame).
+        let at = at.translation;
+        let facing = Quat::from_rotation_arc(Vec3::Z, (eye.translation - at).normalize_or(Vec3::Y));
+        let radius = super::balls::BALL_RADIUS * at.distance(eye.translation) / 9.0;
         for (grow, alpha) in [(2.2, 1.0), (2.6, 0.5)] {
             gizmos.circle(
                 Isometry3d::new(at, facing),

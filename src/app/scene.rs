@@ -300,6 +300,7 @@ fn requests(
         let mut now = showing.scene();
         if let Some(d) = director.as_ref() {
             now.timeline = d.beats().to_vec();
+            d.as_opened(&mut now);
         }
         match request {
             SceneRequest::Save(path) => desk.message = Some(save(path, &now)),

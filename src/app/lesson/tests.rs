@@ -243,3 +243,33 @@ fn the_shipped_lessons_say_what_the_race_shows_at_their_last_beat() {
     assert!(matches!(r[0].status, Status::Running | Status::Stalled(_)));
     assert!(r[1].pos[1].abs() > 1.0 && r[2].pos[1].abs() > 1.0);
 }
+
+#[test]
+fn edited_beats_replay_to_where_the_lesson_was_and_save_with_the_scene() {
+    let mut app = stage(false);
+    key(&mut app, KeyCode::ArrowRight);
+    key(&mut app, KeyCode::ArrowRight);
+    let at_three = state(&mut app);
+    let mut beats = app.world().resource::<Director>().beats().to_vec();
+    beats[0].caption = Some("the first, rewritten".into());
+    beats.remove(4);
+    app.world_mut()
+        .resource_mut::<Director>()
+        .edit(beats.clone(), 3);
+    app.update();
+    let again = state(&mut app);
+    assert_eq!((again.0, again.1, &again.4), (at_three.0, 3, &at_three.4));
+    let dir = std::env::temp_dir().join(format!("gradscape-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lesson.ron");
+    app.world_mut()
+        .write_message(crate::app::scene::SceneRequest::Save(
+            path.display().to_string(),
+        ));
+    app.update();
+    let saved = scene::load(path.to_str().unwrap()).unwrap();
+    assert_eq!(saved.scene.timeline, beats);
+    // The racers' own rates, not the tween's value of the moment they were saved at.
+    assert_eq!(saved.racers[0].hyper.lr, 0.05);
+    std::fs::remove_dir_all(&dir).ok();
+}

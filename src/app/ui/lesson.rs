@@ -7,8 +7,11 @@ use crate::app::lesson::{Cue, Director};
 use crate::core::timeline::{self, Beat, CameraMove, Hold, Part, Shot};
 use bevy_egui::egui;
 
-/// Caption text height as a share of the view's height (as the recorder's, 1/18).
-const CAPTION: f32 = 1.0 / 18.0;
+/// Caption text height as a share of the view's height (the recorder's is 1/18, a video's
+/// lower third; beside a panel a little smaller reads as well).
+const CAPTION: f32 = 1.0 / 26.0;
+/// Points kept clear at each side of a caption (the colour bar stands at the right).
+const SIDES: f32 = 140.0;
 const BAR: egui::Color32 = egui::Color32::from_rgb(235, 200, 90);
 
 /// Draws the caption, the question and the timeline bar over the 3D view (`view`, points).
@@ -19,13 +22,14 @@ pub fn overlay(ctx: &egui::Context, director: &Director, view: egui::Rect) {
     let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, "lesson".into()));
     let bar_y = view.bottom() - 14.0;
     timeline_bar(&painter, lesson, view, bar_y);
-    let size = (view.height() * CAPTION).clamp(14.0, 64.0);
+    let size = (view.height() * CAPTION).clamp(14.0, 48.0);
+    let width = (view.width() - 2.0 * SIDES).max(view.width() * 0.5);
     if let Some(text) = lesson.caption.as_deref() {
         let galley = painter.layout(
             text.to_string(),
             egui::FontId::proportional(size),
             egui::Color32::WHITE,
-            view.width() * 0.86,
+            width,
         );
         let pad = size * 0.55;
         let bottom = bar_y - 18.0;
@@ -33,10 +37,12 @@ pub fn overlay(ctx: &egui::Context, director: &Director, view: egui::Rect) {
             egui::pos2(view.center().x, bottom - galley.size().y / 2.0 - pad / 2.0),
             galley.size() + egui::vec2(2.0 * pad, pad),
         );
-        painter.rect_filled(
+        painter.rect(
             rect,
             pad * 0.5,
-            egui::Color32::from_rgba_unmultiplied(12, 14, 20, 184),
+            egui::Color32::from_rgba_unmultiplied(16, 18, 26, 224),
+            egui::Stroke::new(1.0, egui::Color32::from_white_alpha(40)),
+            egui::StrokeKind::Inside,
         );
         painter.galley(
             rect.min + egui::vec2(pad, pad / 2.0),
@@ -47,23 +53,25 @@ pub fn overlay(ctx: &egui::Context, director: &Director, view: egui::Rect) {
     if let Some(question) = lesson.question() {
         let galley = painter.layout(
             format!("{question}\n"),
-            egui::FontId::proportional(size * 1.1),
+            egui::FontId::proportional(size),
             egui::Color32::WHITE,
-            view.width() * 0.7,
+            width,
         );
         let hint = painter.layout_no_wrap(
             "predict, then press → to see".into(),
-            egui::FontId::proportional(size * 0.55),
+            egui::FontId::proportional(size * 0.6),
             BAR,
         );
-        let pad = size * 0.8;
+        let pad = size * 0.6;
         let inner = egui::vec2(
             galley.size().x.max(hint.size().x),
             galley.size().y + hint.size().y,
         );
+        // At the top, where it covers the least of the landscape it asks about.
+        let size = inner + egui::vec2(2.0 * pad, 2.0 * pad);
         let rect = egui::Rect::from_center_size(
-            egui::pos2(view.center().x, view.top() + view.height() * 0.22),
-            inner + egui::vec2(2.0 * pad, 2.0 * pad),
+            egui::pos2(view.center().x, view.top() + 12.0 + size.y / 2.0),
+            size,
         );
         painter.rect(
             rect,
@@ -406,6 +414,98 @@ fn clip(text: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use egui::accesskit::Role;
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    const SCENE: &str = r#"Scene(
+        version: 3,
+        name: "t",
+        landscape: (formula: Some("a*x^2 + y^2")),
+        racers: [(optimizer: gd, start: (1.0, 1.0)), (optimizer: adam, start: (1.0, 1.0))],
+        timeline: [(at: 0, caption: "first"), (at: 2, caption: "second"), (at: 4, caption: "third")],
+    )"#;
+
+    fn panel() -> Harness<'static, (Director, Authoring)> {
+        let mut director = Director::default();
+        director.open(&crate::core::scene::parse(SCENE).unwrap());
+        Harness::new_ui_state(
+            |ui, (director, form): &mut (Director, Authoring)| {
+                lesson_ui(ui, director, form, &here());
+            },
+            (director, Authoring::default()),
+        )
+    }
+
+    fn captions(h: &Harness<'_, (Director, Authoring)>) -> Vec<(f64, String)> {
+        h.state()
+            .0
+            .beats()
+            .iter()
+            .map(|b| (b.at, b.caption.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn a_caption_typed_and_add_a_beat_here_puts_a_beat_at_the_moment() {
+        let mut h = panel();
+        h.run();
+        h.get_all_by_role(Role::TextInput).next().unwrap().click();
+        h.run();
+        h.get_all_by_role(Role::TextInput)
+            .next()
+            .unwrap()
+            .type_text("Momentum overshoots");
+        h.run();
+        h.get_by_label("Add a beat here").click();
+        h.run();
+        // The lesson stands at 0 s: the new beat goes after the beats already at 0 s.
+        assert_eq!(
+            captions(&h),
+            [
+                (0.0, "first".into()),
+                (0.0, "Momentum overshoots".into()),
+                (2.0, "second".into()),
+                (4.0, "third".into())
+            ]
+        );
+        let b = &h.state().0.beats()[1];
+        assert!(b.camera.is_some() && b.set.contains_key("a"), "{b:?}");
+        assert_eq!(h.state().1.caption, "", "the box empties for the next beat");
+    }
+
+    #[test]
+    fn beats_are_moved_later_and_earlier_keeping_their_times_and_deleted() {
+        let mut h = panel();
+        h.run();
+        h.get_by_label("  2.0 s  “second”").click();
+        h.run();
+        h.get_by_label("⬇ later").click();
+        h.run();
+        assert_eq!(
+            captions(&h),
+            [
+                (0.0, "first".into()),
+                (2.0, "third".into()),
+                (4.0, "second".into())
+            ]
+        );
+        h.get_by_label("⬆ earlier").click();
+        h.run();
+        h.get_by_label("⬆ earlier").click();
+        h.run();
+        assert_eq!(
+            captions(&h),
+            [
+                (0.0, "second".into()),
+                (2.0, "first".into()),
+                (4.0, "third".into())
+            ]
+        );
+        h.get_by_label("🗑 delete").click();
+        h.run();
+        assert_eq!(captions(&h), [(2.0, "first".into()), (4.0, "third".into())]);
+    }
 
     fn here() -> Here {
         Here {
