@@ -473,6 +473,9 @@ fn set_value(stage: &mut Stage, name: &str, racer: Option<usize>, v: f64) {
             .map(|i| f.param_values()[i]);
         if now.is_some_and(|now| now != v) && f.set_param(name, v) {
             stage.landscape.generation += 1;
+            for (mut r, ..) in &mut stage.racers {
+                r.run.resample(&stage.landscape.formula);
+            }
         }
     }
 }

@@ -273,3 +273,37 @@ fn edited_beats_replay_to_where_the_lesson_was_and_save_with_the_scene() {
     assert_eq!(saved.racers[0].hyper.lr, 0.05);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_parameter_tween_morphs_the_surface_under_racers_that_run_on() {
+    let text = r#"Scene(
+        version: 3,
+        name: "morph",
+        landscape: (formula: Some("a*x^2 + y^2"), params: {"a": 1.0}, domain: Some((-2.0, 2.0, -2.0, 2.0))),
+        racers: [(optimizer: gd, start: (1.5, 1.0), hyper: {"lr": 0.05})],
+        speed: 30.0,
+        timeline: [
+            (at: 0, tween: (name: "a", from: 1, to: 3, over: 2), show: [Basins]),
+            (at: 1, predict: "What does a steeper valley do to the ball?"),
+        ],
+    )"#;
+    let default = Launched::new(&LandscapeSpec::default()).unwrap();
+    let mut app = crate::app::headless_scene(default, Some(scene::parse(text).unwrap()));
+    app.add_plugins(bevy::input::InputPlugin)
+        .add_systems(Update, keys.in_set(AppSet::Input));
+    app.world_mut().resource_mut::<Sim>().playing = false;
+    app.update();
+    app.update();
+    let generation = app.world().resource::<Landscape>().generation;
+    key(&mut app, KeyCode::ArrowRight);
+    let land = app.world().resource::<Landscape>();
+    // Halfway through the tween: a = 2; the surface is rebuilt, the race not restarted.
+    assert_eq!(land.formula.param_values(), [2.0]);
+    assert!(land.generation > generation);
+    assert!(app.world().resource::<crate::app::basins::BasinMap>().shown);
+    let s = state(&mut app);
+    assert_eq!(s.4[0].1, 30, "30 steps in the first second, none lost to a restart");
+    // Each step multiplies x by 1 − 2·α·a(t) with a at the step's tick (step n at tick 20n).
+    let x = (1..=30u32).fold(1.5, |x, n| x * (1.0 - 2.0 * 0.05 * (1.0 + 2.0 * f64::from(20 * n) / 1200.0)));
+    assert!((s.4[0].0[0] - x).abs() < 1e-14, "{} vs {x}", s.4[0].0[0]);
+}

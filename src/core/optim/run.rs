@@ -136,6 +136,13 @@ impl Run {
         };
     }
 
+    /// f and ∇f where the racer stands, again: the surface changed under it (a lesson
+    /// morphing a parameter), and the next step must see the new slope, not the old one.
+    /// Where the new surface is undefined, the next step finds that out and stops the racer.
+    pub fn resample(&mut self, f: &Formula) {
+        (self.loss, self.grad) = f.gradient(self.pos);
+    }
+
     /// One step, unless stopped. Returns the status after it.
     pub fn step(&mut self, f: &Formula) -> &Status {
         if !self.status.is_running() {
