@@ -798,7 +798,13 @@ pub fn tune(args: &TuneArgs, out: &mut dyn Write) -> Result<()> {
 pub fn scenes_list(out: &mut dyn Write) -> Result<()> {
     for (name, text) in crate::core::scene::SHIPPED {
         let loaded = crate::core::scene::parse(text).map_err(|e| anyhow!("{name}: {e}"))?;
-        writeln!(out, "{name:<18} {}", loaded.scene.name)?;
+        let beats = loaded.scene.timeline.len();
+        let lesson = if beats > 0 {
+            format!("  [lesson, {beats} beats]")
+        } else {
+            String::new()
+        };
+        writeln!(out, "{name:<18} {}{lesson}", loaded.scene.name)?;
     }
     Ok(())
 }

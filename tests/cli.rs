@@ -245,6 +245,16 @@ fn scenes_lists_the_fourteen_lecture_scenes_and_bad_scenes_exit_2() {
         text.lines()
             .any(|l| l.starts_with("saddle-noise") && l.contains("saddle"))
     );
+    let lessons: Vec<&str> = text
+        .lines()
+        .filter(|l| l.ends_with("beats]"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        lessons,
+        ["learning-rates", "momentum-escapes", "saddle-noise"],
+        "{text}"
+    );
 
     let dir = std::env::temp_dir().join(format!("gradscape-cli-scene-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

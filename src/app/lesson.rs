@@ -87,6 +87,9 @@ pub struct Director {
     fresh: bool,
     /// Replay to this many beats fired in the next frame (after an edit).
     replay: Option<usize>,
+    /// The landscape's revision the lesson plays on: another f or domain ends the lesson
+    /// (its replays could not give it back).
+    revision: u64,
     /// Beats written where no scene was opened, with the beat to replay to: the scene
     /// plugin makes a scene of the stage for them (see `scene::requests`).
     pub unplaced: Option<(Vec<Beat>, usize)>,
@@ -251,7 +254,16 @@ fn play(mut stage: Stage) {
         return;
     }
     if std::mem::take(&mut stage.director.fresh) {
+        stage.director.revision = stage.landscape.revision;
         settle(&mut stage, false);
+    } else if stage.director.revision != stage.landscape.revision {
+        info!("the landscape changed: the lesson ends");
+        *stage.director = Director {
+            recording: stage.director.recording,
+            ..Director::default()
+        };
+        stage.sim.directed = false;
+        return;
     }
     if let Some(target) = stage.director.replay.take() {
         replay(&mut stage, target);

@@ -302,8 +302,34 @@ fn a_parameter_tween_morphs_the_surface_under_racers_that_run_on() {
     assert!(land.generation > generation);
     assert!(app.world().resource::<crate::app::basins::BasinMap>().shown);
     let s = state(&mut app);
-    assert_eq!(s.4[0].1, 30, "30 steps in the first second, none lost to a restart");
+    assert_eq!(
+        s.4[0].1, 30,
+        "30 steps in the first second, none lost to a restart"
+    );
     // Each step multiplies x by 1 − 2·α·a(t) with a at the step's tick (step n at tick 20n).
-    let x = (1..=30u32).fold(1.5, |x, n| x * (1.0 - 2.0 * 0.05 * (1.0 + 2.0 * f64::from(20 * n) / 1200.0)));
+    let x = (1..=30u32).fold(1.5, |x, n| {
+        x * (1.0 - 2.0 * 0.05 * (1.0 + 2.0 * f64::from(20 * n) / 1200.0))
+    });
     assert!((s.4[0].0[0] - x).abs() < 1e-14, "{} vs {x}", s.4[0].0[0]);
+}
+
+#[test]
+fn another_landscape_ends_the_lesson_and_the_race_runs_on_its_own() {
+    let mut app = stage(true);
+    app.world_mut().resource_mut::<Landscape>().changed_math();
+    app.update();
+    assert!(app.world().resource::<Director>().lesson.is_none());
+    assert!(!app.world().resource::<Sim>().directed);
+    let steps = |app: &mut App| {
+        app.world_mut()
+            .query::<&Racer>()
+            .iter(app.world())
+            .map(|r| r.run.steps)
+            .max()
+    };
+    let before = steps(&mut app);
+    for _ in 0..10 {
+        app.update();
+    }
+    assert!(steps(&mut app) > before, "the race steps by itself again");
 }
