@@ -22,8 +22,10 @@ pub fn overlay(ctx: &egui::Context, director: &Director, view: egui::Rect) {
     let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, "lesson".into()));
     let bar_y = view.bottom() - 14.0;
     timeline_bar(&painter, lesson, view, bar_y);
-    let size = (view.height() * CAPTION).clamp(14.0, 48.0);
-    let width = (view.width() - 2.0 * SIDES).max(view.width() * 0.5);
+    // Sized as for the widest 16:9 picture the view holds, so a tall window does not blow
+    // the caption up past its width.
+    let size = (view.height().min(view.width() * 9.0 / 16.0) * CAPTION).clamp(14.0, 40.0);
+    let width = (view.width() - 2.0 * SIDES).max(view.width() * 0.7);
     if let Some(text) = lesson.caption.as_deref() {
         let galley = painter.layout(
             text.to_string(),
@@ -52,7 +54,7 @@ pub fn overlay(ctx: &egui::Context, director: &Director, view: egui::Rect) {
     }
     if let Some(question) = lesson.question() {
         let galley = painter.layout(
-            format!("{question}\n"),
+            question.to_string(),
             egui::FontId::proportional(size),
             egui::Color32::WHITE,
             width,
@@ -63,9 +65,10 @@ pub fn overlay(ctx: &egui::Context, director: &Director, view: egui::Rect) {
             BAR,
         );
         let pad = size * 0.6;
+        let gap = size * 0.35;
         let inner = egui::vec2(
             galley.size().x.max(hint.size().x),
-            galley.size().y + hint.size().y,
+            galley.size().y + gap + hint.size().y,
         );
         // At the top, where it covers the least of the landscape it asks about.
         let size = inner + egui::vec2(2.0 * pad, 2.0 * pad);
@@ -83,7 +86,7 @@ pub fn overlay(ctx: &egui::Context, director: &Director, view: egui::Rect) {
         let top = rect.min + egui::vec2(pad, pad);
         let hint_at = egui::pos2(
             rect.center().x - hint.size().x / 2.0,
-            top.y + galley.size().y,
+            top.y + galley.size().y + gap,
         );
         painter.galley(top, galley, egui::Color32::WHITE);
         painter.galley(hint_at, hint, BAR);
