@@ -860,16 +860,23 @@ const TORCH_SCENE: &str = r#"Scene(
     duration: Some(5.0),
 )"#;
 
-#[test]
-fn export_torch_writes_valid_python_naming_each_optimizer_and_its_settings() {
-    let (dir, _) = csv_file("torch", "a\n1\n");
-    let scene = dir.join("every.ron");
-    std::fs::write(&scene, TORCH_SCENE).unwrap();
-    let o = gradscape(&["export-torch", scene.to_str().unwrap()]);
+/// Writes `scene` to a file, exports it, and writes the script beside it: (folder, script's
+/// path, script).
+fn export(name: &str, scene: &str) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let (dir, _) = csv_file(name, "a\n1\n");
+    let file = dir.join("scene.ron");
+    std::fs::write(&file, scene).unwrap();
+    let o = gradscape(&["export-torch", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let script = stdout(&o);
     let path = dir.join("race.py");
     std::fs::write(&path, &script).unwrap();
+    (dir, path, script)
+}
+
+#[test]
+fn export_torch_writes_valid_python_naming_each_optimizer_and_its_settings() {
+    let (dir, path, script) = export("torch", TORCH_SCENE);
     let parsed = Command::new("python3")
         .args(["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())"])
         .arg(&path)
@@ -908,8 +915,8 @@ fn export_torch_writes_valid_python_naming_each_optimizer_and_its_settings() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Runs the script and, for each racer, the `gradscape trace` command its comment gives:
-/// every row both print agrees to 1e-12 (relative above 1).
+/// Runs the script and, for its first `racers` racers, the `gradscape trace` command each
+/// one's comment gives: every row both print agrees to 1e-12 (relative above 1).
 fn same_rows_as_trace(path: &std::path::Path, script: &str, racers: usize) {
     let ran = Command::new("python3").arg(path).output().unwrap();
     assert!(
@@ -923,10 +930,11 @@ fn same_rows_as_trace(path: &std::path::Path, script: &str, racers: usize) {
         .filter_map(|l| l.strip_prefix("# The same rows: "))
         .map(shell_words)
         .collect();
-    assert_eq!(commands.len(), racers);
+    assert!(commands.len() >= racers);
     for (command, (name, rows)) in commands
         .iter()
         .zip(torch.iter().filter(|s| !s.1.is_empty()))
+        .take(racers)
     {
         let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
         let o = gradscape(&args);
@@ -941,8 +949,9 @@ fn same_rows_as_trace(path: &std::path::Path, script: &str, racers: usize) {
                     .collect()
             })
             .collect();
+        // gradscape stops a racer that has converged; the script runs every step.
         assert!(
-            ours.len() > 10 && rows.len() >= ours.len().min(201),
+            ours.len() > 10 && rows.len() >= ours.len(),
             "{name}: {} and {} rows",
             ours.len(),
             rows.len()
@@ -958,10 +967,8 @@ fn same_rows_as_trace(path: &std::path::Path, script: &str, racers: usize) {
 
 #[test]
 fn export_torch_brings_a_data_landscapes_rows_and_loss() {
-    let (dir, _) = csv_file("torch-data", "a\n1\n");
-    let scene = dir.join("data.ron");
-    std::fs::write(
-        &scene,
+    let (dir, path, script) = export(
+        "torch-data",
         r#"Scene(
     version: 3,
     name: "Fit a line",
@@ -973,13 +980,7 @@ fn export_torch_brings_a_data_landscapes_rows_and_loss() {
     speed: 30.0,
     duration: Some(4.0),
 )"#,
-    )
-    .unwrap();
-    let o = gradscape(&["export-torch", scene.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let script = stdout(&o);
-    let path = dir.join("race.py");
-    std::fs::write(&path, &script).unwrap();
+    );
     for want in [
         "DATA = {",
         "def f(w, b, rows=slice(None)):",
@@ -991,37 +992,7 @@ fn export_torch_brings_a_data_landscapes_rows_and_loss() {
     }
     if has_torch() {
         // The full-batch racer only: the mini-batch one shuffles with torch's generator.
-        let ran = Command::new("python3").arg(&path).output().unwrap();
-        assert!(
-            ran.status.success(),
-            "{}",
-            String::from_utf8_lossy(&ran.stderr)
-        );
-        let torch = sections(&String::from_utf8_lossy(&ran.stdout));
-        let command = script
-            .lines()
-            .find_map(|l| l.strip_prefix("# The same rows: "))
-            .map(shell_words)
-            .unwrap();
-        let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
-        let o = gradscape(&args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        let ours: Vec<Vec<f64>> = stdout(&o)
-            .lines()
-            .skip(1)
-            .map(|l| {
-                l.split(',')
-                    .map(|v| v.parse().unwrap_or(f64::NAN))
-                    .collect()
-            })
-            .collect();
-        assert_eq!((ours.len(), torch[0].1.len()), (121, 121));
-        for (a, b) in ours.iter().zip(&torch[0].1) {
-            for (u, v) in a.iter().zip(b) {
-                let close = u.is_nan() && v.is_nan() || (u - v).abs() <= 1e-12 * u.abs().max(1.0);
-                assert!(close, "gradscape {a:?}, torch {b:?}");
-            }
-        }
+        same_rows_as_trace(&path, &script, 1);
     }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -301,23 +301,11 @@ fn surfaces_show_contours_and_open_holes_without_spikes() {
     );
 }
 
-/// Renders a shipped scene headless (no X server); returns stdout and the frames.
-fn render_headless(tag: &str) -> (String, Vec<image::RgbImage>, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("gradscape-headless-{tag}-{}", std::process::id()));
-    let gif = dir.join("clip.gif");
+/// `gradscape render ARGS` with no display at all; fails the test if the render fails.
+fn render(args: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_gradscape"))
-        .args(["render", "momentum-escapes", "--out", dir.to_str().unwrap()])
-        .args(["--gif", gif.to_str().unwrap()])
-        .args([
-            "--seconds",
-            "0.5",
-            "--fps",
-            "10",
-            "--size",
-            "320x180",
-            "--orbit",
-            "20",
-        ])
+        .arg("render")
+        .args(args)
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .output()
@@ -327,6 +315,28 @@ fn render_headless(tag: &str) -> (String, Vec<image::RgbImage>, std::path::PathB
         "render failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+/// Renders a shipped scene headless (no X server); returns stdout and the frames.
+fn render_headless(tag: &str) -> (String, Vec<image::RgbImage>, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("gradscape-headless-{tag}-{}", std::process::id()));
+    let gif = dir.join("clip.gif");
+    let out = render(&[
+        "momentum-escapes",
+        "--out",
+        dir.to_str().unwrap(),
+        "--gif",
+        gif.to_str().unwrap(),
+        "--seconds",
+        "0.5",
+        "--fps",
+        "10",
+        "--size",
+        "320x180",
+        "--orbit",
+        "20",
+    ]);
     let mut frames = Vec::new();
     for k in 1..=5 {
         frames.push(load(&dir.join(format!("frame_{k:05}.png"))));
@@ -411,24 +421,19 @@ fn a_lesson_records_its_caption_in_the_frames_of_its_time_span_and_in_the_srt() 
     .unwrap();
     let frames = dir.join("frames");
     let srt = dir.join("lesson.srt");
-    let out = Command::new(env!("CARGO_BIN_EXE_gradscape"))
-        .args([
-            "render",
-            scene.to_str().unwrap(),
-            "--out",
-            frames.to_str().unwrap(),
-        ])
-        .args(["--srt", srt.to_str().unwrap()])
-        .args(["--seconds", "1", "--fps", "10", "--size", "480x270"])
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .expect("run gradscape render");
-    assert!(
-        out.status.success(),
-        "render failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    render(&[
+        scene.to_str().unwrap(),
+        "--out",
+        frames.to_str().unwrap(),
+        "--srt",
+        srt.to_str().unwrap(),
+        "--seconds",
+        "1",
+        "--fps",
+        "10",
+        "--size",
+        "480x270",
+    ]);
     // Frame k shows the lesson at k/10 s: the caption fires at 0.3 s (frame 3) and is
     // cleared at 0.7 s (frame 7); on screen from (k − 1)/10 s, so the SRT says 0.2 to 0.6.
     let counts: Vec<usize> = (1..=10)

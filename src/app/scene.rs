@@ -209,12 +209,7 @@ impl Showing<'_, '_> {
                 preset: land.preset.map(|p| p.name.to_string()),
                 formula: land.data.is_none().then(|| f.source().to_string()),
                 data: land.data.as_ref().map(|d| scene_data(d, f)),
-                params: f
-                    .params()
-                    .iter()
-                    .zip(f.param_values())
-                    .map(|(p, v)| (p.name.clone(), *v))
-                    .collect(),
+                params: f.named_values().map(|(n, v)| (n.to_string(), v)).collect(),
                 domain: Some([d.x[0], d.x[1], d.y[0], d.y[1]]),
                 z_scale: Some(land.z_scale),
                 resolution: land.resolution,

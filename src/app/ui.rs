@@ -467,12 +467,7 @@ fn here(p: &Panel) -> lesson::Here {
             ],
             c.target_focus.to_array().map(f64::from),
         ),
-        params: f
-            .params()
-            .iter()
-            .zip(f.param_values())
-            .map(|(p, v)| (p.name.clone(), *v))
-            .collect(),
+        params: f.named_values().map(|(n, v)| (n.to_string(), v)).collect(),
         racers,
         arrows: p.arrows.any(),
         markers: p.markers.visible,

@@ -82,8 +82,8 @@ pub fn script(loaded: &Loaded, source: &str) -> String {
 fn landscape(s: &mut String, loaded: &Loaded) {
     let f = &loaded.landscape.formula;
     let [a, b] = f.axes().map(py_name);
-    for (p, v) in f.params().iter().zip(f.param_values()) {
-        let _ = writeln!(s, "{} = torch.tensor({})", py_name(&p.name), py(*v));
+    for (name, v) in f.named_values() {
+        let _ = writeln!(s, "{} = torch.tensor({})", py_name(name), py(v));
     }
     let expr = f.torch(py_name);
     let Some(data) = f.data() else {
@@ -338,8 +338,8 @@ pub fn trace_command(loaded: &Loaded, r: &RacerSpec, steps: u64) -> String {
         py(d.y[0]),
         py(d.y[1])
     );
-    for (p, v) in f.params().iter().zip(f.param_values()) {
-        let _ = write!(cmd, " --param {}={}", p.name, py(*v));
+    for (name, v) in f.named_values() {
+        let _ = write!(cmd, " --param {name}={}", py(v));
     }
     let _ = write!(
         cmd,

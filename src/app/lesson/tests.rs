@@ -30,11 +30,11 @@ const LESSON: &str = r#"Scene(
     ],
 )"#;
 
-/// A stage that opened the lesson, its frames 1/30 s apart; `playing` false: the clock
-/// moves only when → or ← moves it.
-fn stage(playing: bool) -> App {
+/// A stage that opened `scene`, its frames 1/30 s apart; `playing` false: the clock moves
+/// only when → or ← moves it.
+fn stage_of(scene: scene::Loaded, playing: bool) -> App {
     let default = Launched::new(&LandscapeSpec::default()).unwrap();
-    let mut app = crate::app::headless_scene(default, Some(scene::parse(LESSON).unwrap()));
+    let mut app = crate::app::headless_scene(default, Some(scene));
     app.add_plugins(bevy::input::InputPlugin)
         .add_systems(Update, keys.in_set(AppSet::Input))
         .insert_resource(TimeUpdateStrategy::ManualDuration(
@@ -44,6 +44,11 @@ fn stage(playing: bool) -> App {
     app.update();
     app.update();
     app
+}
+
+/// The stage of [`LESSON`].
+fn stage(playing: bool) -> App {
+    stage_of(scene::parse(LESSON).unwrap(), playing)
 }
 
 /// What a beat is reached in: the clock, the beats fired, the hold, the caption, and each
@@ -190,13 +195,7 @@ fn a_beat_played_in_real_time_is_reached_in_the_state_the_keys_reach_it_in() {
 
 /// A shipped lesson played to its last beat with → alone.
 fn to_the_end(name: &str) -> (App, Vec<Run>) {
-    let default = Launched::new(&LandscapeSpec::default()).unwrap();
-    let mut app = crate::app::headless_scene(default, Some(scene::load(name).unwrap()));
-    app.add_plugins(bevy::input::InputPlugin)
-        .add_systems(Update, keys.in_set(AppSet::Input));
-    app.world_mut().resource_mut::<Sim>().playing = false;
-    app.update();
-    app.update();
+    let mut app = stage_of(scene::load(name).unwrap(), false);
     for _ in 0..40 {
         let l = app.world().resource::<Director>().lesson.clone().unwrap();
         if l.fired == l.beats().len() && l.hold.is_none() {
@@ -287,13 +286,7 @@ fn a_parameter_tween_morphs_the_surface_under_racers_that_run_on() {
             (at: 1, predict: "What does a steeper valley do to the ball?"),
         ],
     )"#;
-    let default = Launched::new(&LandscapeSpec::default()).unwrap();
-    let mut app = crate::app::headless_scene(default, Some(scene::parse(text).unwrap()));
-    app.add_plugins(bevy::input::InputPlugin)
-        .add_systems(Update, keys.in_set(AppSet::Input));
-    app.world_mut().resource_mut::<Sim>().playing = false;
-    app.update();
-    app.update();
+    let mut app = stage_of(scene::parse(text).unwrap(), false);
     let generation = app.world().resource::<Landscape>().generation;
     key(&mut app, KeyCode::ArrowRight);
     let land = app.world().resource::<Landscape>();

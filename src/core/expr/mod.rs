@@ -187,6 +187,14 @@ impl Formula {
         &self.values[self.hidden..]
     }
 
+    /// Each parameter a person sets, by name, with its value.
+    pub fn named_values(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.params()
+            .iter()
+            .zip(self.param_values())
+            .map(|(p, v)| (p.name.as_str(), *v))
+    }
+
     /// Sets a parameter by name; false when the formula has no such parameter.
     pub fn set_param(&mut self, name: &str, value: f64) -> bool {
         match self.params().iter().position(|p| p.name == name) {
