@@ -280,6 +280,12 @@ fn play(mut stage: Stage) {
         }
         None => {}
     }
+    // S (one step, paused) moves the lesson on by one race step's worth of ticks.
+    let steps = std::mem::take(&mut stage.sim.pending);
+    let per_step = (TICKS_PER_SECOND as f64 / stage.sim.steps_per_second.max(0.1)).ceil() as u64;
+    for _ in 0..u64::from(steps) * per_step {
+        tick(&mut stage);
+    }
     if stage.sim.playing {
         let due = stage.director.carry + stage.time.delta_secs_f64() * TICKS_PER_SECOND as f64;
         // Within a hair of a whole number is that number: 1/30 s is 20 ticks, not 19.99….

@@ -326,3 +326,42 @@ fn another_landscape_ends_the_lesson_and_the_race_runs_on_its_own() {
     }
     assert!(steps(&mut app) > before, "the race steps by itself again");
 }
+
+#[test]
+fn a_beat_written_on_a_stage_that_was_never_a_scene_starts_a_lesson_of_it() {
+    let default = Launched::new(&LandscapeSpec::default()).unwrap();
+    let mut app = crate::app::headless(default);
+    app.add_plugins(crate::app::racers::opening_plugin(None));
+    app.update();
+    app.update();
+    assert!(app.world().resource::<Director>().lesson.is_none());
+    let beat = crate::core::timeline::Beat {
+        caption: Some("Where does each ball go?".into()),
+        ..Default::default()
+    };
+    app.world_mut()
+        .resource_mut::<Director>()
+        .edit(vec![beat], 1);
+    for _ in 0..3 {
+        app.update();
+    }
+    let d = app.world().resource::<Director>();
+    let l = d.lesson.as_ref().expect("a lesson of the stage");
+    assert_eq!((l.fired, l.hold), (1, Some(Hold::Back)));
+    assert_eq!(l.caption.as_deref(), Some("Where does each ball go?"));
+    assert!(app.world().resource::<Sim>().directed);
+}
+
+#[test]
+fn s_steps_a_paused_lesson_by_one_race_step() {
+    let mut app = stage(false);
+    key(&mut app, KeyCode::ArrowRight);
+    let before = state(&mut app);
+    assert_eq!((before.0, before.4[0].1), (600, 30));
+    key(&mut app, KeyCode::KeyS);
+    let after = state(&mut app);
+    // 30 steps a second: one step is 20 ticks of the lesson clock.
+    assert_eq!((after.0, after.4[0].1), (620, 31));
+    let want = gd((1..=31).map(rate));
+    assert!((after.4[0].0[0] - want[0]).abs() < 1e-14);
+}
