@@ -996,3 +996,23 @@ fn export_torch_brings_a_data_landscapes_rows_and_loss() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_lesson_renders_only_at_frame_rates_that_divide_its_clock() {
+    let dir = std::env::temp_dir().join(format!("gradscape-cli-fps-{}", std::process::id()));
+    let o = gradscape(&[
+        "render",
+        "momentum-escapes",
+        "--out",
+        dir.to_str().unwrap(),
+        "--fps",
+        "7",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a frame rate that divides 600 (24, 25, 30, 50, 60, …)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.exists(), "refused before anything is written");
+}
