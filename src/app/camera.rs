@@ -178,7 +178,7 @@ const TOP_DOWN_SCALE: f32 = 11.0;
 
 /// Switches between the 3D orbit and the 2D view from straight above; the 3D pose is kept
 /// and restored.
-fn switch_view(
+pub(super) fn switch_view(
     top: Res<TopDown>,
     landscape: Res<Landscape>,
     mut saved: Local<Option<(f32, f32, f32, Vec3)>>,

@@ -240,7 +240,12 @@ pub(super) fn drawing(app: &mut App) {
 /// The window's part: the presenter's keys and the orbit camera.
 pub(super) fn window(app: &mut App) {
     app.add_systems(Update, keys.in_set(AppSet::Input).run_if(super::keys_free))
-        .add_systems(Update, pose_camera.in_set(AppSet::Present));
+        .add_systems(
+            Update,
+            pose_camera
+                .in_set(AppSet::Present)
+                .after(super::camera::switch_view),
+        );
 }
 
 /// The frame's lesson: a cue from the keys, then the ticks the frame's time holds.
@@ -640,15 +645,22 @@ fn keys(keys: Res<ButtonInput<KeyCode>>, mut director: ResMut<Director>) {
     }
 }
 
-/// The window's orbit camera takes each new pose the lesson sets.
+/// The window's orbit camera takes each new pose the lesson sets; like F, a camera move
+/// leaves the 2D view from above.
 fn pose_camera(
     director: Res<Director>,
     mut applied: Local<Option<Pose>>,
     mut camera: Single<&mut bevy_panorbit_camera::PanOrbitCamera>,
+    mut top_down: ResMut<super::camera::TopDown>,
 ) {
     let Some(pose) = director.pose.filter(|p| Some(*p) != *applied) else {
         return;
     };
+    if top_down.0 {
+        // Back to 3D first (that restores the orbit); the pose follows in the next frame.
+        top_down.0 = false;
+        return;
+    }
     *applied = Some(pose);
     super::camera::pose(&mut camera, [pose.yaw, pose.pitch, pose.radius]);
     camera.target_focus = pose.focus;

@@ -556,6 +556,7 @@ fn view_section(ui: &mut egui::Ui, p: &mut Panel) {
              Drag: orbit · Right-drag: pan · Wheel: zoom · F: frame · T: 2D view\n\
              Space: play/pause · S: step · R: reset · C: clear trails\n\
              1–9: show/hide racer · A: arrows · B: basin map · G: mini-batch ghost\n\
+             → / ←, Page Down / Up: a lesson's next / previous beat\n\
              H: hide panel · F12: screenshot",
         )
         .small()
