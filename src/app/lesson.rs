@@ -37,15 +37,26 @@ impl Pose {
         }
     }
 
-    /// The landscape's own view.
-    pub fn home(landscape: &Landscape) -> Pose {
-        let [yaw, pitch] = crate::core::presets::view_of(landscape.preset);
+    /// A preset's own view (the default view for a formula).
+    pub fn home(preset: Option<&crate::core::presets::Preset>) -> Pose {
+        let [yaw, pitch] = crate::core::presets::view_of(preset);
         Pose {
             yaw,
             pitch,
             radius: f64::from(super::camera::HOME_RADIUS),
             focus: Vec3::new(0.0, 1.0, 0.0),
         }
+    }
+
+    /// A scene's own camera pose, else its landscape's view.
+    pub fn of_scene(l: &Loaded) -> Pose {
+        let home = Pose::home(l.landscape.preset);
+        l.scene.camera.map_or(home, |[yaw, pitch, radius]| Pose {
+            yaw,
+            pitch,
+            radius,
+            ..home
+        })
     }
 
     /// Where a camera at this pose stands, looking at the focus.
@@ -469,12 +480,18 @@ fn tweens(stage: &mut Stage) {
     let Some(lesson) = stage.director.lesson.as_ref() else {
         return;
     };
+    if lesson.tweens.is_empty() {
+        return;
+    }
     let values: Vec<(String, Option<usize>, f64)> = lesson
         .tween_values()
         .map(|(t, v)| (t.name.clone(), t.racer, v))
         .collect();
     for (name, racer, v) in values {
         set_value(stage, &name, racer, v);
+    }
+    if let Some(l) = stage.director.lesson.as_mut() {
+        l.retire_tweens();
     }
 }
 
@@ -574,23 +591,13 @@ fn current_pose(stage: &Stage) -> Pose {
             focus: c.target_focus,
         };
     }
-    stage
-        .director
-        .pose
-        .unwrap_or_else(|| scene_pose(stage.director.opened.as_deref(), &stage.landscape))
-}
-
-/// A scene's own camera pose (or the landscape's view).
-pub fn scene_pose(scene: Option<&Loaded>, landscape: &Landscape) -> Pose {
-    match scene.and_then(|l| l.scene.camera) {
-        Some([yaw, pitch, radius]) => Pose {
-            yaw,
-            pitch,
-            radius,
-            ..Pose::home(landscape)
-        },
-        None => Pose::home(landscape),
-    }
+    stage.director.pose.unwrap_or_else(|| {
+        stage
+            .director
+            .opened
+            .as_deref()
+            .map_or_else(|| Pose::home(stage.landscape.preset), Pose::of_scene)
+    })
 }
 
 /// The camera pose the lesson asks for now, while a move is under way or a racer followed.
@@ -617,7 +624,7 @@ fn aim(stage: &mut Stage) {
                 Vec3::new(f[0] as f32, f[1] as f32, f[2] as f32)
             }),
         },
-        Shot::Frame => Pose::home(&stage.landscape),
+        Shot::Frame => Pose::home(stage.landscape.preset),
         Shot::Follow(k) => {
             let at = stage
                 .racers

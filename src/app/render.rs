@@ -194,29 +194,10 @@ fn warmed_up(probes: &[u64]) -> bool {
 /// The camera pose `t` seconds into the recording: the lesson's (or the scene's) view,
 /// turned by the orbit.
 fn pose(request: &RenderRequest, lesson: Option<Pose>, t: f64) -> Transform {
-    let scene = lesson.unwrap_or_else(|| {
-        let l = &request.scene;
-        match l.scene.camera {
-            Some([yaw, pitch, radius]) => Pose {
-                yaw,
-                pitch,
-                radius,
-                focus: Vec3::new(0.0, 1.0, 0.0),
-            },
-            None => {
-                let [yaw, pitch] = crate::core::presets::view_of(l.landscape.preset);
-                Pose {
-                    yaw,
-                    pitch,
-                    radius: f64::from(camera::HOME_RADIUS),
-                    focus: Vec3::new(0.0, 1.0, 0.0),
-                }
-            }
-        }
-    });
+    let view = lesson.unwrap_or_else(|| Pose::of_scene(&request.scene));
     Pose {
-        yaw: scene.yaw + request.orbit * t,
-        ..scene
+        yaw: view.yaw + request.orbit * t,
+        ..view
     }
     .transform()
 }

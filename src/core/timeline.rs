@@ -53,6 +53,26 @@ pub struct Beat {
     pub hold: Option<f64>,
 }
 
+impl Beat {
+    /// Seconds a recording waits before this beat fires (0 unless it waits for a click).
+    pub fn click_hold(&self) -> f64 {
+        if self.click {
+            self.hold.unwrap_or(CLICK_HOLD)
+        } else {
+            0.0
+        }
+    }
+
+    /// Seconds a recording shows this beat's question (0 without one).
+    pub fn predict_hold(&self) -> f64 {
+        if self.predict.is_some() {
+            self.hold.unwrap_or(PREDICT_HOLD)
+        } else {
+            0.0
+        }
+    }
+}
+
 /// Something a beat shows or hides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Part {
@@ -319,7 +339,7 @@ pub struct Lesson {
     held: u64,
     pub caption: Option<String>,
     pub highlight: Option<usize>,
-    /// Tweens begun, with the tick each began; finished ones stay at their end value.
+    /// Tweens under way, with the tick each began (retired once they reach their end).
     pub tweens: Vec<(Tween, u64)>,
     /// The last camera move, with the tick it began.
     pub camera: Option<(CameraMove, u64)>,
@@ -431,12 +451,12 @@ impl Lesson {
         let Some(why) = self.hold else {
             return false;
         };
-        let (beat, default) = match why {
-            Hold::Click => (&self.beats[self.fired], CLICK_HOLD),
-            Hold::Predict => (&self.beats[self.fired - 1], PREDICT_HOLD),
+        let hold = match why {
+            Hold::Click => self.beats[self.fired].click_hold(),
+            Hold::Predict => self.beats[self.fired - 1].predict_hold(),
             Hold::Back => return false,
         };
-        self.held >= ticks(beat.hold.unwrap_or(default))
+        self.held >= ticks(hold)
     }
 
     /// One tick: the clock moves on, or the hold lasts a tick longer; true if the clock moved
@@ -459,6 +479,14 @@ impl Lesson {
             fired.extend(self.fire_due());
         }
         fired
+    }
+
+    /// Forgets the tweens that have reached their end (their last value is already set), so
+    /// a lesson does not set them again every tick.
+    pub fn retire_tweens(&mut self) {
+        let now = self.tick;
+        self.tweens
+            .retain(|(t, from)| ((now - from) as f64) < t.over * TICKS_PER_SECOND as f64);
     }
 
     /// The value each tween gives now: (tween, value).
@@ -575,19 +603,7 @@ pub fn srt(cues: &[Cue]) -> String {
 pub fn length(beats: &[Beat]) -> f64 {
     let holds: f64 = beats
         .iter()
-        .map(|b| {
-            let click = if b.click {
-                b.hold.unwrap_or(CLICK_HOLD)
-            } else {
-                0.0
-            };
-            let predict = if b.predict.is_some() {
-                b.hold.unwrap_or(PREDICT_HOLD)
-            } else {
-                0.0
-            };
-            click + predict
-        })
+        .map(|b| b.click_hold() + b.predict_hold())
         .sum();
     beats.last().map_or(0.0, |b| b.at) + holds + 4.0
 }
