@@ -5,6 +5,7 @@
 //! rows. A data landscape brings its rows and loss.
 
 use crate::core::landscape::DataSource;
+use crate::core::number::exact;
 use crate::core::optim::schedule::Schedule;
 use crate::core::optim::{Field, Hyper, Kind};
 use crate::core::race::RacerSpec;
@@ -333,20 +334,20 @@ pub fn trace_command(loaded: &Loaded, r: &RacerSpec, steps: u64) -> String {
     let _ = write!(
         cmd,
         " --domain={},{},{},{}",
-        py(d.x[0]),
-        py(d.x[1]),
-        py(d.y[0]),
-        py(d.y[1])
+        exact(d.x[0]),
+        exact(d.x[1]),
+        exact(d.y[0]),
+        exact(d.y[1])
     );
     for (name, v) in f.named_values() {
-        let _ = write!(cmd, " --param {name}={}", py(v));
+        let _ = write!(cmd, " --param {name}={}", exact(v));
     }
     let _ = write!(
         cmd,
         " --optimizer {} --start={},{} --steps {steps}",
         r.kind.name(),
-        py(r.start[0]),
-        py(r.start[1])
+        exact(r.start[0]),
+        exact(r.start[1])
     );
     let defaults = Hyper::defaults(r.kind);
     for field in Field::NUMERIC {
@@ -358,16 +359,12 @@ pub fn trace_command(loaded: &Loaded, r: &RacerSpec, steps: u64) -> String {
         match field {
             Field::Centered => cmd.push_str(" --centered"),
             Field::Fd => {
-                let _ = write!(cmd, " --gradient fd:{}", py(v));
+                let _ = write!(cmd, " --gradient fd:{}", exact(v));
             }
+            // `exact` writes whole numbers as integers: the counts' flags (seed, batch,
+            // population) take them so.
             _ => {
-                // Counts (seed, batch, population) as the integers the flags take.
-                let v = if v.fract() == 0.0 && v.abs() < 1e15 {
-                    format!("{}", v as i64)
-                } else {
-                    py(v)
-                };
-                let _ = write!(cmd, " --{flag} {v}");
+                let _ = write!(cmd, " --{flag} {}", exact(v));
             }
         }
     }
