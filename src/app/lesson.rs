@@ -429,11 +429,25 @@ fn reset(stage: &mut Stage, opened: &Loaded) {
     stage.director.lesson = Some(Lesson::new(&beats));
     stage.director.race = RaceClock::default();
     stage.director.carry = 0.0;
+    // The opened parameters back; the surface is rebuilt only if a beat had changed one.
     let formula = &mut stage.landscape.formula;
-    for p in opened.landscape.formula.params() {
-        formula.set_param(&p.name, p.value);
+    let changed = opened
+        .landscape
+        .formula
+        .named_values()
+        .filter(|(name, v)| {
+            formula
+                .named_values()
+                .any(|(n, now)| n == *name && now != *v)
+        })
+        .map(|(name, v)| (name.to_string(), v))
+        .collect::<Vec<_>>();
+    for (name, v) in &changed {
+        formula.set_param(name, *v);
     }
-    stage.landscape.generation += 1;
+    if !changed.is_empty() {
+        stage.landscape.generation += 1;
+    }
     let land = &*stage.landscape;
     for (mut racer, mut trail, mut credit, mut visible, _) in &mut stage.racers {
         if let Some(spec) = opened.racers.get(racer.slot) {

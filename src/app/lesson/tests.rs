@@ -304,6 +304,13 @@ fn a_parameter_tween_morphs_the_surface_under_racers_that_run_on() {
         x * (1.0 - 2.0 * 0.05 * (1.0 + 2.0 * f64::from(20 * n) / 1200.0))
     });
     assert!((s.4[0].0[0] - x).abs() < 1e-14, "{} vs {x}", s.4[0].0[0]);
+    // ← goes back to the first beat: the tween starts again from a = 1.
+    key(&mut app, KeyCode::ArrowLeft);
+    assert_eq!(
+        app.world().resource::<Landscape>().formula.param_values(),
+        [1.0]
+    );
+    assert_eq!(state(&mut app).4[0].1, 0);
 }
 
 #[test]
