@@ -71,6 +71,21 @@ pub fn parse_size(s: &str) -> Result<[u32; 2], String> {
     Ok([side(w)?, side(h)?])
 }
 
+/// Most pixels a recorded frame may have: 4K (a larger one took minutes and gigabytes a frame).
+pub const MAX_FRAME_PIXELS: u64 = 3840 * 2160;
+
+/// [`parse_size`], at most [`MAX_FRAME_PIXELS`] in all.
+fn parse_frame_size(s: &str) -> Result<[u32; 2], String> {
+    let [w, h] = parse_size(s)?;
+    if u64::from(w) * u64::from(h) > MAX_FRAME_PIXELS {
+        return Err(format!(
+            "'{s}' is {} pixels; a frame has at most {MAX_FRAME_PIXELS} (3840x2160)",
+            u64::from(w) * u64::from(h)
+        ));
+    }
+    Ok([w, h])
+}
+
 fn parse_ui_scale(s: &str) -> Result<f32, String> {
     s.parse::<f32>()
         .ok()
@@ -104,9 +119,9 @@ pub struct LandscapeArgs {
     /// The two names in --loss that are the landscape's coordinates, e.g. w,b.
     #[arg(long, requires = "data", value_parser = parse_axes)]
     pub axes: Option<[String; 2]>,
-    /// The seed a built-in dataset is generated from.
-    #[arg(long = "data-seed", default_value_t = 0, requires = "data")]
-    pub data_seed: u64,
+    /// The seed a built-in dataset is generated from (default 0).
+    #[arg(long = "data-seed", requires = "data")]
+    pub data_seed: Option<u64>,
 }
 
 /// `exact` → 0, `fd` → the default step, `fd:H` → H.
@@ -261,7 +276,13 @@ fn parse_span(s: &str) -> Result<Span, String> {
             .filter(|v| v.is_finite())
             .ok_or_else(|| format!("'{v}' in '{s}' is not a finite number"))
     };
+    if s.contains("...") {
+        return Err(format!("'{s}' is not a range: write A..B, e.g. 0.001..1"));
+    }
     match s.split_once("..") {
+        Some((a, b)) if number(a)? == number(b)? => Err(format!(
+            "the range '{s}' has one value: give one number, or two different ends"
+        )),
         Some((a, b)) => Ok(Span(number(a)?, number(b)?)),
         None => number(s).map(|v| Span(v, v)),
     }
@@ -353,8 +374,8 @@ pub struct RenderArgs {
     pub seconds: Option<f64>,
     #[arg(long, default_value_t = 30)]
     pub fps: u32,
-    /// Frame size, WIDTHxHEIGHT.
-    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    /// Frame size, WIDTHxHEIGHT: each side 64 to 8192, at most 3840×2160 pixels in all (4K).
+    #[arg(long, default_value = "1280x720", value_parser = parse_frame_size)]
     pub size: [u32; 2],
     /// Turn the camera around the landscape at this many degrees per second.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
@@ -371,8 +392,41 @@ pub struct RenderArgs {
 }
 
 impl LandscapeArgs {
+    /// The flags given, by name: with a scene, each would be ignored, so each is refused.
+    fn given(&self) -> Vec<&'static str> {
+        let flags = [
+            ("--preset", self.preset.is_some()),
+            ("--formula", self.formula.is_some()),
+            ("--domain", self.domain.is_some()),
+            ("--param", !self.params.is_empty()),
+            ("--data", self.data.is_some()),
+            ("--loss", self.loss.is_some()),
+            ("--axes", self.axes.is_some()),
+            ("--data-seed", self.data_seed.is_some()),
+        ];
+        flags
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// A scene's landscape, refusing landscape flags that it would ignore.
+    pub fn scene(&self, name: &str) -> Result<crate::core::scene::Loaded> {
+        if let Some(flag) = self.given().first() {
+            bail!("{flag} does not apply with a scene: the scene names its own landscape");
+        }
+        crate::core::scene::load(name).map_err(|e| anyhow!(e))
+    }
+
     /// The landscape named on the command line; the default preset when none is.
     pub fn resolve(&self) -> Result<Landscape> {
+        if self.data.is_none() {
+            let stray = ["--loss", "--axes", "--data-seed"];
+            if let Some(flag) = self.given().into_iter().find(|f| stray.contains(f)) {
+                bail!("{flag} applies to a data landscape: give --data too");
+            }
+        }
         let domain = match &self.domain {
             Some(d) => Some(
                 d.parse::<Domain>()
@@ -381,7 +435,7 @@ impl LandscapeArgs {
             None => None,
         };
         let data = self.data.as_ref().map(|d| DataSpec {
-            source: DataSource::parse(d, self.data_seed),
+            source: DataSource::parse(d, self.data_seed.unwrap_or(0)),
             loss: self.loss.as_deref(),
             axes: self.axes.as_ref().map(|[a, b]| [a.as_str(), b.as_str()]),
         });
@@ -464,7 +518,7 @@ impl HyperArgs {
         if let Some(s) = &self.schedule {
             h.schedule = s.parse::<Schedule>().map_err(|e| anyhow!(e))?;
         }
-        h.validate()
+        h.validate_for(kind)
             .map_err(|e| anyhow!("bad hyperparameter: {e}"))?;
         Ok(h)
     }
@@ -541,7 +595,7 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
 pub fn race(args: &RaceArgs, out: &mut dyn Write) -> Result<()> {
     let (land, specs) = match &args.scene {
         Some(name) => {
-            let l = crate::core::scene::load(name).map_err(|e| anyhow!(e))?;
+            let l = args.landscape.scene(name)?;
             let land = l.landscape;
             let specs = match (args.race, l.racers.first()) {
                 (Some(which), Some(lead)) => crate::core::race::lineup(
@@ -585,7 +639,8 @@ pub fn race(args: &RaceArgs, out: &mut dyn Write) -> Result<()> {
             run.step(&land.formula);
         }
         csv.write_record([
-            spec.label,
+            // A label from a scene file reaches a terminal: no control sequences.
+            crate::core::escape::shown(&spec.label),
             spec.kind.name().to_string(),
             num(spec.hyper.lr),
             num(spec.start[0]),
@@ -683,7 +738,7 @@ fn render(args: &RenderArgs) -> Result<()> {
         let cues = crate::core::timeline::cues(timeline, args.fps, frames);
         std::fs::write(srt, crate::core::timeline::srt(&cues))
             .with_context(|| format!("cannot write {}", srt.display()))?;
-        eprintln!("{} captions → {}", cues.len(), srt.display());
+        say(&format!("{} captions → {}", cues.len(), srt.display()))?;
     }
     let started = std::time::Instant::now();
     let paths = crate::app::render::render(crate::app::render::RenderRequest {
@@ -712,22 +767,22 @@ fn render(args: &RenderArgs) -> Result<()> {
     let written = (1..=frames)
         .filter(|k| args.out.join(format!("frame_{k:05}.png")).exists())
         .count();
-    eprintln!(
+    say(&format!(
         "{written} frames in {took:.1} s ({:.2} frames/s) → {}",
         written as f64 / took,
         args.out.display()
-    );
+    ))?;
     if written as u32 != frames {
         bail!("only {written} of {frames} frames were written");
     }
     let list = crate::app::encode::frames(&args.out, frames);
     if let Some(gif) = &args.gif {
         crate::app::encode::gif(&list, args.fps, gif).map_err(|e| anyhow!(e))?;
-        eprintln!("GIF → {}", gif.display());
+        say(&format!("GIF → {}", gif.display()))?;
     }
     if let Some(mp4) = &args.mp4 {
         crate::app::encode::mp4(&list, args.fps, mp4).map_err(|e| anyhow!(e))?;
-        eprintln!("MP4 → {}", mp4.display());
+        say(&format!("MP4 → {}", mp4.display()))?;
     }
     Ok(())
 }
@@ -764,11 +819,7 @@ pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<()> {
 /// `gradscape tune`: every optimizer at its best learning rate from one start.
 pub fn tune(args: &TuneArgs, out: &mut dyn Write) -> Result<()> {
     let land = match &args.scene {
-        Some(name) => {
-            crate::core::scene::load(name)
-                .map_err(|e| anyhow!(e))?
-                .landscape
-        }
+        Some(name) => args.landscape.scene(name)?.landscape,
         None => args.landscape.resolve()?,
     };
     let start = match &args.start {
@@ -815,7 +866,7 @@ pub fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let result = match &cli.command {
         Some(Command::Trace(args)) => {
-            trace(args, &mut stdout.lock()).map(|status| eprintln!("{status}"))
+            trace(args, &mut stdout.lock()).and_then(|status| Ok(say(&status)?))
         }
         Some(Command::Critical { landscape }) => critical_csv(landscape, &mut stdout.lock()),
         Some(Command::Race(args)) => race(args, &mut stdout.lock()),
@@ -830,15 +881,26 @@ pub fn main() -> ExitCode {
         Some(Command::Render(args)) => render(args),
         None => open_app(&cli),
     };
+    // What is still buffered for standard output, written now so a failure is reported.
+    let result = result.and_then(|()| Ok(std::io::stdout().flush()?));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`gradscape trace … | head`): stop quietly, as Unix tools do.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("gradscape: {e:#}");
+            // Where standard error cannot be written either, the exit code says it alone.
+            let _unwritable = say(&format!("gradscape: {e:#}")).is_err();
             ExitCode::from(2)
         }
     }
+}
+
+/// A line on standard error, control characters escaped (a message may quote a file); an
+/// error where it cannot be written (`2>/dev/full`), never a panic as `eprintln!` would.
+pub fn say(text: &str) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "{}", crate::core::escape::terminal(text))?;
+    err.flush()
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -852,7 +914,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn open_app(cli: &Cli) -> Result<()> {
     // Resolve first: a bad formula, preset or scene exits with a message, not a broken window.
     let mut scene = match &cli.scene {
-        Some(s) => Some(crate::core::scene::load(s).map_err(|e| anyhow!(e))?),
+        Some(s) => Some(cli.landscape.scene(s)?),
         None => None,
     };
     // Flags given with a scene change what the scene opens with.
@@ -897,7 +959,8 @@ fn open_app(cli: &Cli) -> Result<()> {
 fn open_app(cli: &Cli) -> Result<()> {
     // Same order as with the app: a bad landscape or scene is reported first.
     if let Some(s) = &cli.scene {
-        crate::core::scene::load(s).map_err(|e| anyhow!(e))?;
+        cli.landscape.scene(s)?;
+        bail!("this build has no app (built without the `app` feature); try `gradscape --help`")
     }
     cli.landscape.resolve()?;
     bail!("this build has no app (built without the `app` feature); try `gradscape --help`")

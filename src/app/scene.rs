@@ -317,8 +317,12 @@ pub fn save(path: &str, scene: &Scene) -> Result<String, String> {
     if p.extension().is_none() {
         p.set_extension("ron");
     }
-    std::fs::write(&p, scene::to_text(scene)).map_err(|e| format!("{}: {e}", p.display()))?;
-    Ok(format!("saved {}", p.display()))
+    let (placed, warning) = scene::placed(scene.clone(), &p);
+    std::fs::write(&p, scene::to_text(&placed)).map_err(|e| format!("{}: {e}", p.display()))?;
+    Ok(match warning {
+        Some(w) => format!("saved {}; {w}", p.display()),
+        None => format!("saved {}", p.display()),
+    })
 }
 
 #[cfg(test)]

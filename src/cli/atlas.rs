@@ -31,9 +31,7 @@ pub struct Where {
 impl Where {
     fn land(&self) -> Result<Landscape> {
         match &self.scene {
-            Some(name) => Ok(crate::core::scene::load(name)
-                .map_err(|e| anyhow!(e))?
-                .landscape),
+            Some(name) => Ok(self.landscape.scene(name)?.landscape),
             None => self.landscape.resolve(),
         }
     }
@@ -50,7 +48,7 @@ impl Where {
 pub struct BasinsArgs {
     #[command(flatten)]
     pub at: Where,
-    /// Starts per side: a G×G grid over the domain, its edges included.
+    /// Starts per side: a G×G grid over the domain, its edges included (2 to 2048).
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(2..=2048))]
     pub grid: u32,
     /// FILE.csv (x,y,end_x,end_y,steps,status,basin) or FILE.png (the map, coloured as the
@@ -66,10 +64,12 @@ pub struct SweepArgs {
     /// Start point x,y (default: the landscape's usual start).
     #[arg(long, allow_hyphen_values = true)]
     pub start: Option<String>,
-    /// Learning rates swept, log-spaced over --lr A..B.
+    /// Learning rates swept, log-spaced over --lr A..B (1 to 10000; with --points2, at most
+    /// 250000 runs in all).
     #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub points: u32,
-    /// Values of the second hyperparameter (--momentum C..D or --beta1 C..D), evenly spaced.
+    /// Values of the second hyperparameter (--momentum C..D or --beta1 C..D), evenly spaced
+    /// (1 to 10000; at most 250000 runs in all).
     #[arg(long, default_value_t = 11, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub points2: u32,
 }
@@ -148,15 +148,21 @@ fn basins_csv(ends: &[atlas::End], out: &mut dyn Write) -> Result<()> {
 }
 
 /// The map as an image, y up: the grid's first row (y = ymin) is the image's last.
+/// Encoded in memory, then written with `fs::write`, whose every failure (a full disk) is
+/// reported: a buffered file writer would lose the last one when dropped.
 fn write_png(path: &std::path::Path, g: usize, colours: &[[u8; 3]]) -> Result<()> {
     let side = g as u32;
     let image = image::RgbImage::from_fn(side, side, |x, y| {
         image::Rgb(colours[(g - 1 - y as usize) * g + x as usize])
     });
-    image
-        .save(path)
+    let mut png = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut png, image::ImageFormat::Png)?;
+    std::fs::write(path, png.into_inner())
         .with_context(|| format!("cannot write {}", path.display()))
 }
+
+/// Most runs one sweep makes: each keeps its result, so memory grows with them.
+pub const MAX_RUNS: u64 = 250_000;
 
 /// `gradscape sweep`.
 pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
@@ -178,6 +184,19 @@ pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
         (None, None) => None,
     };
     let kind = args.at.optimizer;
+    if let Some((field, ..)) = second
+        && !kind.fields().contains(&field)
+    {
+        bail!(
+            "{} does not read {}: a phase diagram over it would show nothing",
+            kind.name(),
+            field.name()
+        );
+    }
+    let runs = u64::from(args.points) * second.map_or(1, |_| u64::from(args.points2));
+    if runs > MAX_RUNS {
+        bail!("--points × --points2 is {runs} runs; a sweep makes at most {MAX_RUNS}");
+    }
     let plan = Plan {
         kind,
         hyper: h.with_ranges(kind)?,

@@ -217,7 +217,7 @@ pub fn sweep(
             if let (Some((field, _)), Some(v)) = (second, s) {
                 field.set(&mut hyper, *v)?;
             }
-            hyper.validate()?;
+            hyper.validate_for(plan.kind)?;
             cells.push((lr, *s, hyper));
         }
     }

@@ -2,6 +2,7 @@
 //! and column of the first bad cell) or generated from a seed, and the seeded mini-batch
 //! sampler that deals their rows out as a DataLoader with `shuffle=True` does.
 
+use crate::core::escape::quote;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -11,6 +12,13 @@ pub mod builtin;
 
 /// Most rows a CSV may have; larger files are refused while reading, not after.
 pub const MAX_ROWS: usize = 1_000_000;
+/// Longest line a CSV may have, in bytes: a file of one endless line (`/dev/zero`) is refused
+/// once this much of it is read, never held whole.
+pub const MAX_LINE: usize = 1 << 20;
+/// Most columns a CSV may have.
+pub const MAX_COLUMNS: usize = 1000;
+/// Longest cell, in bytes (a number or a column's name never needs more).
+pub const MAX_CELL: usize = 256;
 
 /// Numeric columns of equal length, named by a header.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +53,7 @@ impl std::fmt::Display for DataError {
         }
         if let Some((c, name)) = &self.column {
             match name {
-                Some(n) => write!(f, "column {c} ('{n}'): ")?,
+                Some(n) => write!(f, "column {c} ({}): ", quote(n))?,
                 None => write!(f, "column {c}: ")?,
             }
         }
@@ -106,12 +114,14 @@ impl Dataset {
         })
     }
 
-    /// Reads CSV text from any reader, streaming: at most [`MAX_ROWS`] rows are read.
+    /// Reads CSV text from any reader, streaming, within bounds: lines of at most
+    /// [`MAX_LINE`] bytes, cells of [`MAX_CELL`], [`MAX_COLUMNS`] columns and [`MAX_ROWS`]
+    /// rows. Nothing is kept beyond the numbers and a line's worth of text.
     pub fn from_reader(name: &str, reader: impl std::io::Read) -> Result<Dataset, DataError> {
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(true)
             .trim(csv::Trim::All)
-            .from_reader(reader);
+            .from_reader(Bounded::new(reader));
         let header = csv.headers().map_err(csv_error)?.clone();
         let columns: Vec<String> = header.iter().map(str::to_string).collect();
         check_header(&columns)?;
@@ -154,7 +164,21 @@ fn check_header(columns: &[String]) -> Result<(), DataError> {
             "the file is empty: it needs a header row of column names",
         ));
     }
+    if columns.len() > MAX_COLUMNS {
+        return Err(DataError::new(format!(
+            "the header has {} columns; at most {MAX_COLUMNS}",
+            columns.len()
+        ))
+        .at_line(Some(1)));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(columns.len());
     for (i, name) in columns.iter().enumerate() {
+        if name.len() > MAX_CELL {
+            return Err(header(
+                i,
+                format!("the name {} is longer than {MAX_CELL} bytes", quote(name)),
+            ));
+        }
         let ok = name
             .chars()
             .next()
@@ -163,37 +187,104 @@ fn check_header(columns: &[String]) -> Result<(), DataError> {
         if !ok {
             return Err(header(
                 i,
-                format!("'{name}' is not a column name a formula can use (letters, digits, _)"),
+                format!(
+                    "{} is not a column name a formula can use (letters, digits, _)",
+                    quote(name)
+                ),
             ));
         }
-        if columns[..i].contains(name) {
-            return Err(header(i, format!("'{name}' names two columns")));
+        if !seen.insert(name.as_str()) {
+            return Err(header(i, format!("{} names two columns", quote(name))));
         }
     }
     Ok(())
 }
 
 fn parse_cell(cell: &str) -> Result<f64, String> {
+    if cell.len() > MAX_CELL {
+        return Err(format!(
+            "the cell is longer than {MAX_CELL} bytes: {}",
+            quote(cell)
+        ));
+    }
     match cell.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
         Ok(v) => Err(format!("{v} is not a finite number")),
         Err(_) if cell.is_empty() => Err("the cell is empty".into()),
-        Err(_) => Err(format!("'{cell}' is not a number")),
+        Err(_) => Err(format!("{} is not a number", quote(cell))),
     }
 }
 
-/// The csv crate's errors, with their line: ragged rows and text that is not UTF-8.
+/// The csv crate's errors, with their line: ragged rows, text that is not UTF-8, and a line
+/// past [`MAX_LINE`].
 fn csv_error(e: csv::Error) -> DataError {
-    let line = e.position().map(|p| p.line());
+    let mut line = e.position().map(|p| p.line());
     let reason = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("this row has {len} cells; the header has {expected_len}"),
         csv::ErrorKind::Utf8 { .. } => "the text is not UTF-8".to_string(),
-        csv::ErrorKind::Io(io) => io.to_string(),
-        _ => e.to_string(),
+        csv::ErrorKind::Io(io) => match io.get_ref().and_then(|e| e.downcast_ref::<LongLine>()) {
+            Some(long) => {
+                line = Some(long.0);
+                long.to_string()
+            }
+            None => io.to_string(),
+        },
+        _ => crate::core::escape::shown(&e.to_string()),
     };
     DataError::new(reason).at_line(line)
+}
+
+/// A line longer than [`MAX_LINE`], at this 1-based line.
+#[derive(Debug)]
+struct LongLine(u64);
+
+impl std::fmt::Display for LongLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the line is longer than {MAX_LINE} bytes")
+    }
+}
+
+impl std::error::Error for LongLine {}
+
+/// A reader that fails once a line runs past [`MAX_LINE`] bytes, so the CSV parser never
+/// buffers more than that of one line, however long the file's line is.
+struct Bounded<R> {
+    inner: R,
+    /// Line breaks seen so far.
+    lines: u64,
+    /// Bytes since the last line break.
+    run: usize,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R) -> Bounded<R> {
+        Bounded {
+            inner,
+            lines: 0,
+            run: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' || b == b'\r' {
+                self.lines += u64::from(b == b'\n');
+                self.run = 0;
+            } else {
+                self.run += 1;
+            }
+        }
+        if self.run > MAX_LINE {
+            let long = LongLine(self.lines + 1);
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, long));
+        }
+        Ok(n)
+    }
 }
 
 /// Deals out rows in mini-batches: each epoch is a fresh seeded shuffle of every row, cut

@@ -28,15 +28,18 @@ pub enum LandscapeError {
     UnknownParam(String),
     #[error("parameter '{name}' must be finite, got {value}")]
     BadParam { name: String, value: f64 },
+    // Not a `source`: the message holds it already, and a chain would print it twice.
     #[error("bad domain: {0}")]
-    Domain(#[from] DomainError),
-    #[error("{0}")]
+    Domain(DomainError),
+    #[error(transparent)]
     Data(#[from] DataError),
     #[error("unknown dataset '{0}': use a CSV file's path or one of {names}", names = builtin::names())]
     UnknownDataset(String),
     #[error("a CSV file needs --loss: the per-example loss, a formula of its columns and two axes")]
     NoLoss,
-    #[error("the axes must be two different names that are not columns, got {0}")]
+    #[error(
+        "the axes must be two different names a formula can use (a letter or _, then letters, digits, _) that are not columns, got {}", crate::core::escape::quote(.0)
+    )]
     BadAxes(String),
     #[error(
         "the loss names '{name}', which is not a column of {data} (columns: {columns}); give it a value with --param {name}=VALUE"
@@ -46,6 +49,12 @@ pub enum LandscapeError {
         data: String,
         columns: String,
     },
+}
+
+impl From<DomainError> for LandscapeError {
+    fn from(e: DomainError) -> LandscapeError {
+        LandscapeError::Domain(e)
+    }
 }
 
 /// Where a data landscape's rows come from.
@@ -193,11 +202,32 @@ fn data_landscape(data: &DataSpec, spec: &LandscapeSpec) -> Result<Landscape, La
         .or(known.map(|b| b.loss))
         .ok_or(LandscapeError::NoLoss)?;
     let axes = data.axes.or(known.map(|b| b.axes)).unwrap_or(["w", "b"]);
-    if axes[0] == axes[1] || axes.iter().any(|a| rows.columns.iter().any(|c| c == a)) {
+    let usable = |a: &str| {
+        let mut chars = a.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if axes[0] == axes[1]
+        || !axes.iter().all(|a| usable(a))
+        || axes.iter().any(|a| rows.columns.iter().any(|c| c == a))
+    {
         return Err(LandscapeError::BadAxes(axes.join(",")));
     }
     let shown = rows.name.clone();
-    let columns = rows.columns.join(", ");
+    // A wide file's names are not all listed: the first few say what the columns are like.
+    const LISTED: usize = 12;
+    let mut columns: Vec<String> = rows
+        .columns
+        .iter()
+        .take(LISTED)
+        .map(|c| crate::core::escape::shown(c))
+        .collect();
+    if rows.columns.len() > LISTED {
+        columns.push(format!("… {} columns in all", rows.columns.len()));
+    }
+    let columns = columns.join(", ");
     let mut formula =
         Formula::data_loss(loss, axes, rows).map_err(|error| LandscapeError::Formula {
             shown: preview(loss),

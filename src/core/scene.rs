@@ -12,6 +12,7 @@ use crate::core::surface::Domain;
 use crate::core::timeline::{self, Beat};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 mod layout;
 use layout::Layout;
@@ -278,7 +279,8 @@ fn parse_in(text: &str, base: Option<&std::path::Path>) -> Result<Loaded, SceneE
     let scene: Scene = options.from_str(text).map_err(|e| SceneError {
         line: Some(e.span.start.line),
         column: Some(e.span.start.col),
-        ..SceneError::new(e.code.to_string())
+        // The reader's message may quote the file (a field's name): a short piece of it.
+        ..SceneError::new(short(&e.code.to_string()))
     })?;
     check(scene, &layout, base)
 }
@@ -291,7 +293,7 @@ fn check(
     let landscape = landscape_of(&scene.landscape, layout, base)?;
     check_look_and_timing(&scene)?;
     let racers = racers_of(&scene, layout)?;
-    check_timeline(&scene, &landscape, layout)?;
+    check_timeline(&scene, &landscape, &racers, layout)?;
     Ok(Loaded {
         z_scale: scene
             .landscape
@@ -309,32 +311,37 @@ fn check(
 fn landscape_of(
     l: &SceneLandscape,
     layout: &Layout,
-    base: Option<&std::path::Path>,
+    base: Option<&Path>,
 ) -> Result<Landscape, SceneError> {
     if l.preset.is_none() && l.formula.is_none() && l.data.is_none() {
         return Err(SceneError::new(
             "the landscape needs a preset, a formula or data",
         ));
     }
-    let data = l.data.as_ref().map(|d| DataSpec {
-        source: match DataSource::parse(&d.source, d.seed) {
-            DataSource::Csv(path) => DataSource::Csv(base.map_or(path.clone(), |b| b.join(&path))),
-            builtin => builtin,
-        },
-        loss: d.loss.as_deref(),
-        axes: d.axes.as_ref().map(|(a, b)| [a.as_str(), b.as_str()]),
-    });
+    let line = |field: &str| layout.field_line(&["landscape", field]);
+    let in_field = |field: &'static str, reason: String| SceneError {
+        field: Some(field),
+        ..SceneError::new(reason).at(line(field))
+    };
+    let data = match &l.data {
+        Some(d) => Some(DataSpec {
+            source: match (DataSource::parse(&d.source, d.seed), base) {
+                (DataSource::Csv(path), Some(base)) => {
+                    DataSource::Csv(inside(base, &path).map_err(|e| in_field("data", e.reason))?)
+                }
+                (source, _) => source,
+            },
+            loss: d.loss.as_deref(),
+            axes: d.axes.as_ref().map(|(a, b)| [a.as_str(), b.as_str()]),
+        }),
+        None => None,
+    };
     let spec = LandscapeSpec {
         preset: l.preset.as_deref(),
         formula: l.formula.as_deref(),
         params: l.params.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
         domain: l.domain.map(|[a, b, c, d]| Domain::new(a, b, c, d)),
         data,
-    };
-    let line = |field: &str| layout.field_line(&["landscape", field]);
-    let in_field = |field: &'static str, reason: String| SceneError {
-        field: Some(field),
-        ..SceneError::new(reason).at(line(field))
     };
     Landscape::new(&spec).map_err(|e| match e {
         LandscapeError::UnknownPreset(_) => SceneError::new(e.to_string()).at(line("preset")),
@@ -347,6 +354,84 @@ fn landscape_of(
         | LandscapeError::UnknownName { .. } => in_field("data", e.to_string()),
         other => SceneError::new(other.to_string()),
     })
+}
+
+/// A message about a file, cut to a readable length, control characters escaped.
+fn short(message: &str) -> String {
+    const MOST: usize = 200;
+    let shown = crate::core::escape::shown(message);
+    match shown.char_indices().nth(MOST) {
+        Some((cut, _)) => format!("{}…", &shown[..cut]),
+        None => shown,
+    }
+}
+
+/// A scene file's CSV path, which must lie in the scene's folder or below: a scene from a
+/// stranger reads no file the person did not name (`/etc/shadow`, `../secret.csv`, a link out
+/// of the folder). Another file is opened by naming it: `--data`, or the panel's CSV box.
+fn inside(base: &Path, path: &Path) -> Result<PathBuf, SceneError> {
+    use std::path::Component;
+    let refuse = |why: &str| {
+        SceneError::new(format!(
+            "{} {why}: a scene reads only CSV files in its own folder and below; open another file by naming it yourself (--data, or the panel's CSV box)",
+            crate::core::escape::quote(&path.to_string_lossy())
+        ))
+    };
+    if !path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(refuse("is outside the scene's folder"));
+    }
+    let folder = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    let joined = folder.join(path);
+    let (Ok(folder), Ok(real)) = (
+        std::fs::canonicalize(folder),
+        std::fs::canonicalize(&joined),
+    ) else {
+        // Missing: reading it says so, with its name.
+        return Ok(joined);
+    };
+    if !real.starts_with(&folder) {
+        return Err(refuse("leads outside the scene's folder (through a link)"));
+    }
+    Ok(joined)
+}
+
+/// The scene as a file at `file` should hold it: a CSV named by its path from that file's
+/// folder, so the scene opens from anywhere and can be shared with the file beside it. Where
+/// the CSV lies outside that folder the path stays as it is, and the second value says so
+/// (such a scene will not open it: a scene reads only its own folder).
+pub fn placed(mut scene: Scene, file: &Path) -> (Scene, Option<String>) {
+    let Some(data) = scene.landscape.data.as_mut() else {
+        return (scene, None);
+    };
+    let DataSource::Csv(csv) = DataSource::parse(&data.source, data.seed) else {
+        return (scene, None);
+    };
+    let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
+    let folder = std::fs::canonicalize(folder.unwrap_or(Path::new(".")));
+    let relative = match (folder, std::fs::canonicalize(&csv)) {
+        (Ok(folder), Ok(real)) => real.strip_prefix(&folder).ok().map(Path::to_path_buf),
+        _ => None,
+    };
+    match relative.and_then(|r| r.to_str().map(str::to_string)) {
+        Some(r) => {
+            data.source = r;
+            (scene, None)
+        }
+        None => {
+            let warning = format!(
+                "its data {} lies outside the scene's folder: copy it beside the scene, or the scene will not open it",
+                crate::core::escape::quote(&data.source)
+            );
+            (scene, Some(warning))
+        }
+    }
 }
 
 /// Resolution, look, speed, duration, camera and the number of racers: each in its range.
@@ -392,17 +477,38 @@ fn check_look_and_timing(scene: &Scene) -> Result<(), SceneError> {
 
 /// Each beat against the scene's racers and the formula's parameters; an error names the
 /// beat (1-based) and its line.
-fn check_timeline(scene: &Scene, land: &Landscape, layout: &Layout) -> Result<(), SceneError> {
+fn check_timeline(
+    scene: &Scene,
+    land: &Landscape,
+    racers: &[RacerSpec],
+    layout: &Layout,
+) -> Result<(), SceneError> {
     let params: Vec<String> = land
         .formula
         .params()
         .iter()
         .map(|p| p.name.clone())
         .collect();
+    let accepts = |k: usize, name: &str, v: f64| {
+        let racer = &racers[k - 1];
+        let mut h = racer.hyper.clone();
+        let field = Field::by_name(name).map_err(|e| e.to_string())?;
+        if matches!(
+            field,
+            Field::Seed | Field::Batch | Field::Population | Field::Centered
+        ) {
+            return Err(format!(
+                "'{name}' is a whole number or a switch: a tween would pass through values it cannot take"
+            ));
+        }
+        field.set(&mut h, v).map_err(|e| e.to_string())?;
+        h.validate_for(racer.kind).map_err(|e| e.to_string())
+    };
     let limits = timeline::Limits {
         racers: scene.racers.len(),
         params: &params,
         hyper: &|name| Field::by_name(name).is_ok(),
+        accepts: &accepts,
     };
     timeline::check(&scene.timeline, &limits).map_err(|(i, reason)| SceneError {
         field: Some("timeline"),
@@ -428,7 +534,7 @@ fn racers_of(scene: &Scene, layout: &Layout) -> Result<Vec<RacerSpec>, SceneErro
         if let Some(s) = &r.schedule {
             hyper.schedule = s.parse().map_err(|e: ScheduleError| refuse(e.into()))?;
         }
-        hyper.validate().map_err(refuse)?;
+        hyper.validate_for(r.optimizer).map_err(refuse)?;
         if !r.start.iter().all(|v| v.is_finite()) {
             return Err(place(format!(
                 "the start must be finite, got {:?}",

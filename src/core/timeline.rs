@@ -168,6 +168,9 @@ pub struct Limits<'a> {
     pub params: &'a [String],
     /// Whether `name` is a hyperparameter.
     pub hyper: &'a dyn Fn(&str) -> bool,
+    /// Why racer k (1-based) may not take this value of hyperparameter `name`: the rule its
+    /// field in the panel and the scene's racer list keep.
+    pub accepts: &'a dyn Fn(usize, &str, f64) -> Result<(), String>,
 }
 
 /// Why a beat was refused (the scene adds the line).
@@ -308,6 +311,16 @@ fn check_tween(
     }
     if t.log && !(t.from > 0.0 && t.to > 0.0) {
         return Err("a log tween goes between positive numbers".into());
+    }
+    if !param {
+        // Every field's valid values form an interval, so both ends valid means every value
+        // on the way is.
+        let racers = t.racer.map_or(1..=limits.racers, |k| k..=k);
+        for k in racers {
+            for v in [t.from, t.to] {
+                (limits.accepts)(k, &t.name, v).map_err(|e| format!("tween of racer {k}: {e}"))?;
+            }
+        }
     }
     Ok(())
 }
@@ -592,7 +605,9 @@ pub fn srt(cues: &[Cue]) -> String {
                 i + 1,
                 stamp(c.start),
                 stamp(c.end),
-                c.text
+                // One line of text, whatever the scene held: no control sequence reaches a
+                // player or a terminal.
+                crate::core::escape::shown(&c.text)
             )
         })
         .collect()

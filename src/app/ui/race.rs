@@ -138,7 +138,7 @@ pub fn set_kind(run: &mut Run, kind: Kind) {
 /// Applies an edited copy of the hyperparameters if they are valid; the next step uses them.
 /// A new seed restarts the noise stream (and the optimizer's state with it).
 pub fn apply_hyper(run: &mut Run, edited: Hyper) -> Result<(), HyperError> {
-    edited.validate()?;
+    edited.validate_for(run.optimizer.kind)?;
     let reseed = edited.seed != run.optimizer.hyper.seed;
     run.optimizer.hyper = edited;
     if reseed {

@@ -380,3 +380,100 @@ mod landscapes {
         );
     }
 }
+
+/// The same byte forever, counting how many were taken: `/dev/zero`, or a file whose line
+/// never ends.
+struct Endless {
+    byte: u8,
+    taken: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl std::io::Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        buf.fill(self.byte);
+        self.taken.set(self.taken.get() + buf.len());
+        Ok(buf.len())
+    }
+}
+
+#[test]
+fn an_endless_line_is_refused_after_a_bounded_read() {
+    use std::io::Read;
+    for (before, byte, line) in [("", 0u8, 1), ("x,y\n", b'7', 2), ("x,y\n1,2\n", b'\t', 3)] {
+        let taken = std::rc::Rc::new(std::cell::Cell::new(0));
+        let endless = Endless {
+            byte,
+            taken: taken.clone(),
+        };
+        let e = Dataset::from_reader("endless", before.as_bytes().chain(endless)).unwrap_err();
+        assert_eq!(e.line, Some(line), "{e}");
+        assert_eq!(
+            e.reason,
+            format!("the line is longer than {MAX_LINE} bytes")
+        );
+        // The line's worth and one buffer more: never the whole of an endless line.
+        assert!(
+            taken.get() <= MAX_LINE + (64 << 10),
+            "{} bytes read",
+            taken.get()
+        );
+    }
+}
+
+#[test]
+fn wide_headers_and_long_cells_are_refused_quickly() {
+    let header: Vec<String> = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+    let text = format!("{}\n", header.join(","));
+    let e = read(text.as_bytes()).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "line 1: the header has {} columns; at most {MAX_COLUMNS}",
+            MAX_COLUMNS + 1
+        )
+    );
+    // A thousand distinct names are checked for twins in linear time.
+    let header: Vec<String> = (0..MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+    let row = vec!["1"; MAX_COLUMNS].join(",");
+    let d = read(format!("{}\n{row}\n", header.join(",")).as_bytes()).unwrap();
+    assert_eq!(d.columns.len(), MAX_COLUMNS);
+    let long = "9".repeat(MAX_CELL + 1);
+    let e = read(format!("x\n{long}\n").as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(&format!(
+            "line 2: column 1 ('x'): the cell is longer than {MAX_CELL} bytes: '999"
+        )),
+        "{e}"
+    );
+    assert!(
+        e.chars().count() < 120,
+        "a message quotes a short piece: {e}"
+    );
+}
+
+#[test]
+fn messages_quote_a_short_escaped_piece_of_the_file() {
+    let e = read(b"x\n\x1b[2J\x07oops\n").unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "line 2: column 1 ('x'): '\\x1b[2J\\x07oops' is not a number"
+    );
+    let e = read(b"root:x:0:0:root:/root:/bin/bash\n1\n")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "line 1: column 1: 'root:x:0:0:root:/root:/bin/bash' is not a column name a formula can use (letters, digits, _)"
+    );
+    let secret = format!("{}\n1\n", "s".repeat(500));
+    let e = read(secret.as_bytes()).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!(
+            "'{}…'",
+            "s".repeat(crate::core::escape::QUOTE_CHARS)
+        )),
+        "{e}"
+    );
+}

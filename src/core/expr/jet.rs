@@ -307,22 +307,22 @@ pub(super) fn pow_partials(a: f64, b: f64) -> (f64, f64, f64, f64, f64, f64) {
 
 pub(super) fn fn2_partials(f: Fn2, a: f64, b: f64) -> Partials2 {
     match f {
-        // The active branch carries the derivative; ties go to the first argument.
+        // The active branch carries the derivative; at a tie each argument carries half, as
+        // torch's autograd does and as the symbolic derivative (1 ± signum(a − b))/2 says.
         Fn2::Min | Fn2::Max => {
-            let first = if f == Fn2::Min { a <= b } else { a >= b };
             let v = f.apply(a, b);
-            if first || b.is_nan() {
-                Partials2 {
-                    v,
-                    da: 1.0,
-                    ..Default::default()
-                }
+            let (da, db) = if a == b {
+                (0.5, 0.5)
+            } else if (f == Fn2::Min) == (a < b) {
+                (1.0, 0.0)
             } else {
-                Partials2 {
-                    v,
-                    db: 1.0,
-                    ..Default::default()
-                }
+                (0.0, 1.0)
+            };
+            Partials2 {
+                v,
+                da,
+                db,
+                ..Default::default()
             }
         }
         Fn2::Atan2 => {

@@ -146,7 +146,7 @@ impl Formula {
 
     /// The formula as a PyTorch expression in the axes and every parameter (a dataset's
     /// columns first), each named by `rename` (to keep clear of Python's own names).
-    pub fn torch(&self, rename: impl Fn(&str) -> String) -> String {
+    pub fn torch(&self, mut rename: impl FnMut(&str) -> String) -> String {
         let known = self.rows.as_ref().map_or(&[][..], |d| &d.columns[..]);
         let names = parse::Names {
             axes: self.axes(),
@@ -154,8 +154,8 @@ impl Formula {
         };
         // The source parsed once already; it parses the same again.
         let parsed = parse::parse(&self.source, names).expect("a parsed formula parses again");
+        let axes = self.axes().map(&mut rename);
         let params: Vec<String> = parsed.params.iter().map(|p| rename(p)).collect();
-        let axes = self.axes().map(&rename);
         torch::expression(&parsed.tree, [&axes[0], &axes[1]], &params)
     }
 

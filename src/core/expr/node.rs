@@ -108,7 +108,8 @@ impl Fn1 {
             Fn1::Abs => a.abs(),
             Fn1::Floor => a.floor(),
             Fn1::Ceil => a.ceil(),
-            Fn1::Round => a.round(),
+            // Halves to even, as torch.round and numpy round.
+            Fn1::Round => a.round_ties_even(),
             Fn1::Signum => signum(a),
         }
     }
@@ -223,6 +224,8 @@ impl Fn2 {
 
     pub fn apply(self, a: f64, b: f64) -> f64 {
         match self {
+            // Undefined stays undefined (f64::min would drop the NaN), as torch.minimum.
+            Fn2::Min | Fn2::Max if a.is_nan() || b.is_nan() => f64::NAN,
             Fn2::Min => a.min(b),
             Fn2::Max => a.max(b),
             Fn2::Atan2 => a.atan2(b),

@@ -284,7 +284,7 @@ fn build_tree(
             Token::Var(name) => {
                 let column = operand_cols.get(next_operand).copied().unwrap_or(end);
                 next_operand += 1;
-                stack.push(variable(name, column, names.axes, &mut params)?);
+                stack.push(variable(name, column, names, &mut params)?);
             }
             Token::Unary(op) => {
                 let a = stack.pop().ok_or(missing.clone())?;
@@ -330,12 +330,21 @@ fn build_tree(
     }
 }
 
+/// What a name in the formula is: an axis, a dataset's column (a column named `e` or `pi` is
+/// the column: the data's own names win over the constants), a constant, or a parameter.
 fn variable(
     name: &str,
     column: usize,
-    axes: [&str; 2],
+    names: Names,
     params: &mut Vec<String>,
 ) -> Result<N, FormulaError> {
+    let axes = names.axes;
+    // The known names take the first parameter slots, in order.
+    if let Some(index) = names.known.iter().position(|k| k == name)
+        && !axes.contains(&name)
+    {
+        return Ok(Rc::new(Node::Var(Var::Param(index))));
+    }
     Ok(match name {
         _ if name == axes[0] => Rc::new(Node::Var(Var::X)),
         _ if name == axes[1] => Rc::new(Node::Var(Var::Y)),

@@ -590,3 +590,48 @@ fn invisible_characters_are_named() {
     let e = Formula::parse("x \u{2212} y").unwrap_err();
     assert!(e.to_string().contains("minus sign"), "{e}");
 }
+
+/// torch's conventions, which `export-torch` relies on: signum(0) = 0 (torch.sign), halves
+/// round to even (torch.round), min and max of a NaN are NaN (torch.minimum) and split the
+/// derivative at a tie (autograd gives each argument half). The symbolic gradient shown in the
+/// panel agrees with the computed one there.
+#[test]
+fn signum_round_min_and_max_follow_torch() {
+    let value = |src: &str, p: [f64; 2]| Formula::parse(src).unwrap().value(p);
+    assert_eq!(value("signum(x)", [0.0, 0.0]), 0.0);
+    assert_eq!(value("signum(x)", [-3.0, 0.0]), -1.0);
+    for (x, even) in [
+        (0.5, 0.0),
+        (1.5, 2.0),
+        (2.5, 2.0),
+        (-2.5, -2.0),
+        (-0.5, -0.0),
+        (2.4, 2.0),
+    ] {
+        assert_eq!(value("round(x)", [x, 0.0]), even, "round({x})");
+    }
+    // Through the compiled code too (one point) and the batch interpreter (a grid).
+    let f = Formula::parse("round(x) + max(x, y)").unwrap();
+    assert_eq!(f.gradient([2.5, 2.5]), (4.5, [0.5, 0.5]));
+    let mut out = [0.0; 2];
+    f.values_into(&[2.5, 0.5], &[0.0, 0.0], &mut out, &mut Vec::new());
+    assert_eq!(out, [4.5, 0.5]);
+    assert!(value("min(ln(x), 1)", [-1.0, 0.0]).is_nan());
+    assert!(value("max(y, sqrt(x))", [-1.0, 0.0]).is_nan());
+    for src in ["max(x, y)", "min(x, y)", "max(x, 2*y - x)", "min(x^2, y)"] {
+        let f = Formula::parse(src).unwrap();
+        for p in [[1.0, 1.0], [0.3, 1.0], [2.0, -1.0]] {
+            let (_, g) = f.gradient(p);
+            for (axis, text) in f.gradient_text().iter().enumerate() {
+                let mut shown = Formula::parse(text).unwrap();
+                shown.inherit_params(&f);
+                assert_eq!(shown.value(p), g[axis], "{src}: ∂{axis} = {text} at {p:?}");
+            }
+        }
+    }
+    // At a tie each side gets half: d/dx max(x, y) at x = y is 1/2.
+    assert_eq!(
+        Formula::parse("max(x, y)").unwrap().gradient([1.0, 1.0]).1,
+        [0.5, 0.5]
+    );
+}

@@ -58,23 +58,15 @@ fn write(out: &mut String, n: &Node, axes: [&str; 2], params: &[String]) {
         Node::Pow(a, b) => bin(out, a, "**", b, 5, 3),
         // The sign of the dividend, as Rust's %: torch.fmod (Python's % floors).
         Node::Rem(a, b) => call(out, "torch.fmod", &[a, b], axes, params),
-        Node::Call1(f, a) => match f {
-            // f64::signum: ±1 by the sign bit (torch.sign gives 0 at 0).
-            Fn1::Signum => {
-                out.push_str("torch.copysign(torch.ones_like(");
-                write(out, a, axes, params);
-                out.push_str("), ");
-                write(out, a, axes, params);
-                out.push(')');
-            }
-            // Constants are folded, so the argument holds a variable: a tensor already.
-            _ => {
-                out.push_str(fn1(*f));
-                out.push('(');
-                write(out, a, axes, params);
-                out.push(')');
-            }
-        },
+        // Constants are folded, so the argument holds a variable: a tensor already.
+        // gradscape keeps torch's conventions: signum(0) = 0 (torch.sign), round halves to
+        // even (torch.round), min/max of a NaN is NaN and split the derivative at a tie.
+        Node::Call1(f, a) => {
+            out.push_str(fn1(*f));
+            out.push('(');
+            write(out, a, axes, params);
+            out.push(')');
+        }
         Node::Call2(f, a, b) => {
             let name = match f {
                 Fn2::Min => "torch.minimum",
@@ -121,7 +113,6 @@ fn fn1(f: Fn1) -> &'static str {
         Fn1::Abs => "torch.abs",
         Fn1::Floor => "torch.floor",
         Fn1::Ceil => "torch.ceil",
-        // Halves to even, where Rust rounds them away from zero: only exact halves differ.
         Fn1::Round => "torch.round",
         Fn1::Signum => "torch.sign",
     }

@@ -433,6 +433,8 @@ pub enum HyperError {
     UnknownOptimizer(String),
     #[error(transparent)]
     Schedule(#[from] ScheduleError),
+    #[error("{0}")]
+    Refused(&'static str),
 }
 
 /// Names for a message: `a, b, c`.
@@ -492,6 +494,10 @@ pub const MAX_POPULATION: u64 = 10_000;
 /// The finite-difference step that balances truncation (h²) against rounding (ε/h) for
 /// central differences: ε^(1/3).
 pub const FD_STEP: f64 = 6.055454452393343e-6;
+/// The smallest and largest finite-difference steps: below, the differences are rounding
+/// (1e-300 gives a zero or undefined gradient); above, they say nothing about the slope.
+pub const FD_MIN: f64 = 1e-12;
+pub const FD_MAX: f64 = 10.0;
 
 impl Default for Hyper {
     fn default() -> Hyper {
@@ -608,7 +614,12 @@ impl Hyper {
         )?;
         check("lr_decay", self.lr_decay, self.lr_decay >= 0.0, "≥ 0")?;
         check("noise", self.noise, self.noise >= 0.0, "≥ 0")?;
-        check("fd", self.fd, self.fd >= 0.0, "≥ 0 (0: the exact gradient)")?;
+        check(
+            "fd",
+            self.fd,
+            self.fd == 0.0 || (FD_MIN..=FD_MAX).contains(&self.fd),
+            "0 (the exact gradient) or a step from 1e-12 to 10",
+        )?;
         check(
             "temperature",
             self.temperature,
@@ -625,6 +636,28 @@ impl Hyper {
             return Err(HyperError::Population(self.population as f64));
         }
         Ok(self.schedule.validate()?)
+    }
+
+    /// [`Hyper::validate`], and what this optimizer cannot take: torch's refusals (Nesterov
+    /// without momentum or with dampening) and finite differences where no gradient is used.
+    pub fn validate_for(&self, kind: Kind) -> Result<(), HyperError> {
+        self.validate()?;
+        if kind == Kind::Nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
+            return Err(HyperError::Refused(
+                "Nesterov momentum requires a momentum and zero dampening (torch.optim.SGD's rule)",
+            ));
+        }
+        if self.fd > 0.0 && kind == Kind::Newton {
+            return Err(HyperError::Refused(
+                "newton takes exact derivatives, its Hessian too: finite differences (fd) do not apply",
+            ));
+        }
+        if self.fd > 0.0 && !kind.uses_gradient() {
+            return Err(HyperError::Refused(
+                "this optimizer uses no gradient: finite differences (fd) do not apply",
+            ));
+        }
+        Ok(())
     }
 }
 

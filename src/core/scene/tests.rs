@@ -538,3 +538,141 @@ fn a_bad_beat_is_refused_with_its_number_line_and_reason() {
         "{e}"
     );
 }
+
+#[test]
+fn a_tween_reaches_only_values_its_field_accepts() {
+    // The values the issue found a timeline could reach and the panel refuses.
+    let cases = [
+        ("lr", -5.0, 1, "lr must be a number ≥ 0, got -5"),
+        ("momentum", 2.0, 1, "momentum must be in [0, 1), got 2"),
+        ("eps", -1.0, 2, "eps must be ≥ 0, got -1"),
+        ("beta1", 1.0, 2, "beta1 must be in [0, 1), got 1"),
+        ("beta2", 1.0, 2, "beta2 must be in [0, 1), got 1"),
+        ("cooling", 0.0, 1, "cooling must be in (0, 1], got 0"),
+        (
+            "fd",
+            1e-300,
+            1,
+            "fd must be 0 (the exact gradient) or a step from 1e-12 to 10",
+        ),
+    ];
+    for (name, to, racer, want) in cases {
+        let beat = format!(
+            r#"        (at: 1, tween: (name: "{name}", from: 0.5, to: {to:?}, over: 2, racer: Some({racer}))),"#
+        );
+        let e = refusal(&with_timeline(&beat));
+        assert!(
+            e.starts_with(&format!("timeline: beat 1: tween of racer {racer}: {want}"))
+                && e.ends_with("(line 10)"),
+            "{name}: {e}"
+        );
+    }
+    // Without a racer, every racer's rules hold: GD's weight decay may not go negative.
+    let beat = r#"        (at: 1, tween: (name: "weight_decay", from: 0, to: -1, over: 2)),"#;
+    assert!(refusal(&with_timeline(beat)).contains("tween of racer 1: weight_decay must be ≥ 0"));
+    // Whole numbers and switches do not tween: the values between would be refused.
+    for name in ["population", "batch", "seed", "centered"] {
+        let beat = format!(r#"        (at: 1, tween: (name: "{name}", from: 2, to: 4, over: 2)),"#);
+        assert!(
+            refusal(&with_timeline(&beat))
+                .contains("a tween would pass through values it cannot take"),
+            "{name}"
+        );
+    }
+    // Inside the field's range, the same tween is kept.
+    let beat = r#"        (at: 1, tween: (name: "momentum", from: 0, to: 0.95, over: 2)),"#;
+    assert!(parse(&with_timeline(beat)).is_ok());
+}
+
+#[test]
+fn nesterov_is_refused_where_torch_refuses_it() {
+    for hyper in [r#"{"momentum": 0.0}"#, r#"{"dampening": 0.1}"#] {
+        let text = GOOD.replace(
+            r#"(optimizer: adam, start: (1.0, 1.0), hyper: {"lr": 0.1})"#,
+            &format!("(optimizer: nesterov, start: (1.0, 1.0), hyper: {hyper})"),
+        );
+        assert_eq!(
+            refusal(&text),
+            "racer 2 (nesterov) (line 7): Nesterov momentum requires a momentum and zero dampening (torch.optim.SGD's rule)"
+        );
+    }
+}
+
+#[test]
+fn a_scene_reads_only_csv_files_in_its_own_folder() {
+    let dir = std::env::temp_dir().join(format!("gradscape-confined-{}", std::process::id()));
+    let outside = std::env::temp_dir().join(format!("gradscape-secret-{}.csv", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(&outside, "topsecretvalue\n1\n").unwrap();
+    std::fs::write(dir.join("sub/pts.csv"), "h,t\n0,1\n1,3\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, dir.join("link.csv")).unwrap();
+    let open = |source: &str| {
+        let text = format!(
+            r#"Scene(version: 2, name: "s", landscape: (data: Some((source: "{source}", loss: Some("(a*h + c - t)^2"), axes: Some(("a", "c"))))), racers: [(optimizer: gd, start: (0.0, 0.0))])"#
+        );
+        std::fs::write(dir.join("s.ron"), text).unwrap();
+        load(dir.join("s.ron").to_str().unwrap())
+    };
+    assert!(open("sub/pts.csv").is_ok());
+    assert!(open("./sub/pts.csv").is_ok());
+    let secret = outside.to_str().unwrap().to_string();
+    let up = format!("../{}", outside.file_name().unwrap().to_str().unwrap());
+    let mut refused = vec![
+        secret.as_str(),
+        up.as_str(),
+        "/etc/passwd",
+        "/proc/self/environ",
+        "sub/../../x.csv",
+    ];
+    if cfg!(unix) {
+        refused.push("link.csv");
+    }
+    for source in refused {
+        let e = open(source).unwrap_err();
+        let text = e.to_string();
+        assert_eq!(e.field, Some("data"), "{source}: {text}");
+        assert!(
+            text.contains("a scene reads only CSV files in its own folder and below"),
+            "{source}: {text}"
+        );
+        assert!(
+            !text.contains("topsecretvalue"),
+            "nothing of the file is shown: {text}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_file(&outside).ok();
+}
+
+#[test]
+fn a_saved_scene_names_its_csv_from_its_own_folder() {
+    let dir = std::env::temp_dir().join(format!("gradscape-placed-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("lesson/data")).unwrap();
+    std::fs::write(dir.join("lesson/data/pts.csv"), "h,t\n0,1\n1,3\n").unwrap();
+    let text = r#"Scene(version: 2, name: "s", landscape: (data: Some((source: "data/pts.csv", loss: Some("(a*h + c - t)^2"), axes: Some(("a", "c"))))), racers: [(optimizer: gd, start: (0.0, 0.0))])"#;
+    std::fs::write(dir.join("lesson/s.ron"), text).unwrap();
+    let mut l = load(dir.join("lesson/s.ron").to_str().unwrap()).unwrap();
+    // On screen, the source is where the app opened the rows from.
+    let Some(DataSource::Csv(opened)) = &l.landscape.data else {
+        panic!("a CSV landscape");
+    };
+    l.scene.landscape.data.as_mut().unwrap().source = opened.display().to_string();
+    // Saved elsewhere in the lesson's folder, it names the file from there and opens.
+    let deeper = dir.join("lesson/data/again.ron");
+    let (scene, warning) = placed(l.scene.clone(), &deeper);
+    assert_eq!(
+        (
+            scene.landscape.data.as_ref().unwrap().source.as_str(),
+            warning
+        ),
+        ("pts.csv", None)
+    );
+    std::fs::write(&deeper, to_text(&scene)).unwrap();
+    assert!(load(deeper.to_str().unwrap()).is_ok());
+    // Saved outside it, the path is kept and the person is told the scene will not open it.
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    let (_, warning) = placed(l.scene.clone(), &dir.join("other/elsewhere.ron"));
+    assert!(warning.is_some_and(|w| w.contains("lies outside the scene's folder")));
+    std::fs::remove_dir_all(&dir).ok();
+}

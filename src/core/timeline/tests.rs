@@ -152,6 +152,10 @@ fn limits_check(beats: &[Beat]) -> Result<(), (usize, String)> {
             racers: 2,
             params: &params,
             hyper: &|n| ["lr", "momentum"].contains(&n),
+            accepts: &|_, n, v| match n {
+                "lr" if v < 0.0 => Err(format!("lr must be a number ≥ 0, got {v}")),
+                _ => Ok(()),
+            },
         },
     )
 }
@@ -256,4 +260,17 @@ fn bad_beats_are_refused_with_which_and_why() {
         assert_eq!(i, 1);
         assert!(why.starts_with(reason), "{why}");
     }
+}
+
+#[test]
+fn srt_text_carries_no_control_sequence() {
+    let cues = [Cue {
+        start: 0.0,
+        end: 1.0,
+        text: "a\u{1b}[2Jb\u{7}\u{202e}".into(),
+    }];
+    assert_eq!(
+        srt(&cues),
+        "1\n00:00:00,000 --> 00:00:01,000\na\\x1b[2Jb\\x07\\u202e\n\n"
+    );
 }
