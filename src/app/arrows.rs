@@ -2,10 +2,10 @@
 //! optimizer's velocity −α·v, and the update it actually took, with a legend. Side by side
 //! they show momentum overshooting where the gradient turned back, and Adam rescaling.
 
-use super::AppSet;
 use super::balls::OverlayGizmos;
 use super::landscape::{Landscape, Surface};
 use super::racers::Racer;
+use super::sets::AppSet;
 use crate::core::optim::run::{Run, Status};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -111,7 +111,10 @@ pub(super) fn plugin(shown: bool) -> impl Fn(&mut App) {
             arrows.toggle_all();
         }
         app.insert_resource(arrows)
-            .add_systems(Update, key.in_set(AppSet::Input).run_if(super::keys_free))
+            .add_systems(
+                Update,
+                key.in_set(AppSet::Input).run_if(super::sets::keys_free),
+            )
             .add_systems(Update, draw.in_set(AppSet::Present))
             .add_systems(EguiPrimaryContextPass, legend);
     }

@@ -1,10 +1,10 @@
 //! Axes along the landscape's edges with tick labels and the x, y, f names, and a colour bar
 //! that reads heights back as values of f.
 
-use super::AppSet;
 use super::camera::TopDown;
 use super::labels::{LabelOrder, Placed, ViewLabels};
 use super::landscape::Surface;
+use super::sets::AppSet;
 use super::surface::Look;
 use crate::core::view::ticks;
 use bevy::prelude::*;

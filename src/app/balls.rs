@@ -1,10 +1,10 @@
 //! How racers look: a lit ball per racer sized to the view, its start marker, and its status
 //! (grey with a ✕ when diverged, a ring when converged, a label for anything but running).
 
-use super::AppSet;
 use super::labels::{ViewLabels, colour32};
 use super::landscape::{Landscape, Surface};
 use super::racers::{Racer, Trail};
+use super::sets::AppSet;
 use crate::core::optim::run::Run;
 use crate::core::optim::run::Status;
 use crate::core::surface::Domain;

@@ -3,9 +3,9 @@
 //! shader and so in the 2D view too. A 32² map comes first, then 512² in the background;
 //! a new formula, domain or hyperparameter cancels the stale map and starts again. B toggles.
 
-use super::AppSet;
 use super::landscape::{Landscape, Surface};
 use super::racers::Racer;
+use super::sets::AppSet;
 use super::surface::{SurfaceMaterial, SurfaceMesh};
 use crate::core::atlas::{self, End, Plan, Watch};
 use crate::core::optim::run::StopRules;
@@ -91,8 +91,10 @@ pub(super) fn compute(app: &mut App) {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins(drawing)
-        .add_systems(Update, key.in_set(AppSet::Input).run_if(super::keys_free));
+    app.add_plugins(drawing).add_systems(
+        Update,
+        key.in_set(AppSet::Input).run_if(super::sets::keys_free),
+    );
 }
 
 /// The map made and painted on the surface, with no keys: what recordings add.
@@ -259,17 +261,11 @@ fn paint(
 mod tests {
     use super::*;
     use crate::app::racers::{NewRace, Sim};
-    use crate::cli::LandscapeArgs;
     use crate::core::optim::{Hyper, Kind};
     use crate::core::race::RacerSpec;
 
     fn app_on_himmelblau(lr: f64) -> App {
-        let land = LandscapeArgs {
-            preset: Some("himmelblau".into()),
-            ..LandscapeArgs::default()
-        }
-        .resolve()
-        .unwrap();
+        let land = crate::core::landscape::Landscape::of_preset("himmelblau").unwrap();
         let mut app = crate::app::headless(land);
         let mut sim = Sim::fixed(1);
         sim.playing = false;

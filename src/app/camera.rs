@@ -1,8 +1,7 @@
 //! Camera (orbit, pan, zoom with the mouse), lights, and the viewport beside the panel.
 
-use super::AppSet;
 use super::landscape::Landscape;
-use super::scene::StartSet;
+use super::sets::{AppSet, StartSet};
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{CameraOutputMode, Viewport};
 use bevy::prelude::*;
@@ -38,7 +37,10 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Startup, spawn.in_set(StartSet::Camera))
         .add_systems(Update, fit_viewport.in_set(AppSet::Present))
         .add_systems(Update, switch_view.in_set(AppSet::Present))
-        .add_systems(Update, keys.in_set(AppSet::Input).run_if(super::keys_free));
+        .add_systems(
+            Update,
+            keys.in_set(AppSet::Input).run_if(super::sets::keys_free),
+        );
 }
 
 /// F frames the landscape (and leaves the 2D view); T switches the 2D view from above.

@@ -1,8 +1,8 @@
 //! Scripted screenshots: save the window at chosen frames, print the racers' state, then exit.
 //! Used by the render test and for documentation images (`--capture DIR --capture-frames 30,90`).
 
-use super::AppSet;
 use super::racers::{Racer, Sim};
+use super::sets::AppSet;
 use crate::core::number::exact;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};

@@ -2,9 +2,9 @@
 //! as a translucent wireframe over the full loss. It jumps at every step, which is why the
 //! path zigzags; a larger batch makes it calmer. G shows or hides it.
 
-use super::AppSet;
 use super::landscape::{Landscape, Surface};
 use super::racers::Racer;
+use super::sets::AppSet;
 use bevy::prelude::*;
 
 /// Wireframe lines per side.
@@ -29,7 +29,10 @@ impl Default for Ghost {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Ghost>()
-        .add_systems(Update, key.in_set(AppSet::Input).run_if(super::keys_free))
+        .add_systems(
+            Update,
+            key.in_set(AppSet::Input).run_if(super::sets::keys_free),
+        )
         .add_systems(Update, draw.in_set(AppSet::Present));
 }
 
@@ -125,11 +128,15 @@ mod tests {
 
     #[test]
     fn the_ghost_is_the_loss_of_the_drawn_rows_on_the_surfaces_map() {
-        let land = crate::cli::LandscapeArgs {
-            data: Some("linear".into()),
-            ..Default::default()
-        }
-        .resolve()
+        use crate::core::landscape::{DataSource, DataSpec, Landscape as Launched, LandscapeSpec};
+        let land = Launched::new(&LandscapeSpec {
+            data: Some(DataSpec {
+                source: DataSource::parse("linear", 0),
+                loss: None,
+                axes: None,
+            }),
+            ..LandscapeSpec::default()
+        })
         .unwrap();
         let mut app = crate::app::headless(land);
         app.update();

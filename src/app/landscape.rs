@@ -1,14 +1,15 @@
 //! The current landscape (formula, domain, display) and its sampled surface, rebuilt on change.
 
-use super::AppSet;
-use super::scene::StartSet;
+use super::sets::{AppSet, StartSet};
 use crate::core::critical::{self, CriticalPoint};
 use crate::core::expr::Formula;
 use crate::core::landscape::Landscape as Launched;
 use crate::core::optim::run::StopRules;
 use crate::core::presets::{Preset, ZScale};
 use crate::core::surface::{self, Domain, SurfaceGrid};
-use crate::core::view::{self, WorldMap};
+use crate::core::view::{self, MeshData, WorldMap};
+use bevy::asset::RenderAssetUsages;
+use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
 
@@ -153,11 +154,8 @@ pub fn build(l: &Landscape, n: usize) -> Surface {
     let grid = surface::sample(&l.formula, l.domain, n, true);
     let map = WorldMap::new(l.domain, &grid.range, l.z_scale, l.vertical_scale);
     let mesh = view::surface_mesh(&grid, &map);
-    let floor = view::floor_mesh(&mesh, super::surface::FLOOR_Y);
-    let meshes = Some((
-        super::surface::to_bevy(mesh),
-        super::surface::to_bevy(floor),
-    ));
+    let floor = view::floor_mesh(&mesh, FLOOR_Y);
+    let meshes = Some((to_bevy(mesh), to_bevy(floor)));
     let critical = critical::find(&l.formula, l.domain);
     Surface {
         grid,
@@ -202,14 +200,28 @@ pub(super) fn rebuild(
     }
 }
 
+/// World height of the contour floor, just under the lowest point of the surface.
+pub const FLOOR_Y: f32 = -0.6;
+
+/// A core mesh as Bevy's: positions, normals, the per-vertex data and the triangles.
+pub fn to_bevy(data: MeshData) -> Mesh {
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::default(),
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, data.positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, data.normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, data.data)
+    .with_inserted_indices(Indices::U32(data.indices))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::LandscapeArgs;
 
     #[test]
     fn rebuilds_run_in_the_background_and_swap_in_when_ready() {
-        let land = LandscapeArgs::default().resolve().unwrap();
+        let land = Launched::new(&Default::default()).unwrap();
         let mut app = crate::app::headless(land);
         app.update();
         {

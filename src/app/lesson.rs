@@ -4,12 +4,12 @@
 //! so a beat is always reached in the same state. It also poses the camera and keeps the
 //! caption, the question and the highlight for the window and the recorder to draw.
 
-use super::AppSet;
 use super::arrows::Arrows;
 use super::basins::BasinMap;
 use super::landscape::Landscape;
 use super::markers::Markers;
 use super::racers::{self, Credit, Racer, Sim, Trail};
+use super::sets::AppSet;
 use crate::core::optim::run::Run;
 use crate::core::optim::{Field, Optimizer};
 use crate::core::scene::Loaded;
@@ -250,13 +250,16 @@ pub(super) fn drawing(app: &mut App) {
 
 /// The window's part: the presenter's keys and the orbit camera.
 pub(super) fn window(app: &mut App) {
-    app.add_systems(Update, keys.in_set(AppSet::Input).run_if(super::keys_free))
-        .add_systems(
-            Update,
-            pose_camera
-                .in_set(AppSet::Present)
-                .after(super::camera::switch_view),
-        );
+    app.add_systems(
+        Update,
+        keys.in_set(AppSet::Input).run_if(super::sets::keys_free),
+    )
+    .add_systems(
+        Update,
+        pose_camera
+            .in_set(AppSet::Present)
+            .after(super::camera::switch_view),
+    );
 }
 
 /// The frame's lesson: a cue from the keys, then the ticks the frame's time holds.

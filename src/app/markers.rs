@@ -1,10 +1,10 @@
 //! Critical-point markers: ▼ minima, ▲ maxima, ✕ saddles, ○ degenerate points, labelled;
 //! the global minimum in gold.
 
-use super::AppSet;
 use super::labels::{LabelOrder, Placed, ViewLabels, colour32};
 use super::landscape::Surface;
 use super::racers::Racer;
+use super::sets::AppSet;
 use crate::core::critical::{self, CriticalKind, CriticalPoint};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};

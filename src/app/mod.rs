@@ -18,6 +18,7 @@ pub mod racers;
 pub mod render;
 pub mod scene;
 mod search;
+pub mod sets;
 mod surface;
 mod sweeps;
 mod trails;
@@ -28,22 +29,6 @@ use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowResolution};
 
 pub use capture::CaptureRequest;
-
-/// Frame ordering, chained once: read input, step the simulation, rebuild what changed, draw.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AppSet {
-    Input,
-    Simulate,
-    Rebuild,
-    Present,
-}
-
-/// A run condition for the keys plugins handle: true unless a text field (the formula box)
-/// has the keyboard, so typing "r" in a formula does not reset the race. True where there is
-/// no egui at all (headless tests).
-pub fn keys_free(wants: Option<Res<bevy_egui::input::EguiWantsInput>>) -> bool {
-    !wants.is_some_and(|w| w.wants_any_keyboard_input())
-}
 
 /// A letter key's message as bevy_winit writes it on an X11 keyboard, then one frame: how
 /// the key tests reach a plugin's own key system through Bevy's input plugin.
@@ -96,7 +81,7 @@ pub fn headless(landscape: Landscape) -> App {
 pub fn headless_scene(landscape: Landscape, scene: Option<crate::core::scene::Loaded>) -> App {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins).add_plugins((
-        order_sets,
+        sets::order,
         landscape::plugin(landscape),
         racers::sim_plugin,
         balls::placement,
@@ -105,21 +90,6 @@ pub fn headless_scene(landscape: Landscape, scene: Option<crate::core::scene::Lo
         lesson::plugin,
     ));
     app
-}
-
-/// Chains the start-up sets and the frame's sets once: input, simulation, rebuilds, drawing.
-fn order_sets(app: &mut App) {
-    scene::order_start(app);
-    app.configure_sets(
-        Update,
-        (
-            AppSet::Input,
-            AppSet::Simulate,
-            AppSet::Rebuild,
-            AppSet::Present,
-        )
-            .chain(),
-    );
 }
 
 /// Bevy's log, less the formula compiler's chatter: Cranelift logs every compiled function's
@@ -155,7 +125,7 @@ pub fn build(launch: Launch) -> App {
             .set(log_plugin()),
     )
     .insert_resource(ClearColor(camera::BACKGROUND))
-    .add_plugins(order_sets);
+    .add_plugins(sets::order);
     app.add_plugins((
         bevy_egui::EguiPlugin::default(),
         bevy_panorbit_camera::PanOrbitCameraPlugin,

@@ -1,9 +1,9 @@
 //! The mouse on the surface: a click (or Shift+click) moves every racer's start there; dragging
 //! a racer's start ring moves only that racer. Drags elsewhere still orbit the camera.
 
-use super::AppSet;
 use super::landscape::{Landscape, Surface};
 use super::racers::{MoveStart, Racer, Restart};
+use super::sets::AppSet;
 use crate::core::pick::ray_surface;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;

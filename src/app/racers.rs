@@ -2,9 +2,8 @@
 //! fixed rate. Drawing them (balls, markers, arrows) lives in other plugins, so this one runs
 //! under `MinimalPlugins` in tests and benchmarks.
 
-use super::AppSet;
 use super::landscape::{Landscape, Surface};
-use super::scene::StartSet;
+use super::sets::{AppSet, StartSet};
 use crate::core::optim::Optimizer;
 use crate::core::optim::run::Run;
 use crate::core::race::{Lineup, RacerSpec};
@@ -223,7 +222,7 @@ pub fn sim_plugin(app: &mut App) {
         .add_systems(
             Update,
             keys.in_set(AppSet::Input)
-                .run_if(resource_exists::<ButtonInput<KeyCode>>.and_then(super::keys_free)),
+                .run_if(resource_exists::<ButtonInput<KeyCode>>.and_then(super::sets::keys_free)),
         );
 }
 

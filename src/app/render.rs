@@ -4,9 +4,8 @@
 
 use super::lesson::{Director, Pose};
 use super::racers::{Racer, Sim};
-use super::{
-    AppSet, balls, camera, labels, landscape, markers, order_sets, racers, surface, trails,
-};
+use super::sets::{self, AppSet};
+use super::{balls, camera, labels, landscape, markers, racers, surface, trails};
 use crate::core::scene::Loaded;
 use bevy::app::ScheduleRunnerPlugin;
 use bevy::camera::RenderTarget;
@@ -101,7 +100,7 @@ pub fn render(request: RenderRequest) -> Trajectories {
     .insert_resource(super::lesson::Director::recording())
     .insert_resource(landscape::Blocking)
     .add_plugins((
-        order_sets,
+        sets::order,
         landscape::plugin(land),
         super::scene::plugin(Some(scene)),
         surface::plugin,

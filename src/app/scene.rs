@@ -2,11 +2,11 @@
 //! recording) and one system applies it; one read-only view of what is on screen captures it,
 //! for saving and recording.
 
-use super::AppSet;
 use super::arrows::Arrows;
 use super::camera::TopDown;
 use super::landscape::Landscape;
 use super::racers::{NewRace, Racer, Sim};
+use super::sets::{AppSet, StartSet};
 use super::surface::Look;
 use crate::core::landscape::DataSource;
 use crate::core::race::RacerSpec;
@@ -56,16 +56,6 @@ pub struct SceneDesk {
     pub record: record::RecordBox,
 }
 
-/// Start-up order: the camera exists, then the scene is applied, then the first surface is
-/// built from whatever landscape that left, then everything that shows it is spawned.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StartSet {
-    Camera,
-    Open,
-    Surface,
-    Spawn,
-}
-
 pub(super) fn plugin(opening: Option<Loaded>) -> impl Fn(&mut App) {
     move |app: &mut App| {
         app.add_message::<OpenScene>()
@@ -83,20 +73,6 @@ pub(super) fn plugin(opening: Option<Loaded>) -> impl Fn(&mut App) {
 /// The scene the app opens with, applied once at start-up.
 #[derive(Resource)]
 struct FirstScene(Option<Box<Loaded>>);
-
-/// Chains the start-up sets (called once with the frame's sets).
-pub(super) fn order_start(app: &mut App) {
-    app.configure_sets(
-        Startup,
-        (
-            StartSet::Camera,
-            StartSet::Open,
-            StartSet::Surface,
-            StartSet::Spawn,
-        )
-            .chain(),
-    );
-}
 
 /// What opening a scene changes. The window's parts (the 2D view, the arrows, the orbit
 /// camera) are optional: a recording has none of them.

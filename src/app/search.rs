@@ -2,10 +2,10 @@
 //! particles), CMA-ES's covariance ellipse, Nelder–Mead's triangle, annealing's proposal, and
 //! the four probes of a finite-difference gradient — so a black-box method's cost is visible.
 
-use super::AppSet;
 use super::balls::{BALL_RADIUS, OverlayGizmos, ball_scale};
 use super::landscape::{Landscape, Surface};
 use super::racers::Racer;
+use super::sets::AppSet;
 use crate::core::optim::probes;
 use crate::core::optim::run::Run;
 use bevy::prelude::*;

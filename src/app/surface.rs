@@ -1,13 +1,11 @@
 //! The landscape's mesh and its look: a PBR-lit surface whose shader (shaders/surface.wgsl)
 //! colours by height, draws contours, a grid and the clipped top; an optional contour floor.
 
-use super::AppSet;
 use super::landscape::Surface;
-use super::scene::StartSet;
+use super::sets::{AppSet, StartSet};
 use crate::core::colormap::Colormap;
-use crate::core::view::{MeshData, ticks};
-use bevy::asset::{RenderAssetUsages, uuid_handle};
-use bevy::mesh::{Indices, PrimitiveTopology};
+use crate::core::view::ticks;
+use bevy::asset::uuid_handle;
 use bevy::pbr::{ExtendedMaterial, MaterialExtension};
 use bevy::prelude::*;
 use bevy::render::render_resource::{AsBindGroup, ShaderType};
@@ -37,9 +35,6 @@ impl Default for Look {
         }
     }
 }
-
-/// World height of the contour floor, just under the lowest point of the surface.
-pub const FLOOR_Y: f32 = -0.6;
 
 #[derive(Clone, Copy, Debug, Default, ShaderType, Reflect)]
 pub struct LookUniform {
@@ -117,17 +112,6 @@ pub(super) fn plugin(app: &mut App) {
 /// A new surface after start-up (`spawn` already meshed the first one).
 fn surface_rebuilt(surface: Res<Surface>) -> bool {
     surface.is_changed() && !surface.is_added()
-}
-
-pub fn to_bevy(data: MeshData) -> Mesh {
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::default(),
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, data.positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, data.normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, data.data)
-    .with_inserted_indices(Indices::U32(data.indices))
 }
 
 /// The shader's settings for the current look and surface.

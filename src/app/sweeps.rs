@@ -3,9 +3,9 @@
 //! both, computed in the background (`core::atlas::sweep`) and redone when the racer's
 //! optimizer, its other settings, its start or the landscape change. The panel draws them.
 
-use super::AppSet;
 use super::landscape::Landscape;
 use super::racers::Racer;
+use super::sets::AppSet;
 use crate::core::atlas::{self, Plan, Trial};
 use crate::core::optim::run::StopRules;
 use crate::core::optim::{Field, Hyper, Kind};
@@ -138,12 +138,7 @@ mod tests {
 
     #[test]
     fn the_first_racers_sweep_lands_and_is_redone_for_another_optimizer() {
-        let land = crate::cli::LandscapeArgs {
-            formula: Some("x^2 + y^2".into()),
-            ..Default::default()
-        }
-        .resolve()
-        .unwrap();
+        let land = crate::core::landscape::Landscape::of_formula("x^2 + y^2", None).unwrap();
         let mut app = crate::app::headless(land);
         app.add_plugins(plugin);
         let mut sim = Sim::fixed(1);

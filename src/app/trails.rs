@@ -1,8 +1,8 @@
 //! Trails: each racer's path drawn as a polyline that follows the surface, just above it.
 
-use super::AppSet;
 use super::landscape::{Landscape, Surface};
 use super::racers::{Racer, Trail};
+use super::sets::AppSet;
 use bevy::prelude::*;
 
 /// Lift above the surface so the line is not hidden inside it.

@@ -12,14 +12,14 @@ mod race;
 mod scene;
 mod sweep;
 
-use super::AppSet;
 use super::arrows::Arrows;
 use super::axes::ShowAxes;
 use super::camera::{PanelWidth, TopDown};
 use super::landscape::Landscape as LandscapeRes;
 use super::markers::Markers;
 use super::racers::{AddRacer, NewRace, Racer, RemoveRacer, Restart, Sim, Trail};
-use super::scene::{OpenScene, SceneDesk, SceneName, SceneRequest, StartSet};
+use super::scene::{OpenScene, SceneDesk, SceneName, SceneRequest};
+use super::sets::{AppSet, StartSet};
 use super::surface::Look;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
@@ -61,7 +61,9 @@ pub(super) fn plugin(ui_scale: f32, present: bool) -> impl Fn(&mut App) {
         .add_systems(
             Update,
             (
-                panel_key.in_set(AppSet::Input).run_if(super::keys_free),
+                panel_key
+                    .in_set(AppSet::Input)
+                    .run_if(super::sets::keys_free),
                 screenshot_key.in_set(AppSet::Input),
                 follow_scene.after(AppSet::Input),
                 title,

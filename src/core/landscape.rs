@@ -167,6 +167,23 @@ impl Landscape {
         })
     }
 
+    /// A preset's landscape by name: [`Landscape::new`] with just the preset.
+    pub fn of_preset(name: &str) -> Result<Landscape, LandscapeError> {
+        Landscape::new(&LandscapeSpec {
+            preset: Some(name),
+            ..LandscapeSpec::default()
+        })
+    }
+
+    /// A formula's landscape on `domain` (None: the default domain).
+    pub fn of_formula(formula: &str, domain: Option<Domain>) -> Result<Landscape, LandscapeError> {
+        Landscape::new(&LandscapeSpec {
+            formula: Some(formula),
+            domain,
+            ..LandscapeSpec::default()
+        })
+    }
+
     pub fn stop_rules(&self) -> StopRules {
         stop_rules(self.domain)
     }

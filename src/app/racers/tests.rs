@@ -3,31 +3,42 @@
 use super::*;
 use crate::app::balls::{BALL_RADIUS, Contact, shown_point};
 use crate::app::headless;
-use crate::cli::{Cli, Command, LandscapeArgs};
 use crate::core::landscape::Landscape as Launched;
-use crate::core::optim::run::Status;
+use crate::core::optim::run::{Status, StopRules};
 use crate::core::optim::{Hyper, Kind};
 use bevy::time::TimeUpdateStrategy;
-use clap::Parser;
 use std::time::Duration;
 
 fn launched(preset: &str) -> Launched {
-    LandscapeArgs {
-        preset: Some(preset.into()),
-        ..LandscapeArgs::default()
-    }
-    .resolve()
-    .unwrap()
+    Launched::of_preset(preset).unwrap()
 }
 
 fn formula_landscape(formula: &str, domain: &str) -> Launched {
-    LandscapeArgs {
-        formula: Some(formula.into()),
-        domain: Some(domain.into()),
-        ..LandscapeArgs::default()
+    Launched::of_formula(formula, Some(domain.parse().unwrap())).unwrap()
+}
+
+/// A run stepped by core alone (as `gradscape trace` and `race` step it), until it stops or
+/// takes `steps` steps: each point's step, x, y and loss.
+fn core_path(
+    land: &Launched,
+    spec: &RacerSpec,
+    rules: StopRules,
+    steps: u64,
+) -> (Run, Vec<[f64; 4]>) {
+    let rules = StopRules {
+        max_steps: Some(steps),
+        ..rules
+    };
+    let optimizer = crate::core::optim::Optimizer::new(spec.kind, spec.hyper.clone());
+    let mut run = Run::new(optimizer, spec.start, rules, &land.formula);
+    let mut rows = vec![[0.0, run.pos[0], run.pos[1], run.loss]];
+    while run.status.is_running() {
+        run.step(&land.formula);
+        if run.last.as_ref().is_some_and(|u| u.to == run.pos) {
+            rows.push([run.steps as f64, run.pos[0], run.pos[1], run.loss]);
+        }
     }
-    .resolve()
-    .unwrap()
+    (run, rows)
 }
 
 /// A headless race of `specs`, spawned and not yet stepped, then `per_frame` steps per update.
@@ -69,34 +80,15 @@ fn spec(kind: Kind, lr: f64, start: [f64; 2]) -> RacerSpec {
 
 #[test]
 fn a_racers_path_is_exactly_what_gradscape_trace_prints() {
-    let argv = [
-        "gradscape",
-        "trace",
-        "--preset",
-        "rosenbrock",
-        "--optimizer",
-        "adam",
-        "--lr",
-        "0.02",
-        "--start",
-        "-1.5,2",
-        "--steps",
-        "300",
-    ];
-    let Some(Command::Trace(args)) = Cli::try_parse_from(argv).unwrap().command else {
-        unreachable!()
-    };
-    let mut csv = Vec::new();
-    crate::cli::trace(&args, &mut csv).unwrap();
-    let rows: Vec<[f64; 4]> = String::from_utf8(csv)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let v: Vec<f64> = l.split(',').map(|c| c.parse().unwrap()).collect();
-            [v[0], v[1], v[2], v[3]]
-        })
-        .collect();
+    // What `trace --preset rosenbrock --optimizer adam --lr 0.02 --start -1.5,2 --steps 300`
+    // prints, stepped by core with trace's stop rules.
+    let land = launched("rosenbrock");
+    let (_, rows) = core_path(
+        &land,
+        &spec(Kind::Adam, 0.02, [-1.5, 2.0]),
+        StopRules::default(),
+        300,
+    );
     assert_eq!(rows.len(), 301);
 
     // 3 steps per frame: 100 frames after the one that spawns the racer.
@@ -377,26 +369,15 @@ fn long_trails_keep_their_whole_history_within_the_bound() {
 
 #[test]
 fn the_app_opens_on_the_race_gradscape_race_prints() {
-    // `gradscape race --preset bumpy-bowl --steps 400`, parsed as the binary parses it.
-    let cli = Cli::try_parse_from([
-        "gradscape",
-        "race",
-        "--preset",
-        "bumpy-bowl",
-        "--steps",
-        "400",
-    ])
-    .unwrap();
-    let Some(Command::Race(args)) = cli.command else {
-        panic!("not the race command");
-    };
-    let mut csv = Vec::new();
-    crate::cli::race(&args, &mut csv).unwrap();
-    let csv = String::from_utf8(csv).unwrap();
-    let printed: Vec<Vec<&str>> = csv
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
+    // What `gradscape race --preset bumpy-bowl --steps 400` prints: core's opening race,
+    // each racer stepped with the landscape's stop rules.
+    let land = launched("bumpy-bowl");
+    let printed: Vec<(RacerSpec, Run)> = crate::core::race::opening(&land, None)
+        .into_iter()
+        .map(|spec| {
+            let (run, _) = core_path(&land, &spec, land.stop_rules(), 400);
+            (spec, run)
+        })
         .collect();
     // The app's opening race (the plugin's own choice), stepped 400 times by the ECS.
     let land = launched("bumpy-bowl");
@@ -407,27 +388,32 @@ fn the_app_opens_on_the_race_gradscape_race_prints() {
     }
     let runs = racers(&mut app);
     assert_eq!(runs.len(), printed.len());
-    for ((_, run, ..), row) in runs.iter().zip(&printed) {
-        let num = |i: usize| row[i].parse::<f64>().unwrap();
-        assert_eq!(row[1], run.optimizer.kind.name());
+    for ((_, run, ..), (spec, printed)) in runs.iter().zip(&printed) {
+        assert_eq!(spec.kind, run.optimizer.kind);
         assert_eq!(
-            num(2),
-            run.optimizer.hyper.lr,
+            spec.hyper.lr, run.optimizer.hyper.lr,
             "the same tamed learning rate"
         );
-        // Stopped racers stop at the same step in both.
-        assert_eq!(row[5].parse::<u64>().unwrap(), run.steps);
-        assert_eq!([num(6), num(7)], run.pos, "bit for bit");
+        // Stopped racers stop at the same step in both, at the same point bit for bit.
+        assert_eq!((printed.steps, printed.pos), (run.steps, run.pos));
+        // The app sets no step limit: a racer core stopped there runs on in the app.
+        if printed.status != Status::StepLimit {
+            assert_eq!(printed.status, run.status);
+        }
     }
 }
 
 #[test]
 fn on_data_the_race_records_each_steps_batch_loss_and_gradient_noise() {
-    let land = LandscapeArgs {
-        data: Some("linear".into()),
-        ..LandscapeArgs::default()
-    }
-    .resolve()
+    use crate::core::landscape::{DataSource, DataSpec, LandscapeSpec};
+    let land = Launched::new(&LandscapeSpec {
+        data: Some(DataSpec {
+            source: DataSource::parse("linear", 0),
+            loss: None,
+            axes: None,
+        }),
+        ..LandscapeSpec::default()
+    })
     .unwrap();
     let batched = |batch| RacerSpec {
         hyper: Hyper {
