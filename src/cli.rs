@@ -705,37 +705,11 @@ fn export_torch(scene: &str, out: &mut dyn Write) -> Result<()> {
 #[cfg(feature = "app")]
 fn render(args: &RenderArgs) -> Result<()> {
     let scene = crate::core::scene::load(&args.scene).map_err(|e| anyhow!(e))?;
-    let timeline = &scene.scene.timeline;
-    // A lesson lasts until its last beat has been seen; a plain scene 10 s.
-    let seconds = args
-        .seconds
-        .or(scene.scene.duration)
-        .unwrap_or(if timeline.is_empty() {
-            10.0
-        } else {
-            crate::core::timeline::length(timeline)
-        });
-    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
-        bail!("--seconds must be more than 0 and at most 3600, got {seconds}");
-    }
-    if !(1..=240).contains(&args.fps) {
-        bail!("--fps must be 1 to 240, got {}", args.fps);
-    }
-    let ticks = crate::core::timeline::TICKS_PER_SECOND;
-    if !timeline.is_empty() && !ticks.is_multiple_of(u64::from(args.fps)) {
-        bail!(
-            "a lesson records at a frame rate that divides {ticks} (24, 25, 30, 50, 60, …), so every frame is a whole number of its ticks; got --fps {}",
-            args.fps
-        );
-    }
-    if !args.orbit.is_finite() {
-        bail!("--orbit must be a number of degrees per second");
-    }
+    let frames = render_frames(args, &scene)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let frames = (seconds * f64::from(args.fps)).round().max(1.0) as u32;
     if let Some(srt) = &args.srt {
-        let cues = crate::core::timeline::cues(timeline, args.fps, frames);
+        let cues = crate::core::timeline::cues(&scene.scene.timeline, args.fps, frames);
         std::fs::write(srt, crate::core::timeline::srt(&cues))
             .with_context(|| format!("cannot write {}", srt.display()))?;
         say(&format!("{} captions → {}", cues.len(), srt.display()))?;
@@ -775,6 +749,44 @@ fn render(args: &RenderArgs) -> Result<()> {
     if written as u32 != frames {
         bail!("only {written} of {frames} frames were written");
     }
+    encode(args, frames)
+}
+
+/// How many frames a recording takes, its settings checked before anything is written: a
+/// lesson lasts until its last beat has been seen, a plain scene 10 s.
+#[cfg(feature = "app")]
+fn render_frames(args: &RenderArgs, scene: &crate::core::scene::Loaded) -> Result<u32> {
+    let timeline = &scene.scene.timeline;
+    let seconds = args
+        .seconds
+        .or(scene.scene.duration)
+        .unwrap_or(if timeline.is_empty() {
+            10.0
+        } else {
+            crate::core::timeline::length(timeline)
+        });
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+        bail!("--seconds must be more than 0 and at most 3600, got {seconds}");
+    }
+    if !(1..=240).contains(&args.fps) {
+        bail!("--fps must be 1 to 240, got {}", args.fps);
+    }
+    let ticks = crate::core::timeline::TICKS_PER_SECOND;
+    if !timeline.is_empty() && !ticks.is_multiple_of(u64::from(args.fps)) {
+        bail!(
+            "a lesson records at a frame rate that divides {ticks} (24, 25, 30, 50, 60, …), so every frame is a whole number of its ticks; got --fps {}",
+            args.fps
+        );
+    }
+    if !args.orbit.is_finite() {
+        bail!("--orbit must be a number of degrees per second");
+    }
+    Ok((seconds * f64::from(args.fps)).round().max(1.0) as u32)
+}
+
+/// The GIF and MP4 a recording asked for, from its frames.
+#[cfg(feature = "app")]
+fn encode(args: &RenderArgs, frames: u32) -> Result<()> {
     let list = crate::app::encode::frames(&args.out, frames);
     if let Some(gif) = &args.gif {
         crate::app::encode::gif(&list, args.fps, gif).map_err(|e| anyhow!(e))?;

@@ -136,9 +136,9 @@ impl Dataset {
                 .at_line(line));
             }
             for (c, cell) in record.iter().enumerate() {
-                let v = parse_cell(cell).map_err(|reason| DataError {
+                let v = parse_cell(cell).map_err(|e| DataError {
                     column: Some((c + 1, Some(columns[c].clone()))),
-                    ..DataError::new(reason).at_line(line)
+                    ..e.at_line(line)
                 })?;
                 values[c].push(v);
             }
@@ -200,18 +200,20 @@ fn check_header(columns: &[String]) -> Result<(), DataError> {
     Ok(())
 }
 
-fn parse_cell(cell: &str) -> Result<f64, String> {
+/// A cell's number; the caller adds where the cell is.
+fn parse_cell(cell: &str) -> Result<f64, DataError> {
+    let refuse = |reason: String| Err(DataError::new(reason));
     if cell.len() > MAX_CELL {
-        return Err(format!(
+        return refuse(format!(
             "the cell is longer than {MAX_CELL} bytes: {}",
             quote(cell)
         ));
     }
     match cell.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(v) => Err(format!("{v} is not a finite number")),
-        Err(_) if cell.is_empty() => Err("the cell is empty".into()),
-        Err(_) => Err(format!("{} is not a number", quote(cell))),
+        Ok(v) => refuse(format!("{v} is not a finite number")),
+        Err(_) if cell.is_empty() => refuse("the cell is empty".into()),
+        Err(_) => refuse(format!("{} is not a number", quote(cell))),
     }
 }
 

@@ -492,17 +492,15 @@ fn check_timeline(
     let accepts = |k: usize, name: &str, v: f64| {
         let racer = &racers[k - 1];
         let mut h = racer.hyper.clone();
-        let field = Field::by_name(name).map_err(|e| e.to_string())?;
+        let field = Field::by_name(name)?;
         if matches!(
             field,
             Field::Seed | Field::Batch | Field::Population | Field::Centered
         ) {
-            return Err(format!(
-                "'{name}' is a whole number or a switch: a tween would pass through values it cannot take"
-            ));
+            return Err(HyperError::Untweenable(field.name()));
         }
-        field.set(&mut h, v).map_err(|e| e.to_string())?;
-        h.validate_for(racer.kind).map_err(|e| e.to_string())
+        field.set(&mut h, v)?;
+        h.validate_for(racer.kind)
     };
     let limits = timeline::Limits {
         racers: scene.racers.len(),

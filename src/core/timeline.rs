@@ -4,6 +4,7 @@
 //! race, every tween and every beat happen at the same tick however the frames fall: a
 //! recording, a replay and a presenter's clicks all reach a beat in the same state.
 
+use crate::core::optim::HyperError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -168,13 +169,73 @@ pub struct Limits<'a> {
     pub params: &'a [String],
     /// Whether `name` is a hyperparameter.
     pub hyper: &'a dyn Fn(&str) -> bool,
-    /// Why racer k (1-based) may not take this value of hyperparameter `name`: the rule its
+    /// Whether racer k (1-based) may take this value of hyperparameter `name`: the rule its
     /// field in the panel and the scene's racer list keep.
-    pub accepts: &'a dyn Fn(usize, &str, f64) -> Result<(), String>,
+    pub accepts: &'a dyn Fn(usize, &str, f64) -> Result<(), HyperError>,
 }
 
-/// Why a beat was refused (the scene adds the line).
-pub fn check(beats: &[Beat], limits: &Limits) -> Result<(), (usize, String)> {
+/// Why a beat was refused (the scene adds the beat's number and line).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BeatError {
+    #[error("'{name}' must be 0 to {most} seconds, got {value}")]
+    Time {
+        name: &'static str,
+        most: f64,
+        value: f64,
+    },
+    #[error("beats go in time order: this one is at {at} s, after one at {last} s")]
+    Order { at: f64, last: f64 },
+    #[error("a {0} is one line")]
+    TwoLines(&'static str),
+    #[error("a {0} has at most {MAX_TEXT} characters")]
+    TooLong(&'static str),
+    #[error("'predict' needs a question")]
+    NoQuestion,
+    #[error("a {what} takes 0 to {most} seconds, got {value}")]
+    Takes {
+        what: &'static str,
+        most: f64,
+        value: f64,
+    },
+    #[error("a camera pose needs a pitch between -90 and 90 degrees and a positive radius")]
+    Pose,
+    #[error("{what} {k}: the scene has racers 1 to {racers}")]
+    NoRacer {
+        what: &'static str,
+        k: usize,
+        racers: usize,
+    },
+    #[error("'{name}' is not a parameter of the formula ({})", known_params(.known))]
+    UnknownParam { name: String, known: Vec<String> },
+    #[error("'{name}' must be a finite number, got {value}")]
+    NotFinite { name: String, value: f64 },
+    #[error(
+        "tween '{0}' is neither a hyperparameter (lr, momentum, beta1, …) nor a parameter of the formula"
+    )]
+    UnknownTween(String),
+    #[error("'{0}' is the formula's: a tween of it has no racer")]
+    RacerOfParam(String),
+    #[error("a tween goes between finite numbers")]
+    TweenNotFinite,
+    #[error("a log tween goes between positive numbers")]
+    LogNotPositive,
+    #[error("tween of racer {k}: {error}")]
+    Refused { k: usize, error: HyperError },
+}
+
+/// Longest caption or question, in characters.
+pub const MAX_TEXT: usize = 160;
+
+fn known_params(known: &[String]) -> String {
+    if known.is_empty() {
+        "the formula has none".to_string()
+    } else {
+        format!("the formula has {}", known.join(", "))
+    }
+}
+
+/// The first beat refused (0-based) and why.
+pub fn check(beats: &[Beat], limits: &Limits) -> Result<(), (usize, BeatError)> {
     let mut last = 0.0;
     for (i, b) in beats.iter().enumerate() {
         check_beat(b, last, limits).map_err(|e| (i, e))?;
@@ -183,134 +244,139 @@ pub fn check(beats: &[Beat], limits: &Limits) -> Result<(), (usize, String)> {
     Ok(())
 }
 
-fn check_beat(b: &Beat, last: f64, limits: &Limits) -> Result<(), String> {
-    if !(b.at.is_finite() && (0.0..=3600.0).contains(&b.at)) {
-        return Err(format!("'at' must be 0 to 3600 seconds, got {}", b.at));
-    }
+fn check_beat(b: &Beat, last: f64, limits: &Limits) -> Result<(), BeatError> {
+    within("at", b.at, 3600.0)?;
     if b.at < last {
-        return Err(format!(
-            "beats go in time order: this one is at {} s, after one at {last} s",
-            b.at
-        ));
+        return Err(BeatError::Order { at: b.at, last });
     }
-    for (what, text) in [("caption", &b.caption), ("predict", &b.predict)] {
-        if let Some(t) = text {
-            if t.contains(['\n', '\r']) {
-                return Err(format!("a {what} is one line"));
-            }
-            if t.chars().count() > 160 {
-                return Err(format!("a {what} has at most 160 characters"));
-            }
-        }
+    check_texts(b)?;
+    if let Some(h) = b.hold {
+        within("hold", h, 60.0)?;
     }
-    if b.predict.as_deref().is_some_and(|q| q.trim().is_empty()) {
-        return Err("'predict' needs a question".into());
-    }
-    if let Some(h) = b
-        .hold
-        .filter(|h| !(h.is_finite() && (0.0..=60.0).contains(h)))
-    {
-        return Err(format!("'hold' must be 0 to 60 seconds, got {h}"));
-    }
-    let racer = |k: usize, what: &str| {
-        if (1..=limits.racers).contains(&k) {
-            Ok(())
-        } else {
-            Err(format!(
-                "{what} {k}: the scene has racers 1 to {}",
-                limits.racers
-            ))
-        }
-    };
     if let Some(c) = &b.camera {
-        if !(c.over.is_finite() && (0.0..=60.0).contains(&c.over)) {
-            return Err(format!(
-                "a camera move takes 0 to 60 seconds, got {}",
-                c.over
-            ));
-        }
-        match &c.to {
-            Shot::Pose {
-                yaw,
-                pitch,
-                radius,
-                focus,
-            } => {
-                let finite = [*yaw, *pitch, *radius]
-                    .into_iter()
-                    .chain(focus.iter().flatten().copied())
-                    .all(f64::is_finite);
-                if !finite || *radius <= 0.0 || pitch.abs() >= 90.0 {
-                    return Err(
-                        "a camera pose needs a pitch between -90 and 90 degrees and a positive radius"
-                            .into(),
-                    );
-                }
-            }
-            Shot::Frame => {}
-            Shot::Follow(k) => racer(*k, "follow racer")?,
-        }
+        check_camera(c, limits)?;
     }
     for part in b.show.iter().chain(&b.hide) {
         if let Part::Racer(k) = part {
-            racer(*k, "racer")?;
+            racer(*k, "racer", limits)?;
         }
     }
     if let Some(k) = b.highlight.filter(|&k| k != 0) {
-        racer(k, "highlight racer")?;
+        racer(k, "highlight racer", limits)?;
     }
     for (name, v) in &b.set {
         if !limits.params.contains(name) {
             return Err(unknown_param(name, limits));
         }
         if !v.is_finite() {
-            return Err(format!("'{name}' must be a finite number, got {v}"));
+            return Err(BeatError::NotFinite {
+                name: name.clone(),
+                value: *v,
+            });
         }
     }
     if let Some(t) = &b.tween {
-        check_tween(t, limits, racer)?;
+        check_tween(t, limits)?;
     }
     Ok(())
 }
 
-fn unknown_param(name: &str, limits: &Limits) -> String {
-    let known = if limits.params.is_empty() {
-        "the formula has none".to_string()
+/// A time in seconds from 0 to `most`.
+fn within(name: &'static str, value: f64, most: f64) -> Result<(), BeatError> {
+    if value.is_finite() && (0.0..=most).contains(&value) {
+        Ok(())
     } else {
-        format!("the formula has {}", limits.params.join(", "))
-    };
-    format!("'{name}' is not a parameter of the formula ({known})")
+        Err(BeatError::Time { name, most, value })
+    }
 }
 
-fn check_tween(
-    t: &Tween,
-    limits: &Limits,
-    racer: impl Fn(usize, &str) -> Result<(), String>,
-) -> Result<(), String> {
+/// Captions and questions: one line each, short enough to read, a question not blank.
+fn check_texts(b: &Beat) -> Result<(), BeatError> {
+    for (what, text) in [("caption", &b.caption), ("predict", &b.predict)] {
+        if let Some(t) = text {
+            if t.contains(['\n', '\r']) {
+                return Err(BeatError::TwoLines(what));
+            }
+            if t.chars().count() > MAX_TEXT {
+                return Err(BeatError::TooLong(what));
+            }
+        }
+    }
+    if b.predict.as_deref().is_some_and(|q| q.trim().is_empty()) {
+        return Err(BeatError::NoQuestion);
+    }
+    Ok(())
+}
+
+fn check_camera(c: &CameraMove, limits: &Limits) -> Result<(), BeatError> {
+    takes("camera move", c.over, 60.0)?;
+    match &c.to {
+        Shot::Pose {
+            yaw,
+            pitch,
+            radius,
+            focus,
+        } => {
+            let finite = [*yaw, *pitch, *radius]
+                .into_iter()
+                .chain(focus.iter().flatten().copied())
+                .all(f64::is_finite);
+            if !finite || *radius <= 0.0 || pitch.abs() >= 90.0 {
+                return Err(BeatError::Pose);
+            }
+            Ok(())
+        }
+        Shot::Frame => Ok(()),
+        Shot::Follow(k) => racer(*k, "follow racer", limits),
+    }
+}
+
+/// How long a move lasts: 0 to `most` seconds.
+fn takes(what: &'static str, value: f64, most: f64) -> Result<(), BeatError> {
+    if value.is_finite() && (0.0..=most).contains(&value) {
+        Ok(())
+    } else {
+        Err(BeatError::Takes { what, most, value })
+    }
+}
+
+/// Racer k (1-based) is one of the scene's.
+fn racer(k: usize, what: &'static str, limits: &Limits) -> Result<(), BeatError> {
+    if (1..=limits.racers).contains(&k) {
+        Ok(())
+    } else {
+        Err(BeatError::NoRacer {
+            what,
+            k,
+            racers: limits.racers,
+        })
+    }
+}
+
+fn unknown_param(name: &str, limits: &Limits) -> BeatError {
+    BeatError::UnknownParam {
+        name: name.to_string(),
+        known: limits.params.to_vec(),
+    }
+}
+
+fn check_tween(t: &Tween, limits: &Limits) -> Result<(), BeatError> {
     let param = limits.params.contains(&t.name);
     if !param && !(limits.hyper)(&t.name) {
-        return Err(format!(
-            "tween '{}' is neither a hyperparameter (lr, momentum, beta1, …) nor a parameter of the formula",
-            t.name
-        ));
+        return Err(BeatError::UnknownTween(t.name.clone()));
     }
     if param && t.racer.is_some() {
-        return Err(format!(
-            "'{}' is the formula's: a tween of it has no racer",
-            t.name
-        ));
+        return Err(BeatError::RacerOfParam(t.name.clone()));
     }
     if let Some(k) = t.racer {
-        racer(k, "tween racer")?;
+        racer(k, "tween racer", limits)?;
     }
     if !(t.from.is_finite() && t.to.is_finite()) {
-        return Err("a tween goes between finite numbers".into());
+        return Err(BeatError::TweenNotFinite);
     }
-    if !(t.over.is_finite() && (0.0..=3600.0).contains(&t.over)) {
-        return Err(format!("a tween takes 0 to 3600 seconds, got {}", t.over));
-    }
+    takes("tween", t.over, 3600.0)?;
     if t.log && !(t.from > 0.0 && t.to > 0.0) {
-        return Err("a log tween goes between positive numbers".into());
+        return Err(BeatError::LogNotPositive);
     }
     if !param {
         // Every field's valid values form an interval, so both ends valid means every value
@@ -318,7 +384,7 @@ fn check_tween(
         let racers = t.racer.map_or(1..=limits.racers, |k| k..=k);
         for k in racers {
             for v in [t.from, t.to] {
-                (limits.accepts)(k, &t.name, v).map_err(|e| format!("tween of racer {k}: {e}"))?;
+                (limits.accepts)(k, &t.name, v).map_err(|error| BeatError::Refused { k, error })?;
             }
         }
     }

@@ -235,6 +235,43 @@ pub fn lesson_ui(ui: &mut egui::Ui, director: &mut Director, form: &mut Authorin
     } else {
         ui.weak("No timeline yet: a beat added here starts one.");
     }
+    let mut changed = add_beat_ui(ui, &mut beats, form, here, now);
+    let mut action = None;
+    for (i, b) in beats.iter().enumerate() {
+        ui.horizontal(|ui| {
+            let open = form.editing == Some(i);
+            let text = format!("{:>5.1} s  {}", b.at, summary(b));
+            if ui.selectable_label(open, text).clicked() {
+                form.editing = (!open).then_some(i);
+            }
+        });
+        if form.editing == Some(i) {
+            action = beat_editor(ui, i, &beats).or(action);
+        }
+    }
+    if let Some((i, edit)) = action {
+        changed = Some(fired);
+        apply_edit(&mut beats, i, edit, form);
+    }
+    if let Some(at) = changed {
+        director.edit(beats, at);
+    }
+    ui.label(
+        egui::RichText::new("Save the scene (Scene ▸ Save) to keep the beats.")
+            .small()
+            .weak(),
+    );
+}
+
+/// The caption box and "Add a beat here": the beat (recorded from what is on screen now) goes
+/// in time order; returns the beats fired once it is in, to replay to.
+fn add_beat_ui(
+    ui: &mut egui::Ui,
+    beats: &mut Vec<Beat>,
+    form: &mut Authoring,
+    here: &Here,
+    now: f64,
+) -> Option<usize> {
     ui.horizontal(|ui| {
         ui.label("caption");
         ui.add(
@@ -258,49 +295,30 @@ pub fn lesson_ui(ui: &mut egui::Ui, director: &mut Director, form: &mut Authorin
             changed = Some(i + 1);
         }
     });
-    let mut action = None;
-    for (i, b) in beats.iter().enumerate() {
-        ui.horizontal(|ui| {
-            let open = form.editing == Some(i);
-            let text = format!("{:>5.1} s  {}", b.at, summary(b));
-            if ui.selectable_label(open, text).clicked() {
-                form.editing = (!open).then_some(i);
-            }
-        });
-        if form.editing == Some(i) {
-            action = beat_editor(ui, i, &beats).or(action);
+    changed
+}
+
+/// An edit from the beat list: times stay where they were, the beats move between them.
+fn apply_edit(beats: &mut Vec<Beat>, i: usize, edit: Edit, form: &mut Authoring) {
+    match edit {
+        Edit::Replace(b) => beats[i] = *b,
+        Edit::Up => {
+            let (a, b) = (beats[i - 1].at, beats[i].at);
+            beats.swap(i - 1, i);
+            (beats[i - 1].at, beats[i].at) = (a, b);
+            form.editing = Some(i - 1);
+        }
+        Edit::Down => {
+            let (a, b) = (beats[i].at, beats[i + 1].at);
+            beats.swap(i, i + 1);
+            (beats[i].at, beats[i + 1].at) = (a, b);
+            form.editing = Some(i + 1);
+        }
+        Edit::Delete => {
+            beats.remove(i);
+            form.editing = None;
         }
     }
-    if let Some((i, edit)) = action {
-        changed = Some(fired);
-        match edit {
-            Edit::Replace(b) => beats[i] = *b,
-            Edit::Up => {
-                let (a, b) = (beats[i - 1].at, beats[i].at);
-                beats.swap(i - 1, i);
-                (beats[i - 1].at, beats[i].at) = (a, b);
-                form.editing = Some(i - 1);
-            }
-            Edit::Down => {
-                let (a, b) = (beats[i].at, beats[i + 1].at);
-                beats.swap(i, i + 1);
-                (beats[i].at, beats[i + 1].at) = (a, b);
-                form.editing = Some(i + 1);
-            }
-            Edit::Delete => {
-                beats.remove(i);
-                form.editing = None;
-            }
-        }
-    }
-    if let Some(at) = changed {
-        director.edit(beats, at);
-    }
-    ui.label(
-        egui::RichText::new("Save the scene (Scene ▸ Save) to keep the beats.")
-            .small()
-            .weak(),
-    );
 }
 
 enum Edit {

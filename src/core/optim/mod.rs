@@ -435,6 +435,10 @@ pub enum HyperError {
     Schedule(#[from] ScheduleError),
     #[error("{0}")]
     Refused(&'static str),
+    #[error(
+        "'{0}' is a whole number or a switch: a tween would pass through values it cannot take"
+    )]
+    Untweenable(&'static str),
 }
 
 /// Names for a message: `a, b, c`.

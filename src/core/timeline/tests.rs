@@ -153,11 +153,16 @@ fn limits_check(beats: &[Beat]) -> Result<(), (usize, String)> {
             params: &params,
             hyper: &|n| ["lr", "momentum"].contains(&n),
             accepts: &|_, n, v| match n {
-                "lr" if v < 0.0 => Err(format!("lr must be a number ≥ 0, got {v}")),
+                "lr" if v < 0.0 => Err(crate::core::optim::HyperError::OutOfRange {
+                    name: "lr",
+                    value: v,
+                    want: "a number ≥ 0",
+                }),
                 _ => Ok(()),
             },
         },
     )
+    .map_err(|(i, e)| (i, e.to_string()))
 }
 
 #[test]
