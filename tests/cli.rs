@@ -1343,3 +1343,16 @@ fn an_exported_script_finds_its_csv_from_any_folder() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn every_hyperparameter_has_a_flag() {
+    // The table the panel and scene files use; a new field must get its flag here.
+    let help = stdout(&gradscape(&["trace", "--help"]));
+    for f in gradscape::core::optim::Field::NUMERIC {
+        let flag = match f.name() {
+            "fd" => "--gradient".to_string(),
+            name => format!("--{}", name.replace('_', "-")),
+        };
+        assert!(help.contains(&flag), "{flag} is missing from trace --help");
+    }
+}

@@ -7,9 +7,12 @@
 //! x ← x − α_t · g / (√G + ε)
 //! ```
 
-use super::{Hyper, State, Terms, Update, map2, term, zip2};
+use super::{Step, Terms, Update, map2, term, zip2};
 
-pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f64) -> Update {
+pub(super) fn step(c: Step) -> Update {
+    let Step {
+        h, s, x, grad, lr, ..
+    } = c;
     let g = zip2(grad, x, |g, x| g + h.weight_decay * x);
     let clr = lr / (1.0 + (s.t - 1) as f64 * h.lr_decay);
     s.sq = zip2(s.sq, g, |sum, g| sum + g * g);

@@ -11,16 +11,18 @@
 //! ```
 //! computed as torch does: x ← x − (α / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
 
-use super::{Hyper, Kind, State, Terms, Update, map2, term, zip2};
+use super::{Kind, Step, Terms, Update, map2, term, zip2};
 
-pub(super) fn step(
-    h: &Hyper,
-    s: &mut State,
-    x0: [f64; 2],
-    grad: [f64; 2],
-    lr: f64,
-    kind: Kind,
-) -> Update {
+pub(super) fn step(c: Step) -> Update {
+    let Step {
+        kind,
+        h,
+        s,
+        x: x0,
+        grad,
+        lr,
+        ..
+    } = c;
     let mut x = x0;
     let mut g = grad;
     if kind == Kind::AdamW {

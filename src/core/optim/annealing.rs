@@ -13,7 +13,7 @@
 //! Undefined proposals are rejected. The ball is the walker x; one move costs one
 //! evaluation (the first also pays for f at the start).
 
-use super::{Hyper, Seen, State, Terms, Update, scalar, term};
+use super::{Step, Terms, Update, scalar, term};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -34,7 +34,10 @@ pub fn metropolis(delta: f64, t: f64, u: f64) -> bool {
     delta <= 0.0 || (t > 0.0 && u < (-delta / t).exp())
 }
 
-pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
+pub(super) fn step(c: Step) -> Update {
+    let Step {
+        h, s, x, seen: f, ..
+    } = c;
     let walker = s.walker.get_or_insert_with(|| Walker {
         x,
         fx: f.value(x),

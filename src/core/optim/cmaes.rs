@@ -22,7 +22,7 @@
 //! d_σ = 2μ_eff/λ + 0.3 + c_σ. The racer's ball is the mean m; the first step starts at the
 //! racer's point with σ = `lr` and C = I. Undefined values rank last.
 
-use super::{Hyper, Seen, State, Terms, Update, scalar, term};
+use super::{Step, Terms, Update, scalar, term};
 use rand_distr::{Distribution, StandardNormal};
 
 /// The strategy's constants for a population of λ in two dimensions.
@@ -213,7 +213,10 @@ fn inv_sqrt_times(c: [f64; 3], y: [f64; 2]) -> [f64; 2] {
 /// The population CMA-ES uses when none is set: see `Hyper::defaults`.
 pub const DEFAULT_POPULATION: u64 = 100;
 
-pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
+pub(super) fn step(c: Step) -> Update {
+    let Step {
+        h, s, x, seen: f, ..
+    } = c;
     let lambda = match h.population {
         0 => DEFAULT_POPULATION,
         p => p,

@@ -4,8 +4,7 @@
 //! shrink ½). The racer's position is the best vertex; the triangle can be drawn.
 //! The first step builds the triangle x, x + (s, 0), x + (0, s) with s = `lr`.
 
-use super::Seen;
-use super::{Hyper, State, Terms, Update, term};
+use super::{Step, Terms, Update, term};
 
 #[derive(Debug, Clone)]
 pub(super) struct Simplex {
@@ -22,7 +21,10 @@ fn lerp(a: [f64; 2], b: [f64; 2], t: f64) -> [f64; 2] {
     [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]
 }
 
-pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
+pub(super) fn step(c: Step) -> Update {
+    let Step {
+        h, s, x, seen: f, ..
+    } = c;
     let eval = |p: [f64; 2]| rank(f.value(p));
     let simplex = s.simplex.get_or_insert_with(|| {
         let points = [x, [x[0] + h.lr, x[1]], [x[0], x[1] + h.lr]];

@@ -8,11 +8,13 @@
 //! ```
 //! The update's note says which case applied.
 
-use super::Seen;
-use super::{State, Terms, Update, term, zip2};
+use super::{Step, Terms, Update, term, zip2};
 use nalgebra::{Matrix2, SymmetricEigen, Vector2};
 
-pub(super) fn step(s: &mut State, x: [f64; 2], f: &Seen, lr: f64) -> Update {
+pub(super) fn step(c: Step) -> Update {
+    let Step {
+        s, x, seen: f, lr, ..
+    } = c;
     let d = f.derivatives(x);
     let g = Vector2::new(d.gradient[0], d.gradient[1]);
     let h = Matrix2::new(

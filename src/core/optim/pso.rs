@@ -14,7 +14,7 @@
 //! (velocities 0, as Engelbrecht 2012 recommends), evaluates them and moves once. The
 //! racer's ball is the swarm's mean; undefined values never become a best.
 
-use super::{Hyper, Seen, State, Terms, Update, scalar, term};
+use super::{Seen, Step, Terms, Update, scalar, term};
 use rand::Rng;
 
 /// Inertia w (Clerc's constriction factor χ).
@@ -102,7 +102,10 @@ fn worst_if_nan(v: f64) -> f64 {
     if v.is_nan() { f64::INFINITY } else { v }
 }
 
-pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], f: &Seen) -> Update {
+pub(super) fn step(c: Step) -> Update {
+    let Step {
+        h, s, x, seen: f, ..
+    } = c;
     let n = match h.population {
         0 => DEFAULT_POPULATION,
         p => p,

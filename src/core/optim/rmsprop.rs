@@ -8,9 +8,12 @@
 //! otherwise:       x ← x − α·g/d
 //! ```
 
-use super::{Hyper, State, Terms, Update, map2, term, zip2};
+use super::{Step, Terms, Update, map2, term, zip2};
 
-pub(super) fn step(h: &Hyper, s: &mut State, x: [f64; 2], grad: [f64; 2], lr: f64) -> Update {
+pub(super) fn step(c: Step) -> Update {
+    let Step {
+        h, s, x, grad, lr, ..
+    } = c;
     let a = h.alpha;
     let g = zip2(grad, x, |g, x| g + h.weight_decay * x);
     s.sq = zip2(s.sq, g, |v, g| v * a + (1.0 - a) * g * g);

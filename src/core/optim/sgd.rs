@@ -11,17 +11,20 @@
 //! x ← x − α·g
 //! ```
 
-use super::{Hyper, State, Terms, Update, term, zip2};
+use super::{Kind, Step, Terms, Update, term, zip2};
 use rand_distr::{Distribution, StandardNormal};
 
-pub(super) fn step(
-    h: &Hyper,
-    s: &mut State,
-    x: [f64; 2],
-    grad: [f64; 2],
-    lr: f64,
-    nesterov: bool,
-) -> Update {
+pub(super) fn step(c: Step) -> Update {
+    let Step {
+        kind,
+        h,
+        s,
+        x,
+        grad,
+        lr,
+        ..
+    } = c;
+    let nesterov = kind == Kind::Nesterov;
     s.terms = Terms::of(&[term("∇f", grad)]);
     let mut g = grad;
     if h.noise > 0.0 {

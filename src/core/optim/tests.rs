@@ -652,3 +652,41 @@ fn evaluations_are_counted_as_the_work_they_stand_for() {
     let nm = count(Kind::NelderMead, 0.0, 10);
     assert!((3 + 10..=3 + 30).contains(&nm), "{nm}");
 }
+
+#[test]
+fn every_numeric_field_is_in_the_table_once() {
+    // A new field fails to compile here until it is placed: in the table, or (the schedule,
+    // which is text) out of it.
+    for f in Field::NUMERIC {
+        let listed = match f {
+            Field::Lr
+            | Field::Momentum
+            | Field::Dampening
+            | Field::Beta1
+            | Field::Beta2
+            | Field::Eps
+            | Field::Alpha
+            | Field::Centered
+            | Field::WeightDecay
+            | Field::LrDecay
+            | Field::Noise
+            | Field::Seed
+            | Field::Batch
+            | Field::Fd
+            | Field::Population
+            | Field::Temperature
+            | Field::Cooling => Field::NUMERIC.iter().filter(|&&g| g == f).count(),
+            Field::Schedule => 0,
+        };
+        assert_eq!(listed, 1, "{}", f.name());
+        assert_eq!(Field::by_name(f.name()), Ok(f));
+    }
+    // Each field's range is the table's: a value just outside it names the field.
+    for f in Field::NUMERIC {
+        let mut h = Hyper::default();
+        if f.set(&mut h, f64::NAN).is_ok() && f.get(&h).is_nan() {
+            let e = h.validate().unwrap_err().to_string();
+            assert!(e.starts_with(f.name()), "{}: {e}", f.name());
+        }
+    }
+}
