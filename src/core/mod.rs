@@ -6,6 +6,7 @@ pub mod data;
 pub mod escape;
 pub mod expr;
 pub mod landscape;
+pub mod net;
 pub mod number;
 pub mod optim;
 pub mod pick;

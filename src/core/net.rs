@@ -1,0 +1,491 @@
+//! A multilayer perceptron written out by hand so that it teaches: layers of weights and
+//! biases with an activation between them and a loss on the outputs; a forward pass, and a
+//! backward pass (backpropagation) that gives the exact gradient of the mean loss over any
+//! rows. The parameters are one flat vector θ laid out as torch lists an `nn.Sequential` of
+//! `nn.Linear` layers (each layer's `weight[out][in]` row by row, then its `bias`), so a
+//! network is a point in n dimensions that an optimizer moves, and
+//! `torch.cat([p.flatten() for p in model.parameters()])` is the same vector.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The most parameters a network may have (a few hundred teach; this keeps a typo small).
+pub const MAX_PARAMETERS: usize = 100_000;
+
+/// What the hidden layers apply to their sums (the output layer gives its sums, the logits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    Tanh,
+    Relu,
+    Sigmoid,
+    Linear,
+}
+
+impl Activation {
+    pub const ALL: [Activation; 4] = [
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::Sigmoid,
+        Activation::Linear,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Linear => "linear",
+        }
+    }
+
+    fn apply(self, z: f64) -> f64 {
+        match self {
+            Activation::Tanh => z.tanh(),
+            Activation::Relu => z.max(0.0),
+            Activation::Sigmoid => sigmoid(z),
+            Activation::Linear => z,
+        }
+    }
+
+    /// The derivative at the sum `z`, from the activation `a` where torch's backward takes it
+    /// from there (tanh: 1 − a², sigmoid: a(1 − a)); ReLU's is 0 at 0, as torch's.
+    fn slope(self, z: f64, a: f64) -> f64 {
+        match self {
+            Activation::Tanh => 1.0 - a * a,
+            Activation::Relu => {
+                if z > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::Sigmoid => (1.0 - a) * a,
+            Activation::Linear => 1.0,
+        }
+    }
+}
+
+/// The loss on the outputs, each the mean over rows as torch's (`reduction="mean"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// `BCEWithLogitsLoss`: one output, the logit of class 1; targets 0 or 1.
+    Bce,
+    /// `CrossEntropyLoss`: one output per class, its logit; targets 0..K−1.
+    Ce,
+    /// `MSELoss`: one output, a real value; targets real.
+    Mse,
+}
+
+impl Loss {
+    pub const ALL: [Loss; 3] = [Loss::Bce, Loss::Ce, Loss::Mse];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Bce => "bce",
+            Loss::Ce => "ce",
+            Loss::Mse => "mse",
+        }
+    }
+
+    /// Whether the targets are classes (accuracy means something).
+    pub fn classifies(self) -> bool {
+        self != Loss::Mse
+    }
+}
+
+/// Why a network or its data were refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NetError {
+    #[error(
+        "'{0}' is not a network's widths: write them joined by '-', e.g. 2-16-16-1 (inputs, hidden layers, outputs)"
+    )]
+    Malformed(String),
+    #[error("'{text}': a layer of width 0 has no neurons")]
+    ZeroWidth { text: String },
+    #[error("a network has at most {MAX_PARAMETERS} parameters; {text} has {count}")]
+    TooLarge { text: String, count: usize },
+    #[error("unknown activation '{0}': choose tanh, relu, sigmoid or linear")]
+    Activation(String),
+    #[error("unknown loss '{0}': choose bce, ce or mse")]
+    Loss(String),
+    #[error("the network takes {net} inputs, but the data has {data} features")]
+    Inputs { net: usize, data: usize },
+    #[error("{loss} needs {want} outputs; the network has {got}")]
+    Outputs {
+        loss: &'static str,
+        want: String,
+        got: usize,
+    },
+    #[error("row {row}: {loss} needs a class 0 to {last}, got {value}")]
+    Class {
+        row: usize,
+        loss: &'static str,
+        last: usize,
+        value: f64,
+    },
+    #[error("every row is class {0}: a classifier needs two classes at least")]
+    OneClass(usize),
+    #[error("the parameters have {got} numbers; the network {net} has {want}")]
+    Parameters {
+        net: String,
+        want: usize,
+        got: usize,
+    },
+}
+
+/// Rows of inputs and their targets: a class (as a number) or a real value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rows {
+    pub features: usize,
+    /// Row-major: row r's inputs are `x[r·features..(r+1)·features]`.
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+
+    fn inputs(&self, r: usize) -> &[f64] {
+        &self.x[r * self.features..(r + 1) * self.features]
+    }
+}
+
+/// A network's shape: widths from inputs to outputs, the hidden activation and the loss.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Net {
+    pub widths: Vec<usize>,
+    pub activation: Activation,
+    pub loss: Loss,
+}
+
+/// The buffers a pass works in, sized once for a network: a step allocates nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Work {
+    /// Each layer's sums z (before the activation).
+    z: Vec<Vec<f64>>,
+    /// Each layer's outputs a, the inputs first.
+    a: Vec<Vec<f64>>,
+    /// ∂L/∂z at the layer being passed back through, and at the one before it.
+    delta: Vec<f64>,
+    back: Vec<f64>,
+    /// Each layer's (inputs, outputs, offset in θ).
+    layers: Vec<(usize, usize, usize)>,
+}
+
+impl std::str::FromStr for Activation {
+    type Err = NetError;
+
+    fn from_str(s: &str) -> Result<Activation, NetError> {
+        Activation::ALL
+            .into_iter()
+            .find(|a| a.name() == s.trim())
+            .ok_or_else(|| NetError::Activation(s.to_string()))
+    }
+}
+
+impl std::str::FromStr for Loss {
+    type Err = NetError;
+
+    fn from_str(s: &str) -> Result<Loss, NetError> {
+        Loss::ALL
+            .into_iter()
+            .find(|l| l.name() == s.trim())
+            .ok_or_else(|| NetError::Loss(s.to_string()))
+    }
+}
+
+/// `2-16-16-1` as widths, each at least 1, two or more of them.
+pub fn widths(text: &str) -> Result<Vec<usize>, NetError> {
+    let malformed = || NetError::Malformed(text.to_string());
+    let widths: Vec<usize> = text
+        .trim()
+        .split('-')
+        .map(|w| {
+            let digits = !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit());
+            digits.then(|| w.parse::<usize>().ok()).flatten()
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(malformed)?;
+    if widths.len() < 2 {
+        return Err(malformed());
+    }
+    if widths.contains(&0) {
+        return Err(NetError::ZeroWidth {
+            text: text.to_string(),
+        });
+    }
+    Ok(widths)
+}
+
+impl Net {
+    pub fn new(widths: Vec<usize>, activation: Activation, loss: Loss) -> Result<Net, NetError> {
+        let net = Net {
+            widths,
+            activation,
+            loss,
+        };
+        // Counted without overflow: each width is at most a usize, so a product may not be.
+        let count = net.layers().try_fold(0usize, |n, (i, o, _)| {
+            i.checked_mul(o)?.checked_add(o)?.checked_add(n)
+        });
+        match count {
+            Some(c) if c <= MAX_PARAMETERS => Ok(net),
+            other => Err(NetError::TooLarge {
+                text: net.text(),
+                count: other.unwrap_or(usize::MAX),
+            }),
+        }
+    }
+
+    /// `2-16-16-1`.
+    pub fn text(&self) -> String {
+        let w: Vec<String> = self.widths.iter().map(usize::to_string).collect();
+        w.join("-")
+    }
+
+    /// Each layer's (inputs, outputs, offset of its weights in θ); its bias follows them.
+    fn layers(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        let mut offset = 0;
+        self.widths.windows(2).map(move |w| {
+            let at = offset;
+            offset += w[0] * w[1] + w[1];
+            (w[0], w[1], at)
+        })
+    }
+
+    /// How many numbers θ has.
+    pub fn parameters(&self) -> usize {
+        self.layers().map(|(i, o, _)| i * o + o).sum()
+    }
+
+    /// Parameters as torch's `nn.Linear` starts them: weights and biases uniform in
+    /// ±1/√fan_in (its default `kaiming_uniform_(a=√5)` comes to that), drawn from `seed`.
+    pub fn init(&self, seed: u64) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut theta = Vec::with_capacity(self.parameters());
+        for (inputs, outputs, _) in self.layers() {
+            let bound = 1.0 / (inputs as f64).sqrt();
+            for _ in 0..inputs * outputs + outputs {
+                theta.push(rng.random_range(-bound..bound));
+            }
+        }
+        theta
+    }
+
+    /// Whether the data fit this network and loss: inputs, outputs, classes.
+    pub fn check(&self, rows: &Rows) -> Result<(), NetError> {
+        let (inputs, outputs) = (self.widths[0], self.widths[self.widths.len() - 1]);
+        if inputs != rows.features {
+            return Err(NetError::Inputs {
+                net: inputs,
+                data: rows.features,
+            });
+        }
+        let name = self.loss.name();
+        let classes = match self.loss {
+            Loss::Bce | Loss::Mse if outputs != 1 => {
+                return Err(NetError::Outputs {
+                    loss: name,
+                    want: "1".into(),
+                    got: outputs,
+                });
+            }
+            Loss::Ce if outputs < 2 => {
+                return Err(NetError::Outputs {
+                    loss: name,
+                    want: "one per class, 2 or more,".into(),
+                    got: outputs,
+                });
+            }
+            Loss::Mse => return Ok(()),
+            Loss::Bce => 2,
+            Loss::Ce => outputs,
+        };
+        let mut seen = vec![false; classes];
+        for (row, &value) in rows.y.iter().enumerate() {
+            let class = value as usize;
+            if !(value >= 0.0 && value.fract() == 0.0 && class < classes) {
+                return Err(NetError::Class {
+                    row: row + 1,
+                    loss: name,
+                    last: classes - 1,
+                    value,
+                });
+            }
+            seen[class] = true;
+        }
+        match seen.iter().filter(|&&s| s).count() {
+            1 => Err(NetError::OneClass(
+                seen.iter().position(|&s| s).unwrap_or(0),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Buffers for this network's passes.
+    pub fn work(&self) -> Work {
+        let widest = self.widths.iter().copied().max().unwrap_or(1);
+        Work {
+            z: self.widths[1..].iter().map(|&w| vec![0.0; w]).collect(),
+            a: self.widths.iter().map(|&w| vec![0.0; w]).collect(),
+            delta: vec![0.0; widest],
+            back: vec![0.0; widest],
+            layers: self.layers().collect(),
+        }
+    }
+
+    /// The forward pass for one row's inputs: every layer's sums and outputs, into `work`.
+    fn forward(&self, theta: &[f64], inputs: &[f64], work: &mut Work) {
+        work.a[0].copy_from_slice(inputs);
+        let last = self.widths.len() - 2;
+        for (l, (n_in, n_out, at)) in self.layers().enumerate() {
+            let (weights, bias) = theta[at..at + n_in * n_out + n_out].split_at(n_in * n_out);
+            let (before, after) = work.a.split_at_mut(l + 1);
+            let (input, output) = (&before[l], &mut after[0]);
+            for o in 0..n_out {
+                let row = &weights[o * n_in..(o + 1) * n_in];
+                let z = bias[o] + row.iter().zip(input).map(|(w, a)| w * a).sum::<f64>();
+                work.z[l][o] = z;
+                output[o] = if l == last {
+                    z
+                } else {
+                    self.activation.apply(z)
+                };
+            }
+        }
+    }
+
+    /// One row's loss from the logits in `work`, and ∂loss/∂logits into `work.delta`, scaled
+    /// by `scale` (1/rows: the mean's share).
+    fn output_loss(&self, target: f64, scale: f64, work: &mut Work) -> f64 {
+        let z = &work.z[work.z.len() - 1];
+        let delta = &mut work.delta[..z.len()];
+        match self.loss {
+            Loss::Bce => {
+                let z = z[0];
+                delta[0] = (sigmoid(z) - target) * scale;
+                // max(z, 0) − z·y + log(1 + e^−|z|): no overflow for any logit.
+                z.max(0.0) - z * target + (-z.abs()).exp().ln_1p()
+            }
+            Loss::Ce => {
+                let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let sum: f64 = z.iter().map(|v| (v - top).exp()).sum();
+                let class = target as usize;
+                for (k, d) in delta.iter_mut().enumerate() {
+                    let p = (z[k] - top).exp() / sum;
+                    *d = (p - f64::from(u8::from(k == class))) * scale;
+                }
+                top + sum.ln() - z[class]
+            }
+            Loss::Mse => {
+                let e = z[0] - target;
+                delta[0] = 2.0 * e * scale;
+                e * e
+            }
+        }
+    }
+
+    /// The backward pass for one row: from ∂L/∂logits in `work.delta` back through every
+    /// layer, adding each weight's and bias's share to `grad`.
+    fn backward(&self, theta: &[f64], grad: &mut [f64], work: &mut Work) {
+        for l in (0..work.layers.len()).rev() {
+            let (n_in, n_out, at) = work.layers[l];
+            let input = &work.a[l];
+            let delta = &work.delta[..n_out];
+            let (g_weights, g_bias) =
+                grad[at..at + n_in * n_out + n_out].split_at_mut(n_in * n_out);
+            for o in 0..n_out {
+                let d = delta[o];
+                for (g, a) in g_weights[o * n_in..(o + 1) * n_in].iter_mut().zip(input) {
+                    *g += d * a;
+                }
+                g_bias[o] += d;
+            }
+            if l == 0 {
+                break;
+            }
+            // ∂L/∂a of the layer below through the weights, then through its activation.
+            let weights = &theta[at..at + n_in * n_out];
+            for i in 0..n_in {
+                let through: f64 = (0..n_out).map(|o| weights[o * n_in + i] * delta[o]).sum();
+                let (z, a) = (work.z[l - 1][i], work.a[l][i]);
+                work.back[i] = through * self.activation.slope(z, a);
+            }
+            std::mem::swap(&mut work.delta, &mut work.back);
+        }
+    }
+
+    /// The mean loss over `rows` (every row when None) and its exact gradient, into `grad`.
+    pub fn gradient(
+        &self,
+        theta: &[f64],
+        data: &Rows,
+        rows: Option<&[u32]>,
+        grad: &mut [f64],
+        work: &mut Work,
+    ) -> f64 {
+        grad.fill(0.0);
+        let n = rows.map_or(data.len(), <[u32]>::len);
+        let scale = 1.0 / n as f64;
+        let mut total = 0.0;
+        for k in 0..n {
+            let r = rows.map_or(k, |rows| rows[k] as usize);
+            self.forward(theta, data.inputs(r), work);
+            total += self.output_loss(data.y[r], scale, work);
+            self.backward(theta, grad, work);
+        }
+        total * scale
+    }
+
+    /// The mean loss over `rows` (every row when None) and, for a classifier, the share of
+    /// them predicted right.
+    pub fn loss(
+        &self,
+        theta: &[f64],
+        data: &Rows,
+        rows: Option<&[u32]>,
+        work: &mut Work,
+    ) -> (f64, Option<f64>) {
+        let n = rows.map_or(data.len(), <[u32]>::len);
+        let (mut total, mut right) = (0.0, 0usize);
+        for k in 0..n {
+            let r = rows.map_or(k, |rows| rows[k] as usize);
+            self.forward(theta, data.inputs(r), work);
+            total += self.output_loss(data.y[r], 1.0, work);
+            right += usize::from(self.predict_from(work) == data.y[r]);
+        }
+        let share = self.loss.classifies().then(|| right as f64 / n as f64);
+        (total / n as f64, share)
+    }
+
+    /// The class the logits in `work` say (a regression's prediction is its value).
+    fn predict_from(&self, work: &Work) -> f64 {
+        let z = &work.z[work.z.len() - 1];
+        match self.loss {
+            Loss::Bce => f64::from(u8::from(z[0] > 0.0)),
+            Loss::Ce => {
+                let best = (0..z.len()).fold(0, |b, k| if z[k] > z[b] { k } else { b });
+                best as f64
+            }
+            Loss::Mse => z[0],
+        }
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,199 @@
+//! The network against torch (tests/reference/net.csv, written by tests/reference/net.py)
+//! and against central differences; shapes and data refused with their reasons.
+
+use super::*;
+
+const ROWS: usize = 12;
+const SUBSET: [u32; 5] = [1, 3, 4, 7, 10];
+
+/// The closed forms tests/reference/net.py computes too.
+fn theta(n: usize) -> Vec<f64> {
+    (0..n).map(|i| 0.5 * (1.3 * i as f64 + 0.7).sin()).collect()
+}
+
+fn rows(loss: Loss) -> Rows {
+    let x: Vec<f64> = (0..ROWS)
+        .flat_map(|r| (0..2).map(move |j| 1.5 * (0.9 * r as f64 + 1.7 * j as f64 + 0.3).cos()))
+        .collect();
+    let y = (0..ROWS)
+        .map(|r| {
+            let (x0, x1) = (x[2 * r], x[2 * r + 1]);
+            match loss {
+                Loss::Bce => f64::from(u8::from(x0 * x1 > 0.0)),
+                Loss::Ce => (r % 3) as f64,
+                Loss::Mse => (2.0 * x0).sin() + x1,
+            }
+        })
+        .collect();
+    Rows { features: 2, x, y }
+}
+
+fn net(text: &str, activation: &str, loss: &str) -> Net {
+    Net::new(
+        widths(text).unwrap(),
+        activation.parse().unwrap(),
+        loss.parse().unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn loss_and_gradient_equal_torchs() {
+    let text = include_str!("../../../tests/reference/net.csv");
+    let mut cases = 0;
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let case: Vec<&str> = cols[0].split(' ').collect();
+        let n = net(case[0], case[1], case[2]);
+        let data = rows(n.loss);
+        n.check(&data).unwrap();
+        let subset = (cols[1] == "subset").then_some(&SUBSET[..]);
+        let want: Vec<f64> = cols[3].split(' ').map(|v| v.parse().unwrap()).collect();
+        let theta = theta(n.parameters());
+        assert_eq!(want.len(), theta.len(), "{line}");
+        let mut grad = vec![0.0; theta.len()];
+        let loss = n.gradient(&theta, &data, subset, &mut grad, &mut n.work());
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-3);
+        let torch_loss: f64 = cols[2].parse().unwrap();
+        assert!(
+            close(loss, torch_loss),
+            "{}: {loss} vs {torch_loss}",
+            cols[0]
+        );
+        for (i, (g, w)) in grad.iter().zip(&want).enumerate() {
+            assert!(
+                close(*g, *w),
+                "{} {}: ∂θ{i} {g} vs torch {w}",
+                cols[0],
+                cols[1]
+            );
+        }
+        let (again, _) = n.loss(&theta, &data, subset, &mut n.work());
+        assert!(close(again, torch_loss));
+        cases += 1;
+    }
+    assert_eq!(
+        cases, 24,
+        "3 losses × 4 activations × all rows and a mini-batch"
+    );
+}
+
+#[test]
+fn the_gradient_is_the_slope_central_differences_see() {
+    for (text, loss) in [("3-6-5-1", "bce"), ("3-4-4-3", "ce"), ("3-7-1", "mse")] {
+        for activation in ["tanh", "sigmoid", "linear"] {
+            let n = net(text, activation, loss);
+            let mut data = rows(n.loss);
+            // A third feature, so the first layer is not square.
+            data.features = 3;
+            data.x = (0..ROWS * 3).map(|k| (0.37 * k as f64).sin()).collect();
+            let theta = n.init(7);
+            let mut grad = vec![0.0; theta.len()];
+            let mut work = n.work();
+            n.gradient(&theta, &data, None, &mut grad, &mut work);
+            for i in 0..theta.len() {
+                let h = 1e-5;
+                let mut at = |d: f64| {
+                    let mut t = theta.clone();
+                    t[i] += d;
+                    n.loss(&t, &data, None, &mut work).0
+                };
+                let fd = (at(h) - at(-h)) / (2.0 * h);
+                assert!(
+                    (grad[i] - fd).abs() <= 1e-7 * grad[i].abs().max(1e-2),
+                    "{text} {activation} {loss}: ∂θ{i} {} vs {fd}",
+                    grad[i]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn initial_weights_are_uniform_within_one_over_root_fan_in() {
+    let n = net("2-16-16-1", "tanh", "bce");
+    assert_eq!(n.parameters(), 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1);
+    let theta = n.init(0);
+    assert_eq!(theta, n.init(0), "the same seed, the same network");
+    assert_ne!(theta, n.init(1));
+    // The second layer's 272 numbers lie within ±1/4 and fill it (a uniform's spread).
+    let second = &theta[48..48 + 272];
+    assert!(second.iter().all(|w| w.abs() < 0.25));
+    let var = second.iter().map(|w| w * w).sum::<f64>() / 272.0;
+    assert!((var - 0.25 * 0.25 / 3.0).abs() < 0.003, "{var}");
+}
+
+#[test]
+fn accuracy_counts_the_rows_predicted_right() {
+    // One input, one logit equal to it: class 1 exactly where x > 0.
+    let n = net("1-1", "linear", "bce");
+    let data = Rows {
+        features: 1,
+        x: vec![-2.0, -1.0, 0.5, 3.0],
+        y: vec![0.0, 1.0, 1.0, 1.0],
+    };
+    let (loss, accuracy) = n.loss(&[1.0, 0.0], &data, None, &mut n.work());
+    assert_eq!(accuracy, Some(0.75));
+    let softplus = |z: f64| (1.0 + z.exp()).ln();
+    let want = (softplus(-2.0) + softplus(1.0) + softplus(-0.5) + softplus(-3.0)) / 4.0;
+    assert!((loss - want).abs() < 1e-15);
+}
+
+#[test]
+fn bad_shapes_and_data_are_refused_with_the_reason() {
+    for bad in ["2--1", "x-4-1", "2", "", "2-4-", "-2-1", "+2-1"] {
+        assert_eq!(
+            widths(bad),
+            Err(NetError::Malformed(bad.to_string())),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        widths("2-0-1").unwrap_err().to_string(),
+        "'2-0-1': a layer of width 0 has no neurons"
+    );
+    let e = Net::new(vec![2, 400, 400, 1], Activation::Tanh, Loss::Bce).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "a network has at most 100000 parameters; 2-400-400-1 has 162001"
+    );
+    assert!(Net::new(vec![usize::MAX, 2], Activation::Tanh, Loss::Bce).is_err());
+    assert_eq!(
+        "swish".parse::<Activation>().unwrap_err().to_string(),
+        "unknown activation 'swish': choose tanh, relu, sigmoid or linear"
+    );
+    assert!("hinge".parse::<Loss>().is_err());
+    let refused = |text: &str, loss: Loss, data: &Rows| {
+        Net::new(widths(text).unwrap(), Activation::Tanh, loss)
+            .unwrap()
+            .check(data)
+            .unwrap_err()
+            .to_string()
+    };
+    let two = rows(Loss::Bce);
+    assert_eq!(
+        refused("3-4-1", Loss::Bce, &two),
+        "the network takes 3 inputs, but the data has 2 features"
+    );
+    assert_eq!(
+        refused("2-4-2", Loss::Bce, &two),
+        "bce needs 1 outputs; the network has 2"
+    );
+    assert!(refused("2-4-1", Loss::Ce, &two).starts_with("ce needs one per class"));
+    let mut classes = rows(Loss::Ce);
+    classes.y[4] = 3.0;
+    assert_eq!(
+        refused("2-4-3", Loss::Ce, &classes),
+        "row 5: ce needs a class 0 to 2, got 3"
+    );
+    classes.y[4] = 0.5;
+    assert!(refused("2-4-3", Loss::Ce, &classes).contains("got 0.5"));
+    let one = Rows {
+        y: vec![1.0; ROWS],
+        ..two.clone()
+    };
+    assert_eq!(
+        refused("2-4-1", Loss::Bce, &one),
+        "every row is class 1: a classifier needs two classes at least"
+    );
+}
