@@ -197,3 +197,60 @@ fn bad_shapes_and_data_are_refused_with_the_reason() {
         "every row is class 1: a classifier needs two classes at least"
     );
 }
+
+#[test]
+fn training_equals_torchs_step_for_step() {
+    use crate::core::optim::{Hyper, Kind, VectorOptimizer};
+    let text = include_str!("../../../tests/reference/train.csv");
+    let mut cases = 0;
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let case: Vec<&str> = cols[0].split(' ').collect();
+        let n = net(case[0], case[1], case[2]);
+        let kind: Kind = case[3].parse().unwrap();
+        let hyper = match kind {
+            Kind::Gd => Hyper {
+                lr: 0.1,
+                ..Hyper::defaults(kind)
+            },
+            Kind::Momentum | Kind::Nesterov => Hyper {
+                lr: 0.05,
+                momentum: 0.9,
+                ..Hyper::defaults(kind)
+            },
+            Kind::AdamW => Hyper {
+                lr: 0.01,
+                weight_decay: 0.1,
+                ..Hyper::defaults(kind)
+            },
+            _ => Hyper {
+                lr: 0.01,
+                ..Hyper::defaults(kind)
+            },
+        };
+        let data = rows(n.loss);
+        let mut theta = theta(n.parameters());
+        let mut opt = VectorOptimizer::new(kind, hyper, theta.len()).unwrap();
+        let (mut grad, mut work) = (vec![0.0; theta.len()], n.work());
+        let want_losses: Vec<f64> = cols[1].split(' ').map(|v| v.parse().unwrap()).collect();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1e-2);
+        for (step, want) in want_losses.iter().enumerate() {
+            let k = step.saturating_sub(50) as u32;
+            let batch: Vec<u32> = (0..4).map(|j| (5 * k + 3 * j) % ROWS as u32).collect();
+            let rows = (step >= 50).then_some(&batch[..]);
+            let loss = n.gradient(&theta, &data, rows, &mut grad, &mut work);
+            assert!(
+                close(loss, *want),
+                "{}: step {step} loss {loss} vs torch {want}",
+                cols[0]
+            );
+            opt.step(&mut theta, &grad);
+        }
+        let want: Vec<f64> = cols[2].split(' ').map(|v| v.parse().unwrap()).collect();
+        for (i, (a, b)) in theta.iter().zip(&want).enumerate() {
+            assert!(close(*a, *b), "{}: θ{i} {a} vs torch {b}", cols[0]);
+        }
+        cases += 1;
+    }
+    assert_eq!(cases, 36, "6 optimizers × 2 activations × 3 losses");
+}

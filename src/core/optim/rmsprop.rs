@@ -8,28 +8,29 @@
 //! otherwise:       x ← x − α·g/d
 //! ```
 
-use super::{Step, Terms, Update, map2, term, zip2};
+use super::adagrad::root;
+use super::sgd::{descend, l2};
+use super::{Hyper, Step, Terms, Update, map2, term, zip2};
 
 pub(super) fn step(c: Step) -> Update {
     let Step {
         h, s, x, grad, lr, ..
     } = c;
     let a = h.alpha;
-    let g = zip2(grad, x, |g, x| g + h.weight_decay * x);
-    s.sq = zip2(s.sq, g, |v, g| v * a + (1.0 - a) * g * g);
+    let g = zip2(grad, x, |g, x| l2(h, g, x));
+    s.sq = zip2(s.sq, g, |v, g| square_mean(a, v, g));
     let denom = if h.centered {
-        // torch's lerp: ḡ + (1 − a)(g − ḡ)
-        s.grad_avg = zip2(s.grad_avg, g, |m, g| m + (1.0 - a) * (g - m));
-        zip2(s.sq, s.grad_avg, |v, m| (v - m * m).sqrt() + h.eps)
+        s.grad_avg = zip2(s.grad_avg, g, |m, g| mean(a, m, g));
+        zip2(s.sq, s.grad_avg, |v, m| centered(h, v, m))
     } else {
-        map2(s.sq, |v| v.sqrt() + h.eps)
+        map2(s.sq, |v| root(h, v))
     };
     s.terms = Terms::of(&[term("g", g), term("v (mean g²)", s.sq)]);
     let (direction, rule) = if h.momentum > 0.0 {
         let b = zip2(
             s.buf.unwrap_or([0.0; 2]),
             zip2(g, denom, |g, d| g / d),
-            |b, q| h.momentum * b + q,
+            |b, q| velocity(h, b, q),
         );
         s.buf = Some(b);
         s.terms.push(term("b (velocity)", b));
@@ -42,7 +43,33 @@ pub(super) fn step(c: Step) -> Update {
     };
     s.terms
         .push(term("α/(√v+ε) per coordinate", map2(denom, |d| lr / d)));
-    let to = zip2(x, direction, |x, d| x - lr * d);
+    let to = zip2(x, direction, |x, d| descend(x, lr, d));
     s.terms.push(term("step", zip2(x, to, |a, b| a - b)));
     Update::new(x, to, g, lr, rule)
+}
+
+// The equations of one coordinate, shared by the 2D step above and `vector`'s.
+
+/// a·v + (1 − a)·g².
+#[inline]
+pub(super) fn square_mean(a: f64, v: f64, g: f64) -> f64 {
+    v * a + (1.0 - a) * g * g
+}
+
+/// ḡ + (1 − a)(g − ḡ): the centered mean gradient, torch's lerp.
+#[inline]
+pub(super) fn mean(a: f64, m: f64, g: f64) -> f64 {
+    m + (1.0 - a) * (g - m)
+}
+
+/// √(v − ḡ²) + ε.
+#[inline]
+pub(super) fn centered(h: &Hyper, v: f64, m: f64) -> f64 {
+    (v - m * m).sqrt() + h.eps
+}
+
+/// μ·b + g/d.
+#[inline]
+pub(super) fn velocity(h: &Hyper, b: f64, q: f64) -> f64 {
+    h.momentum * b + q
 }

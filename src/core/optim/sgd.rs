@@ -11,7 +11,7 @@
 //! x ← x − α·g
 //! ```
 
-use super::{Kind, Step, Terms, Update, term, zip2};
+use super::{Hyper, Kind, Step, Terms, Update, term, zip2};
 use rand_distr::{Distribution, StandardNormal};
 
 pub(super) fn step(c: Step) -> Update {
@@ -32,22 +32,22 @@ pub(super) fn step(c: Step) -> Update {
             StandardNormal.sample(&mut s.rng),
             StandardNormal.sample(&mut s.rng),
         ];
-        g = zip2(g, xi, |g, xi| g + h.noise * xi);
+        g = zip2(g, xi, |g, xi| noisy(h, g, xi));
         s.terms.push(term("g (noisy)", g));
     }
     if h.weight_decay != 0.0 {
-        g = zip2(g, x, |g, x| g + h.weight_decay * x);
+        g = zip2(g, x, |g, x| l2(h, g, x));
     }
     let seen = g;
     let rule = if h.momentum != 0.0 {
         let b = match s.buf {
             None => g,
-            Some(b) => zip2(b, g, |b, g| h.momentum * b + (1.0 - h.dampening) * g),
+            Some(b) => zip2(b, g, |b, g| buffer(h, b, g)),
         };
         s.buf = Some(b);
         s.terms.push(term("b (velocity)", b));
         if nesterov {
-            g = zip2(g, b, |g, b| g + h.momentum * b);
+            g = zip2(g, b, |g, b| look_ahead(h, g, b));
             s.terms.push(term("g + μ·b", g));
             "b ← μ·b + g;  x ← x − α·(g + μ·b)"
         } else {
@@ -61,5 +61,37 @@ pub(super) fn step(c: Step) -> Update {
     };
     let step = g.map(|g| lr * g);
     s.terms.push(term("step α·g", step));
-    Update::new(x, zip2(x, g, |x, g| x - lr * g), seen, lr, rule)
+    Update::new(x, zip2(x, g, |x, g| descend(x, lr, g)), seen, lr, rule)
+}
+
+// The equations of one coordinate, shared by the 2D step above and `vector`'s.
+
+/// g + σ·ξ: SGD's added noise.
+#[inline]
+pub(super) fn noisy(h: &Hyper, g: f64, xi: f64) -> f64 {
+    g + h.noise * xi
+}
+
+/// g + λ·x: L2 weight decay added to the gradient (SGD, Adagrad, RMSprop, Adam).
+#[inline]
+pub(super) fn l2(h: &Hyper, g: f64, x: f64) -> f64 {
+    g + h.weight_decay * x
+}
+
+/// μ·b + (1 − τ)·g: the momentum buffer after its first step.
+#[inline]
+pub(super) fn buffer(h: &Hyper, b: f64, g: f64) -> f64 {
+    h.momentum * b + (1.0 - h.dampening) * g
+}
+
+/// g + μ·b: Nesterov's look-ahead.
+#[inline]
+pub(super) fn look_ahead(h: &Hyper, g: f64, b: f64) -> f64 {
+    g + h.momentum * b
+}
+
+/// x − α·d.
+#[inline]
+pub(super) fn descend(x: f64, lr: f64, d: f64) -> f64 {
+    x - lr * d
 }

@@ -690,3 +690,129 @@ fn every_numeric_field_is_in_the_table_once() {
         }
     }
 }
+
+/// Every vector-capable kind with settings that reach each branch of its step.
+fn vector_cases() -> Vec<(Kind, Hyper)> {
+    let mut cases = Vec::new();
+    for kind in Kind::ALL {
+        let d = Hyper::defaults(kind);
+        let variants = [
+            Hyper {
+                lr: 1e-3,
+                ..d.clone()
+            },
+            Hyper {
+                lr: 2e-3,
+                weight_decay: 0.1,
+                ..d.clone()
+            },
+            Hyper {
+                lr: 1e-3,
+                momentum: 0.5,
+                dampening: 0.2,
+                noise: 0.3,
+                seed: 4,
+                ..d.clone()
+            },
+            Hyper {
+                lr: 1e-3,
+                centered: true,
+                momentum: 0.3,
+                ..d.clone()
+            },
+            Hyper {
+                lr: 1e-3,
+                schedule: "cosine:50:0.0001".parse().unwrap(),
+                ..d.clone()
+            },
+        ];
+        for h in variants {
+            if h.validate_for(kind).is_ok() && VectorOptimizer::new(kind, h.clone(), 2).is_ok() {
+                cases.push((kind, h));
+            }
+        }
+    }
+    cases
+}
+
+#[test]
+fn a_vector_optimizer_of_two_walks_the_2d_path_bit_for_bit() {
+    let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+    let cases = vector_cases();
+    assert!(cases.len() >= 30, "{}", cases.len());
+    for (kind, h) in cases {
+        let mut flat = Optimizer::new(kind, h.clone());
+        let mut vector = VectorOptimizer::new(kind, h.clone(), 2).unwrap();
+        let (mut p, mut q) = ([-1.5, 2.0], [-1.5, 2.0]);
+        for step in 0..200 {
+            p = flat.step(p, &f).to;
+            let (_, g) = f.gradient(q);
+            vector.step(&mut q, &g);
+            assert_eq!(
+                p.map(f64::to_bits),
+                q.map(f64::to_bits),
+                "{kind} {h:?} at step {step}"
+            );
+            if !p.iter().all(|v| v.is_finite()) {
+                break;
+            }
+        }
+    }
+    for kind in [
+        Kind::Newton,
+        Kind::NelderMead,
+        Kind::Annealing,
+        Kind::CmaEs,
+        Kind::Pso,
+    ] {
+        assert!(VectorOptimizer::new(kind, Hyper::defaults(kind), 5).is_err());
+    }
+}
+
+#[test]
+fn vector_gd_and_momentum_on_a_50_dimensional_quadratic_equal_their_closed_forms() {
+    // f = ½ Σ λᵢ xᵢ², ∇f = (λᵢ xᵢ).
+    let n = 50;
+    let lambda: Vec<f64> = (0..n)
+        .map(|i| 0.1 + 7.9 * i as f64 / (n - 1) as f64)
+        .collect();
+    let x0: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).cos() + 1.5).collect();
+    let (alpha, mu, steps) = (0.01, 0.5, 100);
+    let run = |kind: Kind, momentum: f64| {
+        let h = Hyper {
+            lr: alpha,
+            momentum,
+            ..Hyper::defaults(kind)
+        };
+        let mut opt = VectorOptimizer::new(kind, h, n).unwrap();
+        let mut x = x0.clone();
+        let mut grad = vec![0.0; n];
+        for _ in 0..steps {
+            for i in 0..n {
+                grad[i] = lambda[i] * x[i];
+            }
+            opt.step(&mut x, &grad);
+        }
+        x
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-300);
+    // GD: xᵢ(t) = (1 − αλᵢ)ᵗ xᵢ(0).
+    for (i, x) in run(Kind::Gd, 0.0).iter().enumerate() {
+        let want = (1.0 - alpha * lambda[i]).powi(steps) * x0[i];
+        assert!(close(*x, want), "gd x{i}: {x} vs {want}");
+    }
+    // Heavy ball (torch's: b₀ = g₀, b = μb + g, x ← x − αb): x_{t+1} = (1 + μ − αλ)x_t − μx_{t−1},
+    // x₁ = (1 − αλ)x₀; with real roots r₁, r₂ of r² − (1 + μ − αλ)r + μ, x_t = A r₁ᵗ + B r₂ᵗ.
+    for (i, x) in run(Kind::Momentum, mu).iter().enumerate() {
+        let c = 1.0 + mu - alpha * lambda[i];
+        let disc = (c * c - 4.0 * mu).sqrt();
+        let (r1, r2) = ((c + disc) / 2.0, (c - disc) / 2.0);
+        let x1 = (1.0 - alpha * lambda[i]) * x0[i];
+        let a = (x1 - r2 * x0[i]) / (r1 - r2);
+        let want = a * r1.powi(steps) + (x0[i] - a) * r2.powi(steps);
+        assert!(
+            (x - want).abs() <= 1e-11 * want.abs(),
+            "momentum x{i}: {x} vs {want}"
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! The gradient optimizers on a parameter vector of any length (a network's θ): the same
+//! equations as the 2D steps, coordinate by coordinate (each family's file holds them once,
+//! and both call them), the state in buffers made once so a step allocates nothing. At two
+//! coordinates a vector optimizer walks exactly the 2D path (tested bit for bit). GD, SGD,
+//! Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW and AMSGrad so far; Newton and the
+//! derivative-free methods step two coordinates only.
+
+use super::{Hyper, HyperError, Kind, adagrad, adam, rmsprop, sgd};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// An optimizer over n coordinates.
+#[derive(Debug, Clone)]
+pub struct VectorOptimizer {
+    pub kind: Kind,
+    pub hyper: Hyper,
+    /// Steps taken (torch's `step`).
+    t: u64,
+    /// Momentum buffer / Adam's first moment; `started` once it holds a value.
+    buf: Vec<f64>,
+    started: bool,
+    /// Adagrad's sum of squares / RMSprop's and Adam's second moment.
+    sq: Vec<f64>,
+    /// AMSGrad's running max of the second moment.
+    sq_max: Vec<f64>,
+    /// Centered RMSprop's mean gradient.
+    avg: Vec<f64>,
+    /// The gradient as this step uses it (noise, decay, momentum applied).
+    g: Vec<f64>,
+    rng: ChaCha8Rng,
+}
+
+impl VectorOptimizer {
+    /// An optimizer for `n` coordinates; refused for the methods that step two only, and for
+    /// settings the kind refuses (as [`Hyper::validate_for`]).
+    pub fn new(kind: Kind, hyper: Hyper, n: usize) -> Result<VectorOptimizer, HyperError> {
+        if matches!(
+            kind,
+            Kind::Newton | Kind::NelderMead | Kind::Annealing | Kind::CmaEs | Kind::Pso
+        ) {
+            return Err(HyperError::Refused(
+                "newton, nelder-mead, annealing, cmaes and pso step two coordinates only so far",
+            ));
+        }
+        hyper.validate_for(kind)?;
+        let zeros = vec![0.0; n];
+        Ok(VectorOptimizer {
+            kind,
+            rng: ChaCha8Rng::seed_from_u64(hyper.seed),
+            hyper,
+            t: 0,
+            buf: zeros.clone(),
+            started: false,
+            sq: zeros.clone(),
+            sq_max: zeros.clone(),
+            avg: zeros.clone(),
+            g: zeros,
+        })
+    }
+
+    /// Steps taken.
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+
+    /// One step: `x` moves in place, given the gradient at it. Returns the learning rate
+    /// after the schedule.
+    pub fn step(&mut self, x: &mut [f64], grad: &[f64]) -> f64 {
+        let lr = self.hyper.schedule.lr(self.hyper.lr, self.t);
+        self.t += 1;
+        self.g.copy_from_slice(grad);
+        match self.kind {
+            Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => self.sgd(x, lr),
+            Kind::Adagrad => self.adagrad(x, lr),
+            Kind::RmsProp => self.rmsprop(x, lr),
+            Kind::Adam | Kind::AdamW | Kind::AmsGrad => self.adam(x, lr),
+            // Refused by `new`.
+            Kind::Newton | Kind::NelderMead | Kind::Annealing | Kind::CmaEs | Kind::Pso => {}
+        }
+        lr
+    }
+
+    fn sgd(&mut self, x: &mut [f64], lr: f64) {
+        let h = &self.hyper;
+        if h.noise > 0.0 {
+            for g in &mut self.g {
+                let xi: f64 = StandardNormal.sample(&mut self.rng);
+                *g = sgd::noisy(h, *g, xi);
+            }
+        }
+        if h.weight_decay != 0.0 {
+            for (g, x) in self.g.iter_mut().zip(x.iter()) {
+                *g = sgd::l2(h, *g, *x);
+            }
+        }
+        if h.momentum != 0.0 {
+            let nesterov = self.kind == Kind::Nesterov;
+            for (g, b) in self.g.iter_mut().zip(&mut self.buf) {
+                // torch starts the buffer at the first gradient.
+                *b = if self.started {
+                    sgd::buffer(h, *b, *g)
+                } else {
+                    *g
+                };
+                *g = if nesterov {
+                    sgd::look_ahead(h, *g, *b)
+                } else {
+                    *b
+                };
+            }
+            self.started = true;
+        }
+        for (x, g) in x.iter_mut().zip(&self.g) {
+            *x = sgd::descend(*x, lr, *g);
+        }
+    }
+
+    fn adagrad(&mut self, x: &mut [f64], lr: f64) {
+        let h = &self.hyper;
+        let clr = adagrad::rate(h, lr, self.t);
+        for ((x, g), sum) in x.iter_mut().zip(&self.g).zip(&mut self.sq) {
+            let g = sgd::l2(h, *g, *x);
+            *sum = adagrad::accumulate(*sum, g);
+            *x = adagrad::scaled(*x, clr, g, adagrad::root(h, *sum));
+        }
+    }
+
+    fn rmsprop(&mut self, x: &mut [f64], lr: f64) {
+        let h = &self.hyper;
+        let a = h.alpha;
+        for (i, x) in x.iter_mut().enumerate() {
+            let g = sgd::l2(h, self.g[i], *x);
+            self.sq[i] = rmsprop::square_mean(a, self.sq[i], g);
+            let d = if h.centered {
+                self.avg[i] = rmsprop::mean(a, self.avg[i], g);
+                rmsprop::centered(h, self.sq[i], self.avg[i])
+            } else {
+                adagrad::root(h, self.sq[i])
+            };
+            let direction = if h.momentum > 0.0 {
+                self.buf[i] = rmsprop::velocity(h, self.buf[i], g / d);
+                self.buf[i]
+            } else {
+                g / d
+            };
+            *x = sgd::descend(*x, lr, direction);
+        }
+    }
+
+    fn adam(&mut self, x: &mut [f64], lr: f64) {
+        let h = &self.hyper;
+        let (bias1, bias2) = adam::biases(h, self.t);
+        let step_size = lr / bias1;
+        for (i, x) in x.iter_mut().enumerate() {
+            let mut g = self.g[i];
+            if self.kind == Kind::AdamW {
+                *x = adam::decoupled(h, lr, *x);
+            } else if h.weight_decay != 0.0 {
+                g = sgd::l2(h, g, *x);
+            }
+            self.buf[i] = adam::first(h, self.buf[i], g);
+            self.sq[i] = adam::second(h, self.sq[i], g);
+            let v = if self.kind == Kind::AmsGrad {
+                self.sq_max[i] = self.sq_max[i].max(self.sq[i]);
+                self.sq_max[i]
+            } else {
+                self.sq[i]
+            };
+            let d = adam::denominator(h, bias2, v);
+            *x = adam::adapted(*x, step_size, self.buf[i], d);
+        }
+    }
+}
