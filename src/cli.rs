@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 mod atlas;
 mod torch;
+mod train;
 
 #[derive(Debug, Parser)]
 #[command(name = "gradscape", version, about = "Watch optimizers race across loss landscapes.", long_about = None)]
@@ -179,7 +180,8 @@ pub enum Command {
     /// List the lecture scenes shipped with gradscape: name and title. Open one with
     /// `gradscape NAME`.
     Scenes,
-    /// List the built-in datasets; CSV: name,rows,columns,loss,teaches.
+    /// List the built-in datasets (data landscapes, then networks' classification sets);
+    /// CSV: name,rows,columns,loss,teaches.
     Datasets,
     /// f, its gradient and Hessian at one point of any landscape; CSV: f,gx,gy,hxx,hxy,hyy.
     Eval(EvalArgs),
@@ -192,6 +194,9 @@ pub enum Command {
     /// Run the optimizer at log-spaced learning rates (and a second hyperparameter's values,
     /// for a phase diagram); CSV: lr[,second],final_loss,steps,status.
     Sweep(atlas::SweepArgs),
+    /// Train a neural network on a dataset by backpropagation; CSV
+    /// step,loss,accuracy,grad_norm,evals,batch_loss (evals: row gradients computed).
+    Train(Box<train::TrainArgs>),
     /// Write the scene's race as a short PyTorch script (the landscape as a torch function,
     /// each racer's torch.optim optimizer and schedule, the loop) that prints each path as
     /// `trace` does: `gradscape export-torch SCENE > race.py`.
@@ -812,6 +817,11 @@ pub fn datasets_csv(out: &mut dyn Write) -> Result<()> {
         let columns = b.generate(0).columns.join(" ");
         csv.write_record([b.name, &b.rows.to_string(), &columns, b.loss, b.teaches])?;
     }
+    // The classification sets a network learns from (`gradscape train --data NAME`).
+    for c in &crate::core::net::classes::CLASSES {
+        let loss = format!("network: {} ({} classes)", c.loss.name(), c.classes);
+        csv.write_record([c.name, &c.rows.to_string(), "x1 x2 class", &loss, c.teaches])?;
+    }
     csv.flush()?;
     Ok(())
 }
@@ -890,6 +900,9 @@ pub fn main() -> ExitCode {
         Some(Command::Basins(args)) => atlas::basins(args, &mut stdout.lock()),
         Some(Command::Sweep(args)) => atlas::sweep(args, &mut stdout.lock()),
         Some(Command::ExportTorch { scene }) => export_torch(scene, &mut stdout.lock()),
+        Some(Command::Train(args)) => {
+            train::train(args, &mut stdout.lock()).and_then(|status| Ok(say(&status)?))
+        }
         Some(Command::Render(args)) => render(args),
         None => open_app(&cli),
     };

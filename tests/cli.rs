@@ -647,7 +647,20 @@ fn datasets_lists_the_built_ins_with_what_they_teach() {
             r[0].to_string()
         })
         .collect();
-    assert_eq!(names, ["linear", "blobs", "separable", "outlier"]);
+    assert_eq!(
+        names,
+        [
+            "linear",
+            "blobs",
+            "separable",
+            "outlier",
+            "moons",
+            "circles",
+            "spirals",
+            "xor",
+            "gaussians"
+        ]
+    );
 }
 
 #[test]
@@ -1355,4 +1368,200 @@ fn every_hyperparameter_has_a_flag() {
         };
         assert!(help.contains(&flag), "{flag} is missing from trace --help");
     }
+}
+
+/// `gradscape train …`'s rows as numbers (accuracy and batch_loss NaN where empty).
+fn train_rows(args: &[&str]) -> Vec<Vec<f64>> {
+    let mut all = vec!["train"];
+    all.extend_from_slice(args);
+    let o = gradscape(&all);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("step,loss,accuracy,grad_norm,evals,batch_loss")
+    );
+    lines
+        .map(|l| {
+            l.split(',')
+                .map(|v| v.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_network_learns_two_moons_and_a_wider_one_the_spirals() {
+    let rows = train_rows(&[
+        "--data",
+        "moons",
+        "--net",
+        "2-16-16-1",
+        "--activation",
+        "tanh",
+        "--loss",
+        "bce",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--batch",
+        "32",
+        "--seed",
+        "0",
+        "--init-seed",
+        "0",
+        "--steps",
+        "2000",
+    ]);
+    assert_eq!(rows.len(), 2001);
+    let first = &rows[0];
+    assert_eq!(first[0], 0.0);
+    assert!(first[5].is_nan(), "row 0 saw no batch");
+    let best = rows.iter().map(|r| r[2]).fold(0.0, f64::max);
+    assert!(best >= 0.97, "two moons reached {best}");
+    // Each step pays its mini-batch's rows: 200 rows a 32-row epoch of 7 batches.
+    assert_eq!(rows[7][4], 200.0);
+    let spirals = train_rows(&[
+        "--data",
+        "spirals",
+        "--net",
+        "2-32-32-1",
+        "--lr",
+        "0.01",
+        "--steps",
+        "2000",
+    ]);
+    let last = spirals.last().unwrap();
+    assert!(last[2] >= 0.97, "spirals reached {}", last[2]);
+}
+
+#[test]
+fn parameters_saved_are_the_parameters_loaded() {
+    let (dir, _) = csv_file("params", "a\n1\n");
+    let file = dir.join("net.json");
+    let path = file.to_str().unwrap();
+    let trained = train_rows(&[
+        "--data", "xor", "--net", "2-8-1", "--steps", "50", "--lr", "0.05", "--save", path,
+    ]);
+    // Laid out as torch's nn.Linear state: weight[out][in], bias[out].
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with(r#"{"net":"2-8-1","activation":"tanh","layers":[{"weight":[["#));
+    // Loaded and not moved (GD at rate 0), it is where training left it.
+    let again = train_rows(&[
+        "--data",
+        "xor",
+        "--net",
+        "2-8-1",
+        "--steps",
+        "1",
+        "--optimizer",
+        "gd",
+        "--lr",
+        "0",
+        "--init",
+        path,
+    ]);
+    assert_eq!(again[0][1], trained.last().unwrap()[1]);
+    let o = gradscape(&["train", "--data", "xor", "--net", "2-9-1", "--init", path]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the parameter file is for '2-8-1'; this network is 2-9-1"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&file, "{\"net\": \"2-8-1\",\n \"layers\": 7}").unwrap();
+    let o = gradscape(&["train", "--data", "xor", "--net", "2-8-1", "--init", path]);
+    assert!(stderr(&o).contains("net.json:2:"), "{}", stderr(&o));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_network_from_a_csv_and_bad_networks_refused() {
+    let (dir, path) = csv_file(
+        "netdata",
+        "a,b,label,value\n0,0,0,0.5\n0,1,1,1.5\n1,0,1,2\n1,1,0,0.25\n0.5,0.5,2,1\n",
+    );
+    let rows = train_rows(&[
+        "--data",
+        &path,
+        "--features",
+        "a,b",
+        "--target",
+        "value",
+        "--loss",
+        "mse",
+        "--steps",
+        "5",
+    ]);
+    assert!(rows[0][2].is_nan(), "a regression has no accuracy");
+    let cases = [
+        ("--net 2--1", "'2--1' is not a network's widths"),
+        ("--net 2-0-1", "'2-0-1': a layer of width 0 has no neurons"),
+        ("--net x-4-1", "'x-4-1' is not a network's widths"),
+        (
+            "--net 3-4-1",
+            "the network takes 3 inputs, but the data has 2 features",
+        ),
+        ("--net 2-4-2", "bce needs 1 outputs; the network has 2"),
+        (
+            "--net 2-400-400-1",
+            "a network has at most 100000 parameters",
+        ),
+        ("--activation swish", "unknown activation 'swish'"),
+        ("--loss hinge", "unknown loss 'hinge'"),
+        ("--optimizer newton", "step two coordinates only so far"),
+    ];
+    for (flags, message) in cases {
+        let mut args = vec!["train", "--data", "moons"];
+        args.extend(flags.split(' '));
+        let o = gradscape(&args);
+        assert_eq!(o.status.code(), Some(2), "{flags}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{flags}: {}", stderr(&o));
+    }
+    let csv = |target: &str, loss: &str| {
+        gradscape(&[
+            "train",
+            "--data",
+            &path,
+            "--features",
+            "a,b",
+            "--target",
+            target,
+            "--loss",
+            loss,
+        ])
+    };
+    let o = csv("label", "bce");
+    assert!(
+        stderr(&o).contains("row 5: bce needs a class 0 to 1, got 2"),
+        "{}",
+        stderr(&o)
+    );
+    let o = csv("value", "ce");
+    assert!(
+        stderr(&o).contains("row 1: ce needs a class"),
+        "{}",
+        stderr(&o)
+    );
+    let o = csv("c", "bce");
+    assert!(stderr(&o).contains("has no column 'c'"), "{}", stderr(&o));
+    let (one, single) = csv_file("oneclass", "a,b,t\n0,1,1\n1,0,1\n");
+    let o = gradscape(&[
+        "train",
+        "--data",
+        &single,
+        "--features",
+        "a,b",
+        "--target",
+        "t",
+    ]);
+    assert!(
+        stderr(&o).contains("every row is class 1"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(one).ok();
 }

@@ -6,8 +6,13 @@
 //! network is a point in n dimensions that an optimizer moves, and
 //! `torch.cat([p.flatten() for p in model.parameters()])` is the same vector.
 
+use crate::core::data::Batches;
+use crate::core::optim::{Hyper, HyperError, Kind, VectorOptimizer};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+pub mod classes;
 
 /// The most parameters a network may have (a few hundred teach; this keeps a typo small).
 pub const MAX_PARAMETERS: usize = 100_000;
@@ -131,6 +136,35 @@ pub enum NetError {
         want: usize,
         got: usize,
     },
+    #[error("the parameter file is for {file}; this network is {net}")]
+    File { file: String, net: String },
+    #[error("layer {layer}: {what} is {got}, the network {net} needs {want}")]
+    Layer {
+        layer: usize,
+        what: &'static str,
+        got: String,
+        want: String,
+        net: String,
+    },
+    #[error(transparent)]
+    Optimizer(#[from] HyperError),
+}
+
+/// A network's parameters as a file: torch's `nn.Linear` state, layer by layer
+/// (`weight[out][in]`, `bias[out]`), so `torch.tensor(layer["weight"])` loads into a Linear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamFile {
+    pub net: String,
+    pub activation: String,
+    pub layers: Vec<LayerFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerFile {
+    pub weight: Vec<Vec<f64>>,
+    pub bias: Vec<f64>,
 }
 
 /// Rows of inputs and their targets: a class (as a number) or a real value.
@@ -153,6 +187,159 @@ impl Rows {
 
     fn inputs(&self, r: usize) -> &[f64] {
         &self.x[r * self.features..(r + 1) * self.features]
+    }
+}
+
+impl Net {
+    /// θ as a parameter file.
+    pub fn to_file(&self, theta: &[f64]) -> ParamFile {
+        let layers = self
+            .layers()
+            .map(|(n_in, n_out, at)| LayerFile {
+                weight: theta[at..at + n_in * n_out]
+                    .chunks(n_in)
+                    .map(<[f64]>::to_vec)
+                    .collect(),
+                bias: theta[at + n_in * n_out..at + n_in * n_out + n_out].to_vec(),
+            })
+            .collect();
+        ParamFile {
+            net: self.text(),
+            activation: self.activation.name().to_string(),
+            layers,
+        }
+    }
+
+    /// θ from a parameter file, every shape checked against this network.
+    pub fn from_file(&self, file: &ParamFile) -> Result<Vec<f64>, NetError> {
+        if file.net != self.text() || file.layers.len() != self.widths.len() - 1 {
+            return Err(NetError::File {
+                file: crate::core::escape::quote(&file.net),
+                net: self.text(),
+            });
+        }
+        let mut theta = Vec::with_capacity(self.parameters());
+        for (l, ((n_in, n_out, _), layer)) in self.layers().zip(&file.layers).enumerate() {
+            let refuse = |what, got: String, want: String| NetError::Layer {
+                layer: l + 1,
+                what,
+                got,
+                want,
+                net: self.text(),
+            };
+            let rows_ok = layer.weight.len() == n_out;
+            if !rows_ok || layer.weight.iter().any(|r| r.len() != n_in) {
+                let shape = format!(
+                    "{}×{}",
+                    layer.weight.len(),
+                    layer.weight.first().map_or(0, Vec::len)
+                );
+                return Err(refuse("weight", shape, format!("{n_out}×{n_in}")));
+            }
+            if layer.bias.len() != n_out {
+                return Err(refuse(
+                    "bias",
+                    layer.bias.len().to_string(),
+                    n_out.to_string(),
+                ));
+            }
+            theta.extend(layer.weight.iter().flatten());
+            theta.extend(&layer.bias);
+        }
+        Ok(theta)
+    }
+}
+
+/// A network learning from rows: its parameters, optimizer, mini-batches and buffers, all
+/// made once. One step is one forward and backward pass over a batch and one update.
+#[derive(Debug, Clone)]
+pub struct Training {
+    pub net: Net,
+    pub rows: Rows,
+    pub theta: Vec<f64>,
+    pub optimizer: VectorOptimizer,
+    batches: Option<Batches>,
+    batch: usize,
+    grad: Vec<f64>,
+    work: Work,
+    /// Row gradients computed so far (a full batch of 200 rows costs 200).
+    pub evals: u64,
+}
+
+/// Where a network stands: its loss over every row, accuracy (classifiers) and ‖∇L‖.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standing {
+    pub loss: f64,
+    pub accuracy: Option<f64>,
+    pub grad_norm: f64,
+}
+
+impl Training {
+    /// `theta` trained by `kind` with `hyper`: mini-batches of `hyper.batch` rows from a
+    /// sampler seeded by `hyper.seed` (every row when 0 or at least all of them).
+    pub fn new(
+        net: Net,
+        rows: Rows,
+        theta: Vec<f64>,
+        kind: Kind,
+        hyper: Hyper,
+    ) -> Result<Training, NetError> {
+        net.check(&rows)?;
+        if theta.len() != net.parameters() {
+            return Err(NetError::Parameters {
+                net: net.text(),
+                want: net.parameters(),
+                got: theta.len(),
+            });
+        }
+        let batch = usize::try_from(hyper.batch).unwrap_or(usize::MAX);
+        let batches =
+            (batch > 0 && batch < rows.len()).then(|| Batches::new(rows.len(), hyper.seed));
+        let optimizer = VectorOptimizer::new(kind, hyper, theta.len())?;
+        Ok(Training {
+            grad: vec![0.0; theta.len()],
+            work: net.work(),
+            net,
+            rows,
+            theta,
+            optimizer,
+            batches,
+            batch,
+            evals: 0,
+        })
+    }
+
+    /// One step; the loss its batch saw.
+    pub fn step(&mut self) -> f64 {
+        let rows = self.batches.as_mut().map(|b| b.next_batch(self.batch));
+        self.evals += rows.map_or(self.rows.len(), <[u32]>::len) as u64;
+        let seen = self.net.gradient(
+            &self.theta,
+            &self.rows,
+            rows,
+            &mut self.grad,
+            &mut self.work,
+        );
+        self.optimizer.step(&mut self.theta, &self.grad);
+        seen
+    }
+
+    /// The loss, accuracy and gradient norm over every row now.
+    pub fn standing(&mut self) -> Standing {
+        let loss = self.net.gradient(
+            &self.theta,
+            &self.rows,
+            None,
+            &mut self.grad,
+            &mut self.work,
+        );
+        let (_, accuracy) = self.net.loss(&self.theta, &self.rows, None, &mut self.work);
+        let grad_norm = self.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+        Standing {
+            loss,
+            accuracy,
+            grad_norm,
+        }
     }
 }
 

@@ -254,3 +254,51 @@ fn training_equals_torchs_step_for_step() {
     }
     assert_eq!(cases, 36, "6 optimizers × 2 activations × 3 losses");
 }
+
+#[test]
+fn built_in_classes_are_balanced_seeded_and_where_their_shapes_say() {
+    for c in &classes::CLASSES {
+        let rows = c.generate(3, 0.1);
+        assert_eq!((rows.len(), rows.features), (c.rows, 2), "{}", c.name);
+        assert_eq!(
+            rows,
+            c.generate(3, 0.1),
+            "{}: the same seed, the same rows",
+            c.name
+        );
+        assert_ne!(rows, c.generate(4, 0.1), "{}", c.name);
+        for k in 0..c.classes {
+            let count = rows.y.iter().filter(|&&y| y == k as f64).count();
+            assert_eq!(count, c.rows / c.classes, "{} class {k}", c.name);
+        }
+        let net = Net::new(
+            vec![2, 4, if c.classes > 2 { c.classes } else { 1 }],
+            Activation::Tanh,
+            c.loss,
+        )
+        .unwrap();
+        assert_eq!(net.check(&rows), Ok(()), "{}", c.name);
+    }
+    // Without noise the moons lie on their circles, the circles at radius 1 and ½.
+    let radius = |rows: &Rows, r: usize, centre: [f64; 2]| {
+        (rows.x[2 * r] - centre[0]).hypot(rows.x[2 * r + 1] - centre[1])
+    };
+    let moons = classes::find("moons").unwrap().generate(0, 0.0);
+    let circles = classes::find("circles").unwrap().generate(0, 0.0);
+    for r in 0..200usize {
+        let (centre, want) = if r.is_multiple_of(2) {
+            ([0.0, 0.0], 1.0)
+        } else {
+            ([1.0, 0.5], 1.0)
+        };
+        assert!((radius(&moons, r, centre) - want).abs() < 1e-12);
+        let want = if r.is_multiple_of(2) { 1.0 } else { 0.5 };
+        assert!((radius(&circles, r, [0.0, 0.0]) - want).abs() < 1e-12);
+    }
+    // XOR's class is whether the signs differ.
+    let xor = classes::find("xor").unwrap().generate(0, 0.0);
+    for r in 0..200 {
+        let differ = (xor.x[2 * r] * xor.x[2 * r + 1] < 0.0) as u8 as f64;
+        assert_eq!(xor.y[r], differ);
+    }
+}

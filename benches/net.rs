@@ -1,0 +1,51 @@
+//! A network's training step: one full-batch Adam step (forward, backward, update) of
+//! 2-16-16-1 tanh with BCE on 256 rows of two moons, and of 2-64-64-1 on 10,000 rows; torch's
+//! same steps on the CPU are `benches/torch_net.py`, run beside it.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use gradscape::core::net::{Net, Training, classes, widths};
+use gradscape::core::optim::{Hyper, Kind};
+use std::hint::black_box;
+
+fn training(net: &str, rows: usize) -> Training {
+    let moons = classes::find("moons").unwrap();
+    let mut data = moons.generate(0, 0.1);
+    // More rows: the same set, repeated and shifted a little.
+    let base = data.clone();
+    while data.len() < rows {
+        let k = data.len() / base.len();
+        data.x.extend(base.x.iter().map(|v| v + 0.01 * k as f64));
+        data.y.extend(&base.y);
+    }
+    data.x.truncate(2 * rows);
+    data.y.truncate(rows);
+    let net = Net::new(
+        widths(net).unwrap(),
+        "tanh".parse().unwrap(),
+        "bce".parse().unwrap(),
+    )
+    .unwrap();
+    let theta = net.init(0);
+    let hyper = Hyper {
+        lr: 0.01,
+        ..Hyper::defaults(Kind::Adam)
+    };
+    Training::new(net, data, theta, Kind::Adam, hyper).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("net_adam_step_full_batch");
+    let mut small = training("2-16-16-1", 256);
+    g.bench_function("2-16-16-1_tanh_256_rows", |b| {
+        b.iter(|| black_box(small.step()))
+    });
+    g.sample_size(10);
+    let mut large = training("2-64-64-1", 10_000);
+    g.bench_function("2-64-64-1_tanh_10000_rows", |b| {
+        b.iter(|| black_box(large.step()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

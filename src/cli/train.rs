@@ -1,0 +1,209 @@
+//! `gradscape train`: a network learns from a dataset by backpropagation, every optimizer on
+//! its parameters; CSV step,loss,accuracy,grad_norm,evals,batch_loss, the parameters saved
+//! and loaded as torch's `nn.Linear` state.
+
+use super::{HyperArgs, num};
+use crate::core::data::Dataset;
+use crate::core::escape::quote;
+use crate::core::net::{self, Net, ParamFile, Rows, Training, classes};
+use crate::core::optim::Kind;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Most steps one run takes.
+pub const MAX_STEPS: u64 = 1_000_000;
+/// Largest parameter file read (100,000 parameters take about 2.5 MB).
+pub const MAX_FILE: u64 = 16 << 20;
+
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct TrainArgs {
+    /// A built-in dataset (moons, circles, spirals, xor, gaussians: see `gradscape datasets`)
+    /// or a CSV file, with --features and --target.
+    #[arg(long)]
+    pub data: String,
+    /// The CSV's input columns, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// The CSV's target column: classes 0..K−1 for bce and ce, real values for mse.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// The seed a built-in dataset is generated from.
+    #[arg(long = "data-seed", default_value_t = 0)]
+    pub data_seed: u64,
+    /// The noise of a built-in dataset (standard deviation, 0 to 10).
+    #[arg(long = "data-noise", default_value_t = 0.1)]
+    pub data_noise: f64,
+    /// Layer widths from inputs to outputs, e.g. 2-16-16-1 (default: the data's features, two
+    /// hidden layers of 16, and the loss's outputs); at most 100000 parameters.
+    #[arg(long)]
+    pub net: Option<String>,
+    /// The hidden layers' activation: tanh, relu, sigmoid or linear.
+    #[arg(long, default_value = "tanh")]
+    pub activation: String,
+    /// bce, ce or mse (default: the built-in's; bce for a CSV).
+    #[arg(long)]
+    pub loss: Option<String>,
+    /// The optimizer (its torch-style name; the gradient methods).
+    #[arg(long, value_enum, default_value = "adam")]
+    pub optimizer: Kind,
+    /// The seed of the initial parameters (torch's nn.Linear initialisation).
+    #[arg(long = "init-seed", default_value_t = 0)]
+    pub init_seed: u64,
+    /// Start from this parameter file instead (JSON, as --save writes it).
+    #[arg(long)]
+    pub init: Option<PathBuf>,
+    /// Write the final parameters to this file (JSON: torch's nn.Linear state per layer).
+    #[arg(long)]
+    pub save: Option<PathBuf>,
+    /// Steps (1 to 1000000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=MAX_STEPS))]
+    pub steps: u64,
+    #[command(flatten)]
+    pub hyper: HyperArgs,
+}
+
+/// `gradscape train`; returns the status line for standard error.
+pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<String> {
+    let (rows, default_loss) = rows(args)?;
+    let loss: net::Loss = match &args.loss {
+        Some(l) => l.parse()?,
+        None => default_loss,
+    };
+    let outputs = match loss {
+        net::Loss::Ce => 1 + rows.y.iter().fold(0.0f64, |m, &y| m.max(y)) as usize,
+        _ => 1,
+    };
+    let widths = match &args.net {
+        Some(text) => net::widths(text)?,
+        None => vec![rows.features, 16, 16, outputs],
+    };
+    let net = Net::new(widths, args.activation.parse()?, loss)?;
+    let theta = match &args.init {
+        Some(path) => net.from_file(&read_params(path)?)?,
+        None => net.init(args.init_seed),
+    };
+    let hyper = args.hyper.hyper(args.optimizer)?;
+    let mut training = Training::new(net, rows, theta, args.optimizer, hyper)?;
+    writeln!(out, "step,loss,accuracy,grad_norm,evals,batch_loss")?;
+    let row = |t: &mut Training, step: u64, seen: Option<f64>, out: &mut dyn Write| {
+        let s = t.standing();
+        let accuracy = s.accuracy.map(num).unwrap_or_default();
+        let seen = seen.map(num).unwrap_or_default();
+        writeln!(
+            out,
+            "{step},{},{accuracy},{},{},{seen}",
+            num(s.loss),
+            num(s.grad_norm),
+            t.evals
+        )?;
+        Ok::<_, std::io::Error>(s)
+    };
+    let mut last = row(&mut training, 0, None, out)?;
+    let mut taken = 0;
+    while taken < args.steps {
+        let seen = training.step();
+        taken += 1;
+        last = row(&mut training, taken, Some(seen), out)?;
+        if !(last.loss.is_finite() && training.theta.iter().all(|v| v.is_finite())) {
+            break;
+        }
+    }
+    if let Some(path) = &args.save {
+        let text = serde_json::to_string(&training.net.to_file(&training.theta))?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let status = if last.loss.is_finite() {
+        "step limit"
+    } else {
+        "diverged: the loss is not finite"
+    };
+    let accuracy = last
+        .accuracy
+        .map_or(String::new(), |a| format!(", accuracy {}", num(a)));
+    Ok(format!(
+        "{status} after {taken} steps: loss {}{accuracy}",
+        num(last.loss)
+    ))
+}
+
+/// The rows to learn from, and the loss a built-in is learnt with.
+fn rows(args: &TrainArgs) -> Result<(Rows, net::Loss)> {
+    if let Some(builtin) = classes::find(&args.data) {
+        if !args.features.is_empty() || args.target.is_some() {
+            bail!(
+                "--features and --target name a CSV's columns; {} is built in",
+                builtin.name
+            );
+        }
+        let noise = args.data_noise;
+        if !(noise.is_finite() && (0.0..=10.0).contains(&noise)) {
+            bail!("--data-noise must be 0 to 10, got {noise}");
+        }
+        return Ok((builtin.generate(args.data_seed, noise), builtin.loss));
+    }
+    if !args.data.contains(['.', '/', '\\']) {
+        bail!(
+            "unknown dataset {}: use a CSV file's path or one of {}",
+            quote(&args.data),
+            classes::names()
+        );
+    }
+    let data = Dataset::read(Path::new(&args.data))?;
+    let Some(target) = &args.target else {
+        bail!("a CSV needs --target: the column the network learns to predict");
+    };
+    if args.features.is_empty() {
+        bail!("a CSV needs --features: the columns the network reads, e.g. --features x1,x2");
+    }
+    let column = |name: &str| {
+        data.column(name).ok_or_else(|| {
+            anyhow!(
+                "{} has no column {} (columns: {})",
+                args.data,
+                quote(name),
+                data.columns.join(", ")
+            )
+        })
+    };
+    let inputs: Vec<&[f64]> = args
+        .features
+        .iter()
+        .map(|f| column(f))
+        .collect::<Result<_>>()?;
+    let y = column(target)?.to_vec();
+    let x = (0..data.rows())
+        .flat_map(|r| inputs.iter().map(move |c| c[r]))
+        .collect();
+    let rows = Rows {
+        features: inputs.len(),
+        x,
+        y,
+    };
+    Ok((rows, net::Loss::Bce))
+}
+
+/// A parameter file, read up to [`MAX_FILE`] bytes.
+fn read_params(path: &Path) -> Result<ParamFile> {
+    use std::io::Read;
+    let shown = path.display();
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {shown}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {shown}"))?;
+    if bytes.len() as u64 > MAX_FILE {
+        bail!("{shown}: a parameter file has at most {MAX_FILE} bytes");
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        anyhow!(
+            "{shown}:{}:{}: not a parameter file: {}",
+            e.line(),
+            e.column(),
+            crate::core::escape::shown(&e.to_string())
+        )
+    })
+}
