@@ -195,7 +195,7 @@ pub enum Command {
     /// for a phase diagram); CSV: lr[,second],final_loss,steps,status.
     Sweep(atlas::SweepArgs),
     /// Train a neural network on a dataset by backpropagation; CSV
-    /// step,loss,accuracy,grad_norm,evals,batch_loss (evals: row gradients computed).
+    /// step,loss,accuracy,grad_norm,evals,sharpness,batch_loss (evals: row gradients computed).
     Train(Box<train::TrainArgs>),
     /// Write the scene's race as a short PyTorch script (the landscape as a torch function,
     /// each racer's torch.optim optimizer and schedule, the loop) that prints each path as

@@ -1380,7 +1380,7 @@ fn train_rows(args: &[&str]) -> Vec<Vec<f64>> {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("step,loss,accuracy,grad_norm,evals,batch_loss")
+        Some("step,loss,accuracy,grad_norm,evals,sharpness,batch_loss")
     );
     lines
         .map(|l| {
@@ -1418,11 +1418,42 @@ fn a_network_learns_two_moons_and_a_wider_one_the_spirals() {
     assert_eq!(rows.len(), 2001);
     let first = &rows[0];
     assert_eq!(first[0], 0.0);
-    assert!(first[5].is_nan(), "row 0 saw no batch");
+    assert!(
+        first[5].is_nan() && first[6].is_nan(),
+        "no sharpness asked, no batch seen"
+    );
     let best = rows.iter().map(|r| r[2]).fold(0.0, f64::max);
     assert!(best >= 0.97, "two moons reached {best}");
     // Each step pays its mini-batch's rows: 200 rows a 32-row epoch of 7 batches.
     assert_eq!(rows[7][4], 200.0);
+    // The sharpness on the rows asked for: every 10th, from the start.
+    let sharp = train_rows(&[
+        "--data",
+        "moons",
+        "--net",
+        "2-6-1",
+        "--steps",
+        "20",
+        "--sharpness-every",
+        "10",
+    ]);
+    let shown: Vec<bool> = sharp.iter().map(|r| r[5].is_finite()).collect();
+    assert_eq!(shown.iter().filter(|&&s| s).count(), 3);
+    assert!(shown[0] && shown[10] && shown[20] && sharp[0][5] > 0.0);
+    let o = gradscape(&[
+        "train",
+        "--data",
+        "moons",
+        "--net",
+        "2-32-32-1",
+        "--sharpness-every",
+        "5",
+    ]);
+    assert!(
+        stderr(&o).contains("at most 1000 parameters so far; 2-32-32-1 has 1185"),
+        "{}",
+        stderr(&o)
+    );
     let spirals = train_rows(&[
         "--data",
         "spirals",

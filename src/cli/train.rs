@@ -1,6 +1,6 @@
 //! `gradscape train`: a network learns from a dataset by backpropagation, every optimizer on
-//! its parameters; CSV step,loss,accuracy,grad_norm,evals,batch_loss, the parameters saved
-//! and loaded as torch's `nn.Linear` state.
+//! its parameters; CSV step,loss,accuracy,grad_norm,evals,sharpness,batch_loss, the
+//! parameters saved and loaded as torch's `nn.Linear` state.
 
 use super::{HyperArgs, num};
 use crate::core::data::Dataset;
@@ -58,6 +58,10 @@ pub struct TrainArgs {
     /// Write the final parameters to this file (JSON: torch's nn.Linear state per layer).
     #[arg(long)]
     pub save: Option<PathBuf>,
+    /// Also the sharpness (λ_max of the Hessian of the loss over every row) every K steps,
+    /// from the exact Hessian (networks of at most 1000 parameters).
+    #[arg(long = "sharpness-every", value_parser = clap::value_parser!(u64).range(1..))]
+    pub sharpness_every: Option<u64>,
     /// Steps (1 to 1000000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=MAX_STEPS))]
     pub steps: u64,
@@ -86,15 +90,32 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<String> {
         None => net.init(args.init_seed),
     };
     let hyper = args.hyper.hyper(args.optimizer)?;
+    if args.sharpness_every.is_some() && net.parameters() > net::MAX_HESSIAN {
+        bail!(
+            "--sharpness-every takes the exact Hessian, made for networks of at most {} parameters so far; {} has {}",
+            net::MAX_HESSIAN,
+            net.text(),
+            net.parameters()
+        );
+    }
     let mut training = Training::new(net, rows, theta, args.optimizer, hyper)?;
-    writeln!(out, "step,loss,accuracy,grad_norm,evals,batch_loss")?;
+    writeln!(
+        out,
+        "step,loss,accuracy,grad_norm,evals,sharpness,batch_loss"
+    )?;
+    let every = args.sharpness_every;
     let row = |t: &mut Training, step: u64, seen: Option<f64>, out: &mut dyn Write| {
         let s = t.standing();
         let accuracy = s.accuracy.map(num).unwrap_or_default();
+        let sharpness = every
+            .filter(|k| step.is_multiple_of(*k))
+            .and_then(|_| t.sharpness())
+            .map(num)
+            .unwrap_or_default();
         let seen = seen.map(num).unwrap_or_default();
         writeln!(
             out,
-            "{step},{},{accuracy},{},{},{seen}",
+            "{step},{},{accuracy},{},{},{sharpness},{seen}",
             num(s.loss),
             num(s.grad_norm),
             t.evals

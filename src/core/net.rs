@@ -13,6 +13,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub mod classes;
+mod hessian;
+
+pub use hessian::{CurvatureWork, MAX_HESSIAN};
 
 /// The most parameters a network may have (a few hundred teach; this keeps a typo small).
 pub const MAX_PARAMETERS: usize = 100_000;
@@ -322,6 +325,13 @@ impl Training {
         );
         self.optimizer.step(&mut self.theta, &self.grad);
         seen
+    }
+
+    /// The sharpness now: the largest eigenvalue of the Hessian of the loss over every row
+    /// (None beyond [`MAX_HESSIAN`] parameters).
+    pub fn sharpness(&self) -> Option<f64> {
+        let extremes = self.net.extremes(&self.theta, &self.rows, None);
+        extremes.map(|(_, largest)| largest)
     }
 
     /// The loss, accuracy and gradient norm over every row now.

@@ -5,7 +5,8 @@ Run from the repository root with PyTorch installed:  python3 tests/reference/ne
 The parameters, inputs and targets are closed forms both sides compute (no random draws):
 theta_i = 0.5 sin(1.3 i + 0.7) in torch's parameter order, x[r][j] = 1.5 cos(0.9 r + 1.7 j + 0.3),
 targets: bce 1 where x0 x1 > 0, ce r mod 3, mse sin(2 x0) + x1. CSV: case,rows,loss,gradient
-(the gradient space-separated, repr precision).
+(the gradient space-separated, repr precision). hessian.csv: case,lambda_min,lambda_max,hv:
+the extreme eigenvalues of the Hessian over all rows, and H v for v_i = cos(0.3 i).
 """
 import math
 import os
@@ -61,6 +62,36 @@ def main():
                 case = f"{'-'.join(map(str, widths))} {activation} {loss_name}"
                 lines.append(f"{case},{rows_name},{value.item()!r},{' '.join(repr(g) for g in grad.tolist())}")
     with open(os.path.join(HERE, "net.csv"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    hessians(losses)
+
+
+def hessians(losses):
+    lines = ["case,lambda_min,lambda_max,hv"]
+    for loss_name, loss in losses.items():
+        widths = [2, 5, 4, 3] if loss_name == "ce" else [2, 5, 4, 1]
+        for activation in ACTIVATIONS:
+            x, y = data(loss_name)
+            net = network(widths, activation)
+            names = [name for name, _ in net.named_parameters()]
+            shapes = [p.shape for p in net.parameters()]
+            flat = torch.cat([p.detach().view(-1) for p in net.parameters()])
+
+            def value(theta):
+                params, at = {}, 0
+                for name, shape in zip(names, shapes):
+                    size = shape.numel()
+                    params[name] = theta[at:at + size].view(shape)
+                    at += size
+                return loss(torch.func.functional_call(net, params, (x,)), y)
+
+            h = torch.autograd.functional.hessian(value, flat)
+            eig = torch.linalg.eigvalsh(h)
+            v = torch.tensor([math.cos(0.3 * i) for i in range(flat.numel())])
+            hv = h @ v
+            case = f"{'-'.join(map(str, widths))} {activation} {loss_name}"
+            lines.append(f"{case},{eig.min().item()!r},{eig.max().item()!r},{' '.join(repr(g) for g in hv.tolist())}")
+    with open(os.path.join(HERE, "hessian.csv"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
 

@@ -302,3 +302,86 @@ fn built_in_classes_are_balanced_seeded_and_where_their_shapes_say() {
         assert_eq!(xor.y[r], differ);
     }
 }
+
+#[test]
+fn hessian_vector_products_and_extreme_eigenvalues_equal_torchs() {
+    let text = include_str!("../../../tests/reference/hessian.csv");
+    let mut cases = 0;
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let case: Vec<&str> = cols[0].split(' ').collect();
+        let n = net(case[0], case[1], case[2]);
+        let data = rows(n.loss);
+        let theta = theta(n.parameters());
+        let v: Vec<f64> = (0..theta.len()).map(|i| (0.3 * i as f64).cos()).collect();
+        let mut hv = vec![0.0; theta.len()];
+        n.hessian_vector(&theta, &v, &data, None, &mut hv, &mut n.curvature_work());
+        let want: Vec<f64> = cols[3].split(' ').map(|x| x.parse().unwrap()).collect();
+        let scale = want.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+        for (i, (a, b)) in hv.iter().zip(&want).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-12 * scale,
+                "{}: (Hv){i} {a} vs torch {b}",
+                cols[0]
+            );
+        }
+        let (lo, hi) = n.extremes(&theta, &data, None).unwrap();
+        let (want_lo, want_hi): (f64, f64) = (cols[1].parse().unwrap(), cols[2].parse().unwrap());
+        let tol = 1e-8 * want_hi.abs().max(want_lo.abs());
+        assert!(
+            (lo - want_lo).abs() <= tol,
+            "{}: λ_min {lo} vs torch {want_lo}",
+            cols[0]
+        );
+        assert!(
+            (hi - want_hi).abs() <= tol,
+            "{}: λ_max {hi} vs torch {want_hi}",
+            cols[0]
+        );
+        cases += 1;
+    }
+    assert_eq!(cases, 12, "3 losses × 4 activations");
+}
+
+#[test]
+fn a_hessian_vector_product_is_the_gradients_change_along_v() {
+    for (text, loss, activation) in [
+        ("3-6-5-1", "bce", "tanh"),
+        ("3-4-4-3", "ce", "sigmoid"),
+        ("3-7-1", "mse", "tanh"),
+    ] {
+        let n = net(text, activation, loss);
+        let mut data = rows(n.loss);
+        data.features = 3;
+        data.x = (0..ROWS * 3).map(|k| (0.37 * k as f64).sin()).collect();
+        let theta = n.init(5);
+        let v: Vec<f64> = (0..theta.len()).map(|i| (1.1 * i as f64).sin()).collect();
+        let mut hv = vec![0.0; theta.len()];
+        n.hessian_vector(
+            &theta,
+            &v,
+            &data,
+            Some(&SUBSET),
+            &mut hv,
+            &mut n.curvature_work(),
+        );
+        let grad_at = |t: f64| {
+            let moved: Vec<f64> = theta.iter().zip(&v).map(|(a, b)| a + t * b).collect();
+            let mut g = vec![0.0; theta.len()];
+            n.gradient(&moved, &data, Some(&SUBSET), &mut g, &mut n.work());
+            g
+        };
+        let (up, down, h) = (grad_at(1e-5), grad_at(-1e-5), 1e-5);
+        for i in 0..theta.len() {
+            let fd = (up[i] - down[i]) / (2.0 * h);
+            assert!(
+                (hv[i] - fd).abs() <= 1e-6 * hv[i].abs().max(1e-2),
+                "{text} {loss}: (Hv){i} {} vs {fd}",
+                hv[i]
+            );
+        }
+    }
+    let big = Net::new(vec![2, 40, 40, 1], Activation::Tanh, Loss::Bce).unwrap();
+    assert!(big.parameters() > MAX_HESSIAN);
+    assert_eq!(big.extremes(&big.init(0), &rows(Loss::Bce), None), None);
+}
