@@ -13,6 +13,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 mod atlas;
+mod slice;
 mod torch;
 mod train;
 
@@ -197,6 +198,9 @@ pub enum Command {
     /// Train a neural network on a dataset by backpropagation; CSV
     /// step,loss,accuracy,grad_norm,evals,sharpness,batch_loss (evals: row gradients computed).
     Train(Box<train::TrainArgs>),
+    /// A network's loss on a plane through its parameters, θ + α·δ + β·η (Li et al. 2018);
+    /// CSV alpha,beta,loss, or a PNG.
+    Slice(Box<slice::SliceArgs>),
     /// Write the scene's race as a short PyTorch script (the landscape as a torch function,
     /// each racer's torch.optim optimizer and schedule, the loop) that prints each path as
     /// `trace` does: `gradscape export-torch SCENE > race.py`.
@@ -900,6 +904,7 @@ pub fn main() -> ExitCode {
         Some(Command::Basins(args)) => atlas::basins(args, &mut stdout.lock()),
         Some(Command::Sweep(args)) => atlas::sweep(args, &mut stdout.lock()),
         Some(Command::ExportTorch { scene }) => export_torch(scene, &mut stdout.lock()),
+        Some(Command::Slice(args)) => slice::slice(args, &mut stdout.lock()),
         Some(Command::Train(args)) => {
             train::train(args, &mut stdout.lock()).and_then(|status| Ok(say(&status)?))
         }

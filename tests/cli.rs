@@ -1596,3 +1596,83 @@ fn a_network_from_a_csv_and_bad_networks_refused() {
     std::fs::remove_dir_all(dir).ok();
     std::fs::remove_dir_all(one).ok();
 }
+
+#[test]
+fn a_slice_through_a_trained_network_and_its_trajectory() {
+    let (dir, _) = csv_file("slice", "a\n1\n");
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (params, trajectory, dirs) = (path("final.json"), path("path.csv"), path("dirs.json"));
+    let net = ["--data", "xor", "--net", "2-6-1"];
+    let mut args = net.to_vec();
+    args.extend([
+        "--steps",
+        "100",
+        "--lr",
+        "0.05",
+        "--save",
+        &params,
+        "--save-every",
+        "10",
+        "--save-trajectory",
+        &trajectory,
+    ]);
+    let trained = train_rows(&args);
+    let text = std::fs::read_to_string(&trajectory).unwrap();
+    assert_eq!(text.lines().count(), 1 + 11, "steps 0, 10, …, 100");
+    let slice = |extra: &[&str]| {
+        let mut all = vec!["slice"];
+        all.extend(net);
+        all.extend(["--params", params.as_str(), "--grid", "5", "--span", "0.5"]);
+        all.extend(extra);
+        let o = gradscape(&all);
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    for directions in [
+        vec!["--directions", "random", "--seed", "3"],
+        vec!["--directions", "pca", "--trajectory", &trajectory],
+    ] {
+        let mut extra = directions.clone();
+        extra.extend(["--directions-out", &dirs]);
+        let text = slice(&extra);
+        let rows: Vec<Vec<f64>> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+            .collect();
+        assert_eq!(rows.len(), 25);
+        assert_eq!(
+            (rows[0][0], rows[0][1], rows[24][0], rows[24][1]),
+            (-0.5, -0.5, 0.5, 0.5)
+        );
+        // The centre is the trained network: its loss, to rounding.
+        let centre = rows[12][2];
+        let last = trained.last().unwrap()[1];
+        assert!((centre - last).abs() <= 1e-14 * last, "{centre} vs {last}");
+        // The directions written slice the same plane again, number for number.
+        assert_eq!(slice(&["--directions", &dirs]), text);
+    }
+    let png = path("slice.png");
+    slice(&["--out", &png]);
+    let image = std::fs::read(&png).unwrap();
+    assert_eq!(&image[1..4], b"PNG");
+    let refused = |extra: &[&str], message: &str| {
+        let mut all = vec!["slice"];
+        all.extend(net);
+        all.extend(extra);
+        let o = gradscape(&all);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(stderr(&o).contains(message), "{extra:?}: {}", stderr(&o));
+    };
+    refused(
+        &["--directions", "pca"],
+        "--directions pca needs --trajectory FILE",
+    );
+    refused(&["--span", "0"], "--span must be a number > 0");
+    refused(
+        &["--grid", "100000"],
+        "invalid value '100000' for '--grid <GRID>'",
+    );
+    refused(&["--directions", &params], "not a directions file");
+    std::fs::remove_dir_all(dir).ok();
+}

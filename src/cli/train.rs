@@ -17,9 +17,10 @@ pub const MAX_STEPS: u64 = 1_000_000;
 /// Largest parameter file read (100,000 parameters take about 2.5 MB).
 pub const MAX_FILE: u64 = 16 << 20;
 
+/// The network and the rows it learns from: what `train` and `slice` share.
 #[derive(Debug, Args)]
 #[command(allow_negative_numbers = true)]
-pub struct TrainArgs {
+pub struct NetArgs {
     /// A built-in dataset (moons, circles, spirals, xor, gaussians: see `gradscape datasets`)
     /// or a CSV file, with --features and --target.
     #[arg(long)]
@@ -46,12 +47,19 @@ pub struct TrainArgs {
     /// bce, ce or mse (default: the built-in's; bce for a CSV).
     #[arg(long)]
     pub loss: Option<String>,
-    /// The optimizer (its torch-style name; the gradient methods).
-    #[arg(long, value_enum, default_value = "adam")]
-    pub optimizer: Kind,
     /// The seed of the initial parameters (torch's nn.Linear initialisation).
     #[arg(long = "init-seed", default_value_t = 0)]
     pub init_seed: u64,
+}
+
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// The optimizer (its torch-style name; the gradient methods).
+    #[arg(long, value_enum, default_value = "adam")]
+    pub optimizer: Kind,
     /// Start from this parameter file instead (JSON, as --save writes it).
     #[arg(long)]
     pub init: Option<PathBuf>,
@@ -62,6 +70,13 @@ pub struct TrainArgs {
     /// from the exact Hessian (networks of at most 1000 parameters).
     #[arg(long = "sharpness-every", value_parser = clap::value_parser!(u64).range(1..))]
     pub sharpness_every: Option<u64>,
+    /// Save the parameters every K steps (from step 0) into --save-trajectory.
+    #[arg(long = "save-every", value_parser = clap::value_parser!(u64).range(1..), requires = "save_trajectory")]
+    pub save_every: Option<u64>,
+    /// The trajectory file: CSV step,theta (θ's numbers space-separated), what `slice
+    /// --directions pca --trajectory FILE` reads.
+    #[arg(long = "save-trajectory", requires = "save_every")]
+    pub save_trajectory: Option<PathBuf>,
     /// Steps (1 to 1000000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=MAX_STEPS))]
     pub steps: u64,
@@ -71,23 +86,10 @@ pub struct TrainArgs {
 
 /// `gradscape train`; returns the status line for standard error.
 pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<String> {
-    let (rows, default_loss) = rows(args)?;
-    let loss: net::Loss = match &args.loss {
-        Some(l) => l.parse()?,
-        None => default_loss,
-    };
-    let outputs = match loss {
-        net::Loss::Ce => 1 + rows.y.iter().fold(0.0f64, |m, &y| m.max(y)) as usize,
-        _ => 1,
-    };
-    let widths = match &args.net {
-        Some(text) => net::widths(text)?,
-        None => vec![rows.features, 16, 16, outputs],
-    };
-    let net = Net::new(widths, args.activation.parse()?, loss)?;
+    let (net, rows) = args.net.resolve()?;
     let theta = match &args.init {
         Some(path) => net.from_file(&read_params(path)?)?,
-        None => net.init(args.init_seed),
+        None => net.init(args.net.init_seed),
     };
     let hyper = args.hyper.hyper(args.optimizer)?;
     if args.sharpness_every.is_some() && net.parameters() > net::MAX_HESSIAN {
@@ -122,11 +124,14 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<String> {
         )?;
         Ok::<_, std::io::Error>(s)
     };
+    let mut trajectory = Trajectory::open(args)?;
+    trajectory.keep(0, &training.theta)?;
     let mut last = row(&mut training, 0, None, out)?;
     let mut taken = 0;
     while taken < args.steps {
         let seen = training.step();
         taken += 1;
+        trajectory.keep(taken, &training.theta)?;
         last = row(&mut training, taken, Some(seen), out)?;
         if !(last.loss.is_finite() && training.theta.iter().all(|v| v.is_finite())) {
             break;
@@ -151,8 +156,72 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<String> {
     ))
 }
 
+/// Where `--save-every` keeps the parameters.
+struct Trajectory {
+    every: u64,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    path: PathBuf,
+}
+
+impl Trajectory {
+    fn open(args: &TrainArgs) -> Result<Trajectory> {
+        let (Some(every), Some(path)) = (args.save_every, &args.save_trajectory) else {
+            return Ok(Trajectory {
+                every: 0,
+                file: None,
+                path: PathBuf::new(),
+            });
+        };
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut file = std::io::BufWriter::new(file);
+        writeln!(file, "step,theta")?;
+        Ok(Trajectory {
+            every,
+            file: Some(file),
+            path: path.clone(),
+        })
+    }
+
+    fn keep(&mut self, step: u64, theta: &[f64]) -> Result<()> {
+        let Some(file) = self
+            .file
+            .as_mut()
+            .filter(|_| step.is_multiple_of(self.every))
+        else {
+            return Ok(());
+        };
+        let numbers: Vec<String> = theta.iter().map(|v| num(*v)).collect();
+        writeln!(file, "{step},{}", numbers.join(" "))
+            .and_then(|()| file.flush())
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}
+
+impl NetArgs {
+    /// The network and its rows, checked against each other.
+    pub fn resolve(&self) -> Result<(Net, Rows)> {
+        let (rows, default_loss) = rows(self)?;
+        let loss: net::Loss = match &self.loss {
+            Some(l) => l.parse()?,
+            None => default_loss,
+        };
+        let outputs = match loss {
+            net::Loss::Ce => 1 + rows.y.iter().fold(0.0f64, |m, &y| m.max(y)) as usize,
+            _ => 1,
+        };
+        let widths = match &self.net {
+            Some(text) => net::widths(text)?,
+            None => vec![rows.features, 16, 16, outputs],
+        };
+        let net = Net::new(widths, self.activation.parse()?, loss)?;
+        net.check(&rows)?;
+        Ok((net, rows))
+    }
+}
+
 /// The rows to learn from, and the loss a built-in is learnt with.
-fn rows(args: &TrainArgs) -> Result<(Rows, net::Loss)> {
+fn rows(args: &NetArgs) -> Result<(Rows, net::Loss)> {
     if let Some(builtin) = classes::find(&args.data) {
         if !args.features.is_empty() || args.target.is_some() {
             bail!(
@@ -208,7 +277,12 @@ fn rows(args: &TrainArgs) -> Result<(Rows, net::Loss)> {
 }
 
 /// A parameter file, read up to [`MAX_FILE`] bytes.
-fn read_params(path: &Path) -> Result<ParamFile> {
+pub fn read_params(path: &Path) -> Result<ParamFile> {
+    read_json(path, "a parameter file")
+}
+
+/// A JSON file of ours, read up to [`MAX_FILE`] bytes, its errors with line and column.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
     use std::io::Read;
     let shown = path.display();
     let file = std::fs::File::open(path).with_context(|| format!("cannot read {shown}"))?;
@@ -217,11 +291,11 @@ fn read_params(path: &Path) -> Result<ParamFile> {
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {shown}"))?;
     if bytes.len() as u64 > MAX_FILE {
-        bail!("{shown}: a parameter file has at most {MAX_FILE} bytes");
+        bail!("{shown}: {what} has at most {MAX_FILE} bytes");
     }
     serde_json::from_slice(&bytes).map_err(|e| {
         anyhow!(
-            "{shown}:{}:{}: not a parameter file: {}",
+            "{shown}:{}:{}: not {what}: {}",
             e.line(),
             e.column(),
             crate::core::escape::shown(&e.to_string())

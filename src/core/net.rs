@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod classes;
 mod hessian;
+pub mod plane;
 
 pub use hessian::{CurvatureWork, MAX_HESSIAN};
 

@@ -385,3 +385,100 @@ fn a_hessian_vector_product_is_the_gradients_change_along_v() {
     assert!(big.parameters() > MAX_HESSIAN);
     assert_eq!(big.extremes(&big.init(0), &rows(Loss::Bce), None), None);
 }
+
+#[test]
+fn a_plane_is_filter_normalised_and_sliced_where_it_says() {
+    let n = net("2-5-4-1", "tanh", "bce");
+    let data = rows(Loss::Bce);
+    let theta = n.init(2);
+    let plane = n.random_plane(&theta, 9);
+    for d in &plane.directions {
+        for (n_in, n_out, at) in n.layers() {
+            for o in 0..n_out {
+                let row = at + o * n_in..at + (o + 1) * n_in;
+                let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+                let (a, b) = (norm(&d[row.clone()]), norm(&theta[row]));
+                assert!(
+                    (a - b).abs() <= 1e-14 * b,
+                    "neuron {o} of the layer at {at}"
+                );
+            }
+            // Bias directions are zero.
+            assert!(
+                d[at + n_in * n_out..at + n_in * n_out + n_out]
+                    .iter()
+                    .all(|v| *v == 0.0)
+            );
+        }
+    }
+    assert_ne!(plane.directions[0], plane.directions[1]);
+    let points = n.slice(&data, &plane, 0.5, 5);
+    assert_eq!(points.len(), 25);
+    assert_eq!((points[0][0], points[0][1]), (-0.5, -0.5));
+    assert_eq!((points[24][0], points[24][1]), (0.5, 0.5));
+    for [alpha, beta, loss] in points {
+        let at: Vec<f64> = (0..theta.len())
+            .map(|i| theta[i] + alpha * plane.directions[0][i] + beta * plane.directions[1][i])
+            .collect();
+        assert_eq!(
+            loss,
+            n.loss(&at, &data, None, &mut n.work()).0,
+            "({alpha}, {beta})"
+        );
+    }
+}
+
+#[test]
+fn principal_directions_are_where_a_path_spreads_most() {
+    // Points u·a + w·b + c with a spread 3 times b's: the components are ±u, then ±w.
+    let n = 7;
+    let u: Vec<f64> = (0..n)
+        .map(|i| {
+            if i == 1 {
+                0.6
+            } else if i == 4 {
+                0.8
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let w: Vec<f64> = (0..n).map(|i| if i == 2 { 1.0 } else { 0.0 }).collect();
+    let points: Vec<Vec<f64>> = (0..40)
+        .map(|k| {
+            let (a, b) = (3.0 * (0.7 * k as f64).sin(), (1.3 * k as f64).cos());
+            (0..n)
+                .map(|i| u[i] * a + w[i] * b + 0.25 * i as f64)
+                .collect()
+        })
+        .collect();
+    let [first, second] = plane::principal_directions(&points).unwrap();
+    let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+    // In the plane of u and w, the sample covariance of (a, b) is a 2 × 2 matrix whose
+    // eigenvectors are at the angle ½·atan2(2·S_ab, S_aa − S_bb) and a right angle from it.
+    let coords: Vec<[f64; 2]> = points.iter().map(|p| [dot(p, &u), dot(p, &w)]).collect();
+    let mean = |i: usize| coords.iter().map(|c| c[i]).sum::<f64>() / coords.len() as f64;
+    let (ma, mb) = (mean(0), mean(1));
+    let s = |f: &dyn Fn(&[f64; 2]) -> f64| coords.iter().map(f).sum::<f64>();
+    let saa = s(&|c| (c[0] - ma) * (c[0] - ma));
+    let sbb = s(&|c| (c[1] - mb) * (c[1] - mb));
+    let sab = s(&|c| (c[0] - ma) * (c[1] - mb));
+    let angle = 0.5 * (2.0 * sab).atan2(saa - sbb);
+    let along = |t: f64| -> Vec<f64> { (0..n).map(|i| t.cos() * u[i] + t.sin() * w[i]).collect() };
+    let (want1, want2) = (along(angle), along(angle + std::f64::consts::FRAC_PI_2));
+    assert!(
+        (dot(&first, &want1).abs() - 1.0).abs() < 1e-9,
+        "{first:?} vs {want1:?}"
+    );
+    assert!(
+        (dot(&second, &want2).abs() - 1.0).abs() < 1e-9,
+        "{second:?} vs {want2:?}"
+    );
+    assert!(dot(&first, &second).abs() < 1e-12);
+    let line: Vec<Vec<f64>> = (0..5).map(|k| vec![k as f64, 2.0 * k as f64]).collect();
+    assert_eq!(
+        plane::principal_directions(&line),
+        None,
+        "a line spreads one way only"
+    );
+}
