@@ -1676,3 +1676,67 @@ fn a_slice_through_a_trained_network_and_its_trajectory() {
     refused(&["--directions", &params], "not a directions file");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// The 2D path's output is exactly what it was before the optimizers learnt vectors
+/// (tests/golden, written at fb5bb92): every optimizer's trace, the options that reach each
+/// branch of a step, data with mini-batches, scenes' races and a basin map.
+#[test]
+fn the_2d_path_is_byte_for_byte_what_it_was() {
+    let mut cases: Vec<(String, String)> = [
+        "gd",
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "adamw",
+        "amsgrad",
+        "newton",
+        "nelder-mead",
+        "annealing",
+        "cmaes",
+        "pso",
+    ]
+    .iter()
+    .map(|k| {
+        (
+            format!("trace-{k}.csv"),
+            format!("trace --preset rosenbrock --optimizer {k} --steps 150 --seed 2"),
+        )
+    })
+    .collect();
+    for (file, line) in [
+        (
+            "trace-data-batch.csv",
+            "trace --data linear --optimizer adam --lr 0.1 --batch 16 --seed 3 --steps 100",
+        ),
+        (
+            "trace-momentum-options.csv",
+            "trace --preset rosenbrock --optimizer momentum --lr 0.0005 --weight-decay 0.1 --dampening 0.2 --noise 0.3 --seed 5 --schedule cosine:100:0.0001 --steps 150",
+        ),
+        (
+            "trace-rmsprop-options.csv",
+            "trace --preset rosenbrock --optimizer rmsprop --centered --momentum 0.3 --weight-decay 0.01 --steps 150",
+        ),
+        (
+            "race-rosenbrock-race.csv",
+            "race rosenbrock-race --steps 300",
+        ),
+        ("race-batch-size.csv", "race batch-size --steps 300"),
+        ("race-black-box.csv", "race black-box --steps 300"),
+        (
+            "basins-himmelblau-adam.csv",
+            "basins --preset himmelblau --optimizer adam --lr 0.05 --grid 24 --steps 300",
+        ),
+    ] {
+        cases.push((file.to_string(), line.to_string()));
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    for (file, line) in cases {
+        let args: Vec<&str> = line.split(' ').collect();
+        let o = gradscape(&args);
+        let want = std::fs::read(dir.join(&file)).unwrap();
+        assert!(o.stdout == want, "{line}: differs from tests/golden/{file}");
+    }
+}
