@@ -128,16 +128,7 @@ mod tests {
 
     #[test]
     fn the_ghost_is_the_loss_of_the_drawn_rows_on_the_surfaces_map() {
-        use crate::core::landscape::{DataSource, DataSpec, Landscape as Launched, LandscapeSpec};
-        let land = Launched::new(&LandscapeSpec {
-            data: Some(DataSpec {
-                source: DataSource::parse("linear", 0),
-                loss: None,
-                axes: None,
-            }),
-            ..LandscapeSpec::default()
-        })
-        .unwrap();
+        let land = crate::core::landscape::Landscape::of_builtin("linear").unwrap();
         let mut app = crate::app::headless(land);
         app.update();
         let (l, s) = (

@@ -184,6 +184,18 @@ impl Landscape {
         })
     }
 
+    /// A built-in dataset's landscape (its own loss and axes) from seed 0.
+    pub fn of_builtin(name: &str) -> Result<Landscape, LandscapeError> {
+        Landscape::new(&LandscapeSpec {
+            data: Some(DataSpec {
+                source: DataSource::parse(name, 0),
+                loss: None,
+                axes: None,
+            }),
+            ..LandscapeSpec::default()
+        })
+    }
+
     pub fn stop_rules(&self) -> StopRules {
         stop_rules(self.domain)
     }

@@ -405,16 +405,7 @@ fn the_app_opens_on_the_race_gradscape_race_prints() {
 
 #[test]
 fn on_data_the_race_records_each_steps_batch_loss_and_gradient_noise() {
-    use crate::core::landscape::{DataSource, DataSpec, LandscapeSpec};
-    let land = Launched::new(&LandscapeSpec {
-        data: Some(DataSpec {
-            source: DataSource::parse("linear", 0),
-            loss: None,
-            axes: None,
-        }),
-        ..LandscapeSpec::default()
-    })
-    .unwrap();
+    let land = Launched::of_builtin("linear").unwrap();
     let batched = |batch| RacerSpec {
         hyper: Hyper {
             lr: 0.05,

@@ -37,20 +37,35 @@ fn net(text: &str, activation: &str, loss: &str) -> Net {
     .unwrap()
 }
 
+/// A fixture's rows, each split at commas, with the network its first field names
+/// (`2-5-4-1 tanh bce …`) and that network's closed-form rows.
+fn fixture(text: &str) -> Vec<(Vec<&str>, Net, Rows)> {
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            let case: Vec<&str> = cols[0].split(' ').collect();
+            let n = net(case[0], case[1], case[2]);
+            let data = rows(n.loss);
+            (cols, n, data)
+        })
+        .collect()
+}
+
+/// Numbers separated by spaces.
+fn numbers(text: &str) -> Vec<f64> {
+    text.split(' ').map(|v| v.parse().unwrap()).collect()
+}
+
 #[test]
 fn loss_and_gradient_equal_torchs() {
-    let text = include_str!("../../../tests/reference/net.csv");
     let mut cases = 0;
-    for line in text.lines().skip(1) {
-        let cols: Vec<&str> = line.split(',').collect();
-        let case: Vec<&str> = cols[0].split(' ').collect();
-        let n = net(case[0], case[1], case[2]);
-        let data = rows(n.loss);
+    for (cols, n, data) in fixture(include_str!("../../../tests/reference/net.csv")) {
         n.check(&data).unwrap();
         let subset = (cols[1] == "subset").then_some(&SUBSET[..]);
-        let want: Vec<f64> = cols[3].split(' ').map(|v| v.parse().unwrap()).collect();
+        let want = numbers(cols[3]);
         let theta = theta(n.parameters());
-        assert_eq!(want.len(), theta.len(), "{line}");
+        assert_eq!(want.len(), theta.len(), "{}", cols[0]);
         let mut grad = vec![0.0; theta.len()];
         let loss = n.gradient(&theta, &data, subset, &mut grad, &mut n.work());
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-3);
@@ -201,13 +216,9 @@ fn bad_shapes_and_data_are_refused_with_the_reason() {
 #[test]
 fn training_equals_torchs_step_for_step() {
     use crate::core::optim::{Hyper, Kind, VectorOptimizer};
-    let text = include_str!("../../../tests/reference/train.csv");
     let mut cases = 0;
-    for line in text.lines().skip(1) {
-        let cols: Vec<&str> = line.split(',').collect();
-        let case: Vec<&str> = cols[0].split(' ').collect();
-        let n = net(case[0], case[1], case[2]);
-        let kind: Kind = case[3].parse().unwrap();
+    for (cols, n, data) in fixture(include_str!("../../../tests/reference/train.csv")) {
+        let kind: Kind = cols[0].split(' ').nth(3).unwrap().parse().unwrap();
         let hyper = match kind {
             Kind::Gd => Hyper {
                 lr: 0.1,
@@ -228,11 +239,10 @@ fn training_equals_torchs_step_for_step() {
                 ..Hyper::defaults(kind)
             },
         };
-        let data = rows(n.loss);
         let mut theta = theta(n.parameters());
         let mut opt = VectorOptimizer::new(kind, hyper, theta.len()).unwrap();
         let (mut grad, mut work) = (vec![0.0; theta.len()], n.work());
-        let want_losses: Vec<f64> = cols[1].split(' ').map(|v| v.parse().unwrap()).collect();
+        let want_losses = numbers(cols[1]);
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1e-2);
         for (step, want) in want_losses.iter().enumerate() {
             let k = step.saturating_sub(50) as u32;
@@ -246,7 +256,7 @@ fn training_equals_torchs_step_for_step() {
             );
             opt.step(&mut theta, &grad);
         }
-        let want: Vec<f64> = cols[2].split(' ').map(|v| v.parse().unwrap()).collect();
+        let want = numbers(cols[2]);
         for (i, (a, b)) in theta.iter().zip(&want).enumerate() {
             assert!(close(*a, *b), "{}: θ{i} {a} vs torch {b}", cols[0]);
         }
@@ -305,18 +315,13 @@ fn built_in_classes_are_balanced_seeded_and_where_their_shapes_say() {
 
 #[test]
 fn hessian_vector_products_and_extreme_eigenvalues_equal_torchs() {
-    let text = include_str!("../../../tests/reference/hessian.csv");
     let mut cases = 0;
-    for line in text.lines().skip(1) {
-        let cols: Vec<&str> = line.split(',').collect();
-        let case: Vec<&str> = cols[0].split(' ').collect();
-        let n = net(case[0], case[1], case[2]);
-        let data = rows(n.loss);
+    for (cols, n, data) in fixture(include_str!("../../../tests/reference/hessian.csv")) {
         let theta = theta(n.parameters());
         let v: Vec<f64> = (0..theta.len()).map(|i| (0.3 * i as f64).cos()).collect();
         let mut hv = vec![0.0; theta.len()];
         n.hessian_vector(&theta, &v, &data, None, &mut hv, &mut n.curvature_work());
-        let want: Vec<f64> = cols[3].split(' ').map(|x| x.parse().unwrap()).collect();
+        let want = numbers(cols[3]);
         let scale = want.iter().fold(0.0f64, |m, w| m.max(w.abs()));
         for (i, (a, b)) in hv.iter().zip(&want).enumerate() {
             assert!(

@@ -22,9 +22,7 @@ fn lerp(a: [f64; 2], b: [f64; 2], t: f64) -> [f64; 2] {
 }
 
 pub(super) fn step(c: Step) -> Update {
-    let Step {
-        h, s, x, seen: f, ..
-    } = c;
+    let (h, s, x, f) = (c.h, c.s, c.x, c.seen);
     let eval = |p: [f64; 2]| rank(f.value(p));
     let simplex = s.simplex.get_or_insert_with(|| {
         let points = [x, [x[0] + h.lr, x[1]], [x[0], x[1] + h.lr]];
@@ -37,11 +35,7 @@ pub(super) fn step(c: Step) -> Update {
     order.sort_by(|&a, &b| simplex.values[a].total_cmp(&simplex.values[b]));
     let [best, mid, worst] = order;
     let (pb, pw) = (simplex.points[best], simplex.points[worst]);
-    let (fb, fm, fw) = (
-        simplex.values[best],
-        simplex.values[mid],
-        simplex.values[worst],
-    );
+    let [fb, fm, fw] = order.map(|i| simplex.values[i]);
     let c = lerp(pb, simplex.points[mid], 0.5);
     let xr = lerp(c, pw, -1.0);
     let fr = eval(xr);
