@@ -1004,6 +1004,8 @@ fn export_torch_brings_a_data_landscapes_rows_and_loss() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+// A build without the app has no renderer to refuse the rate: it refuses to render at all.
+#[cfg(feature = "app")]
 #[test]
 fn a_lesson_renders_only_at_frame_rates_that_divide_its_clock() {
     let dir = std::env::temp_dir().join(format!("gradscape-cli-fps-{}", std::process::id()));
