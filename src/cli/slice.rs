@@ -89,7 +89,14 @@ pub fn slice(args: &SliceArgs, out: &mut dyn Write) -> Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let grid = args.grid as usize;
-    let points = net.slice(&rows, &plane, args.span, grid);
+    // A bar on a terminal's standard error (none when it is not a terminal); Ctrl-C ends the
+    // command with nothing written, as any long command line tool.
+    let progress = indicatif::ProgressBar::new((grid * grid) as u64).with_style(
+        indicatif::ProgressStyle::with_template("slice {bar:40} {pos}/{len} points, {eta} left")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let points = net.slice(&rows, &plane, args.span, grid, &|| progress.inc(1));
+    progress.finish_and_clear();
     match &args.out {
         Some(path) if has_extension(path, "png") => write_png(path, grid, &points),
         Some(path) if has_extension(path, "csv") => {

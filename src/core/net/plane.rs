@@ -51,7 +51,15 @@ impl Net {
 
     /// The mean loss over every row at each of `grid` × `grid` points of the plane, α and β
     /// from −span to +span with both ends included: (α, β, loss), β varying fastest.
-    pub fn slice(&self, data: &Rows, plane: &Plane, span: f64, grid: usize) -> Vec<[f64; 3]> {
+    /// `done` is told of each point as it is computed (from any thread), for progress.
+    pub fn slice(
+        &self,
+        data: &Rows,
+        plane: &Plane,
+        span: f64,
+        grid: usize,
+        done: &(dyn Fn() + Sync),
+    ) -> Vec<[f64; 3]> {
         let at = |k: usize| {
             if grid < 2 {
                 0.0
@@ -69,7 +77,9 @@ impl Net {
                     for (i, t) in theta.iter_mut().enumerate() {
                         *t = plane.origin[i] + alpha * d[i] + beta * e[i];
                     }
-                    [alpha, beta, self.loss(theta, data, None, work).0]
+                    let loss = self.loss(theta, data, None, work).0;
+                    done();
+                    [alpha, beta, loss]
                 },
             )
             .collect()

@@ -417,7 +417,12 @@ fn a_plane_is_filter_normalised_and_sliced_where_it_says() {
         }
     }
     assert_ne!(plane.directions[0], plane.directions[1]);
-    let points = n.slice(&data, &plane, 0.5, 5);
+    let counted = std::sync::atomic::AtomicUsize::new(0);
+    let count = || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    };
+    let points = n.slice(&data, &plane, 0.5, 5, &count);
+    assert_eq!(counted.into_inner(), 25, "every point is reported done");
     assert_eq!(points.len(), 25);
     assert_eq!((points[0][0], points[0][1]), (-0.5, -0.5));
     assert_eq!((points[24][0], points[24][1]), (0.5, 0.5));
