@@ -5,6 +5,7 @@
 use super::{HyperArgs, num};
 use crate::core::data::Dataset;
 use crate::core::escape::quote;
+use crate::core::landscape::DataSource;
 use crate::core::net::{self, Net, ParamFile, Rows, Training, classes};
 use crate::core::optim::Kind;
 use anyhow::{Context, Result, anyhow, bail};
@@ -235,14 +236,15 @@ fn rows(args: &NetArgs) -> Result<(Rows, net::Loss)> {
         }
         return Ok((builtin.generate(args.data_seed, noise), builtin.loss));
     }
-    if !args.data.contains(['.', '/', '\\']) {
+    // A name or a path, told apart as for data landscapes.
+    let DataSource::Csv(path) = DataSource::parse(&args.data, 0) else {
         bail!(
             "unknown dataset {}: use a CSV file's path or one of {}",
             quote(&args.data),
             classes::names()
         );
-    }
-    let data = Dataset::read(Path::new(&args.data))?;
+    };
+    let data = Dataset::read(&path)?;
     let Some(target) = &args.target else {
         bail!("a CSV needs --target: the column the network learns to predict");
     };

@@ -33,23 +33,25 @@ fn hex_escape(out: &mut String, c: char) {
 
 /// Text with every hazard written as its escape: for a terminal, a log line, a comment.
 pub fn shown(text: &str) -> String {
+    escaped(text, |_| false)
+}
+
+/// [`shown`], keeping line breaks and tabs: a whole multi-line message for a terminal.
+pub fn terminal(text: &str) -> String {
+    escaped(text, |c| c == '\n' || c == '\t')
+}
+
+/// Every hazard but those `keep` lets through, as its escape.
+fn escaped(text: &str, keep: fn(char) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if is_hazard(c) {
+        if is_hazard(c) && !keep(c) {
             hex_escape(&mut out, c);
         } else {
             out.push(c);
         }
     }
     out
-}
-
-/// [`shown`], keeping line breaks and tabs: a whole multi-line message for a terminal.
-pub fn terminal(text: &str) -> String {
-    text.split('\n')
-        .map(|line| shown(line).replace("\\x09", "\t"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Most characters of a file's text a message quotes.

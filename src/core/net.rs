@@ -337,14 +337,14 @@ impl Training {
 
     /// The loss, accuracy and gradient norm over every row now.
     pub fn standing(&mut self) -> Standing {
-        let loss = self.net.gradient(
+        // One pass gives all three: loss, predictions and gradient.
+        let (loss, accuracy) = self.net.pass(
             &self.theta,
             &self.rows,
             None,
-            &mut self.grad,
+            Some(&mut self.grad),
             &mut self.work,
         );
-        let (_, accuracy) = self.net.loss(&self.theta, &self.rows, None, &mut self.work);
         let grad_norm = self.grad.iter().map(|g| g * g).sum::<f64>().sqrt();
         Standing {
             loss,
@@ -628,17 +628,7 @@ impl Net {
         grad: &mut [f64],
         work: &mut Work,
     ) -> f64 {
-        grad.fill(0.0);
-        let n = rows.map_or(data.len(), <[u32]>::len);
-        let scale = 1.0 / n as f64;
-        let mut total = 0.0;
-        for k in 0..n {
-            let r = rows.map_or(k, |rows| rows[k] as usize);
-            self.forward(theta, data.inputs(r), work);
-            total += self.output_loss(data.y[r], scale, work);
-            self.backward(theta, grad, work);
-        }
-        total * scale
+        self.pass(theta, data, rows, Some(grad), work).0
     }
 
     /// The mean loss over `rows` (every row when None) and, for a classifier, the share of
@@ -650,13 +640,33 @@ impl Net {
         rows: Option<&[u32]>,
         work: &mut Work,
     ) -> (f64, Option<f64>) {
+        self.pass(theta, data, rows, None, work)
+    }
+
+    /// One forward pass over the rows (and a backward pass into `grad` when asked): the mean
+    /// loss and, for a classifier, the share predicted right.
+    fn pass(
+        &self,
+        theta: &[f64],
+        data: &Rows,
+        rows: Option<&[u32]>,
+        mut grad: Option<&mut [f64]>,
+        work: &mut Work,
+    ) -> (f64, Option<f64>) {
+        if let Some(g) = grad.as_deref_mut() {
+            g.fill(0.0);
+        }
         let n = rows.map_or(data.len(), <[u32]>::len);
+        let scale = 1.0 / n as f64;
         let (mut total, mut right) = (0.0, 0usize);
         for k in 0..n {
             let r = rows.map_or(k, |rows| rows[k] as usize);
             self.forward(theta, data.inputs(r), work);
-            total += self.output_loss(data.y[r], 1.0, work);
+            total += self.output_loss(data.y[r], scale, work);
             right += usize::from(self.predict_from(work) == data.y[r]);
+            if let Some(g) = grad.as_deref_mut() {
+                self.backward(theta, g, work);
+            }
         }
         let share = self.loss.classifies().then(|| right as f64 / n as f64);
         (total / n as f64, share)

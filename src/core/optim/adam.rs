@@ -14,6 +14,7 @@
 use super::sgd::l2;
 use super::{Hyper, Kind, Step, Terms, Update, map2, term, zip2};
 
+#[inline]
 pub(super) fn step(c: Step) -> Update {
     let Step {
         kind,

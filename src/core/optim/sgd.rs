@@ -14,6 +14,7 @@
 use super::{Hyper, Kind, Step, Terms, Update, term, zip2};
 use rand_distr::{Distribution, StandardNormal};
 
+#[inline]
 pub(super) fn step(c: Step) -> Update {
     let Step {
         kind,
