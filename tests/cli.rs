@@ -1544,7 +1544,14 @@ fn a_network_from_a_csv_and_bad_networks_refused() {
         ),
         ("--activation swish", "unknown activation 'swish'"),
         ("--loss hinge", "unknown loss 'hinge'"),
-        ("--optimizer newton", "step two coordinates only so far"),
+        (
+            "--optimizer nesterov --momentum 0",
+            "Nesterov momentum requires a momentum",
+        ),
+        (
+            "--net 2-40-30-1 --optimizer newton",
+            "newton needs the full Hessian, made for at most 1000 parameters; 2-40-30-1 has 1381",
+        ),
     ];
     for (flags, message) in cases {
         let mut args = vec!["train", "--data", "moons"];

@@ -8,6 +8,7 @@ pub mod expr;
 pub mod landscape;
 pub mod net;
 pub mod number;
+pub mod objective;
 pub mod optim;
 pub mod pick;
 pub mod presets;

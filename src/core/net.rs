@@ -7,6 +7,7 @@
 //! `torch.cat([p.flatten() for p in model.parameters()])` is the same vector.
 
 use crate::core::data::Batches;
+use crate::core::objective::Network;
 use crate::core::optim::{Hyper, HyperError, Kind, VectorOptimizer};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -140,6 +141,10 @@ pub enum NetError {
         want: usize,
         got: usize,
     },
+    #[error(
+        "newton needs the full Hessian, made for at most {MAX_HESSIAN} parameters; {net} has {count}"
+    )]
+    NewtonTooLarge { net: String, count: usize },
     #[error("the parameter file is for {file}; this network is {net}")]
     File { file: String, net: String },
     #[error("layer {layer}: {what} is {got}, the network {net} needs {want}")]
@@ -266,7 +271,8 @@ pub struct Training {
     batch: usize,
     grad: Vec<f64>,
     work: Work,
-    /// Row gradients computed so far (a full batch of 200 rows costs 200).
+    /// Evaluations paid so far: rows through the network (a gradient over a full batch of
+    /// 200 rows costs 200; see [`Network`]).
     pub evals: u64,
 }
 
@@ -296,6 +302,12 @@ impl Training {
                 got: theta.len(),
             });
         }
+        if kind == Kind::Newton && theta.len() > MAX_HESSIAN {
+            return Err(NetError::NewtonTooLarge {
+                net: net.text(),
+                count: theta.len(),
+            });
+        }
         let batch = usize::try_from(hyper.batch).unwrap_or(usize::MAX);
         let batches =
             (batch > 0 && batch < rows.len()).then(|| Batches::new(rows.len(), hyper.seed));
@@ -316,15 +328,9 @@ impl Training {
     /// One step; the loss its batch saw.
     pub fn step(&mut self) -> f64 {
         let rows = self.batches.as_mut().map(|b| b.next_batch(self.batch));
-        self.evals += rows.map_or(self.rows.len(), <[u32]>::len) as u64;
-        let seen = self.net.gradient(
-            &self.theta,
-            &self.rows,
-            rows,
-            &mut self.grad,
-            &mut self.work,
-        );
-        self.optimizer.step(&mut self.theta, &self.grad);
+        let mut f = Network::new(&self.net, &self.rows, rows, &mut self.work);
+        let seen = self.optimizer.step(&mut self.theta, &mut f);
+        self.evals += f.evals;
         seen
     }
 

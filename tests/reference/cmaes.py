@@ -9,7 +9,14 @@ every generation (`lazy_gap_evals = 0`), as the Rust code does; purecma would ot
 an older one for a generation or two.
 
     pip install cma numpy && python3 tests/reference/cmaes.py > tests/reference/cmaes.csv
+
+With `nd`, the same for the n-dimensional strategy (5 and 8 dimensions) into cmaes-nd.csv:
+rows `sample` hold x₁…xₙ and f, rows `state` hold m₁…mₙ, σ and C's upper triangle row by row.
+
+    python3 tests/reference/cmaes.py nd > tests/reference/cmaes-nd.csv
 """
+
+import sys
 
 import warnings
 
@@ -33,6 +40,38 @@ CASES = [
     ("rosenbrock", rosenbrock, [-1.5, 2.0], 0.5, 6, 80),
     ("rastrigin", rastrigin, [4.0, 4.0], 2.0, 10, 60),
 ]
+
+ND_CASES = [
+    ("ellipsoid", lambda p: sum(10 ** (3 * i / (len(p) - 1)) * v * v for i, v in enumerate(p)),
+     [1.0, -0.5, 2.0, 0.3, -1.2], 0.8, 8, 60),
+    ("rosenbrock8", lambda p: sum(100 * (p[i + 1] - p[i] ** 2) ** 2 + (1 - p[i]) ** 2
+                                  for i in range(len(p) - 1)),
+     [0.0] * 8, 0.3, 12, 60),
+]
+
+
+def nd():
+    print("case,gen,what,values")
+    for name, fun, start, sigma0, lam, gens in ND_CASES:
+        np.random.seed(2)
+        es = purecma.CMAES(start, sigma0, popsize=lam)
+        es.params.lazy_gap_evals = 0
+        n = len(start)
+        for g in range(gens):
+            xs = es.ask()
+            fs = [float(fun(x)) for x in xs]
+            for x, fx in zip(xs, fs):
+                print(f"{name},{g},sample," + ",".join(repr(float(v)) for v in list(x) + [fx]))
+            es.tell(xs, fs)
+            c = es.C.data if hasattr(es.C, "data") else es.C
+            upper = [c[i][j] for i in range(n) for j in range(i, n)]
+            state = list(es.xmean) + [es.sigma] + upper
+            print(f"{name},{g},state," + ",".join(repr(float(v)) for v in state))
+
+
+if len(sys.argv) > 1 and sys.argv[1] == "nd":
+    nd()
+    sys.exit()
 
 print("case,gen,what,a,b,c,d,e,f")
 for name, fun, start, sigma0, lam, gens in CASES:

@@ -215,6 +215,7 @@ fn bad_shapes_and_data_are_refused_with_the_reason() {
 
 #[test]
 fn training_equals_torchs_step_for_step() {
+    use crate::core::objective::Network;
     use crate::core::optim::{Hyper, Kind, VectorOptimizer};
     let mut cases = 0;
     for (cols, n, data) in fixture(include_str!("../../../tests/reference/train.csv")) {
@@ -241,20 +242,20 @@ fn training_equals_torchs_step_for_step() {
         };
         let mut theta = theta(n.parameters());
         let mut opt = VectorOptimizer::new(kind, hyper, theta.len()).unwrap();
-        let (mut grad, mut work) = (vec![0.0; theta.len()], n.work());
+        let mut work = n.work();
         let want_losses = numbers(cols[1]);
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1e-2);
         for (step, want) in want_losses.iter().enumerate() {
             let k = step.saturating_sub(50) as u32;
             let batch: Vec<u32> = (0..4).map(|j| (5 * k + 3 * j) % ROWS as u32).collect();
             let rows = (step >= 50).then_some(&batch[..]);
-            let loss = n.gradient(&theta, &data, rows, &mut grad, &mut work);
+            let mut f = Network::new(&n, &data, rows, &mut work);
+            let loss = opt.step(&mut theta, &mut f);
             assert!(
                 close(loss, *want),
                 "{}: step {step} loss {loss} vs torch {want}",
                 cols[0]
             );
-            opt.step(&mut theta, &grad);
         }
         let want = numbers(cols[2]);
         for (i, (a, b)) in theta.iter().zip(&want).enumerate() {

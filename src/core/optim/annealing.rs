@@ -1,7 +1,7 @@
 //! Simulated annealing: a seeded random walk that accepts uphill moves less often as it cools.
 //!
 //! Kirkpatrick, Gelatt & Vecchi (1983) with the Metropolis rule (1953) and geometric cooling.
-//! One step is one move; with step size σ = `lr`, start temperature T₀ and cooling factor c:
+//! One step is one move (in any number of dimensions); with step size σ = `lr`, start temperature T₀ and cooling factor c:
 //!
 //! ```text
 //! T_k = T₀·c^(k−1)                                 the temperature of move k
@@ -13,7 +13,9 @@
 //! Undefined proposals are rejected. The ball is the walker x; one move costs one
 //! evaluation (the first also pays for f at the start).
 
-use super::{Step, Terms, Update, scalar, term};
+use super::vector::Search;
+use super::{Hyper, Step, Terms, Update, scalar, term};
+use crate::core::objective::Objective;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -84,4 +86,49 @@ pub(super) fn step(c: Step) -> Update {
         note: None,
         seen_loss: f64::NAN,
     }
+}
+
+/// The walker on n coordinates, with its proposal's buffer.
+#[derive(Debug, Clone)]
+pub(super) struct WalkerN {
+    x: Vec<f64>,
+    fx: f64,
+    y: Vec<f64>,
+    moves: u64,
+}
+
+/// One move on n coordinates, drawing ξ coordinate by coordinate and then u as the 2D step
+/// does (so at n = 2 it walks the same path). Returns f at the walker.
+pub(super) fn step_n(
+    x: &mut [f64],
+    h: &Hyper,
+    rng: &mut impl Rng,
+    s: &mut Search,
+    f: &mut dyn Objective,
+) -> f64 {
+    let Search::Walker(w) = s else {
+        let (fx, start) = (f.value(x), x.to_vec());
+        *s = Search::Walker(WalkerN {
+            y: start.clone(),
+            x: start,
+            fx,
+            moves: 0,
+        });
+        return step_n(x, h, rng, s, f);
+    };
+    let t = h.temperature * h.cooling.powf(w.moves as f64);
+    for (y, x) in w.y.iter_mut().zip(&w.x) {
+        let xi: f64 = StandardNormal.sample(rng);
+        *y = x + h.lr * xi;
+    }
+    let fy = f.value(&w.y);
+    let delta = fy - w.fx;
+    let u: f64 = rng.random();
+    w.moves += 1;
+    if !delta.is_nan() && metropolis(delta, t, u) {
+        std::mem::swap(&mut w.x, &mut w.y);
+        w.fx = fy;
+    }
+    x.copy_from_slice(&w.x);
+    w.fx
 }

@@ -85,6 +85,62 @@ fn cmaes_moves_its_distribution_exactly_as_the_reference_code() {
 }
 
 #[test]
+fn cmaes_in_n_dimensions_moves_its_distribution_exactly_as_the_reference_code() {
+    // tests/reference/cmaes.py nd: purecma in 5 and 8 dimensions, the samples it drew and
+    // the state after (m, σ, C's upper triangle); and the 2D fixture through the same code.
+    let nd = include_str!("../../../tests/reference/cmaes-nd.csv");
+    let two = include_str!("../../../tests/reference/cmaes.csv");
+    let num = |s: &str| s.parse::<f64>().unwrap();
+    let cases = [
+        (nd, "ellipsoid", vec![1.0, -0.5, 2.0, 0.3, -1.2], 0.8, 8),
+        (nd, "rosenbrock8", vec![0.0; 8], 0.3, 12),
+        (two, "rosenbrock", vec![-1.5, 2.0], 0.5, 6),
+        (two, "rastrigin", vec![4.0, 4.0], 2.0, 10),
+    ];
+    for (text, name, start, sigma, lambda) in cases {
+        let n = start.len();
+        let mut cma = super::cmaes::CmaN::new(&start, sigma, lambda);
+        let (mut xs, mut fs, mut checked) = (vec![], vec![], 0);
+        for row in text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+        {
+            if row[0] != name {
+                continue;
+            }
+            let values: Vec<f64> = row[3..]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| num(s))
+                .collect();
+            if row[2] == "sample" {
+                xs.extend_from_slice(&values[..n]);
+                fs.push(values[n]);
+                continue;
+            }
+            cma.tell(&xs, &fs);
+            (xs, fs) = (vec![], vec![]);
+            let mut got: Vec<f64> = cma.mean.clone();
+            got.push(cma.sigma);
+            for i in 0..n {
+                got.extend((i..n).map(|j| cma.c[(i, j)]));
+            }
+            assert_eq!(got.len(), values.len(), "{name}");
+            for (g, w) in got.iter().zip(&values) {
+                assert!(
+                    close(*g, *w, 1e-9),
+                    "{name} gen {}: {got:?} vs {values:?}",
+                    row[1]
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 60, "{name}: {checked} generations");
+    }
+}
+
+#[test]
 fn the_eigen_decomposition_rebuilds_the_matrix() {
     for m in [
         [1.0, 0.0, 1.0],

@@ -22,10 +22,13 @@
 //! d_σ = 2μ_eff/λ + 0.3 + c_σ. The racer's ball is the mean m; the first step starts at the
 //! racer's point with σ = `lr` and C = I. Undefined values rank last.
 
-use super::{Step, Terms, Update, scalar, term};
+use super::vector::Search;
+use super::{Hyper, Step, Terms, Update, scalar, term};
+use crate::core::objective::Objective;
+use nalgebra::{DMatrix, SymmetricEigen};
 use rand_distr::{Distribution, StandardNormal};
 
-/// The strategy's constants for a population of λ in two dimensions.
+/// The strategy's constants for a population of λ in n dimensions.
 #[derive(Debug, Clone)]
 struct Params {
     lambda: usize,
@@ -38,10 +41,12 @@ struct Params {
     damps: f64,
 }
 
+/// The dimension of the 2D strategy.
 const N: f64 = 2.0;
 
 impl Params {
-    fn new(lambda: usize) -> Params {
+    fn new(lambda: usize, n: usize) -> Params {
+        let n = n as f64;
         let mu = lambda / 2;
         let raw: Vec<f64> = (0..mu)
             .map(|i| (lambda as f64 / 2.0 + 0.5).ln() - ((i + 1) as f64).ln())
@@ -50,10 +55,10 @@ impl Params {
         let weights: Vec<f64> = raw.iter().map(|w| w / sum).collect();
         let mueff =
             weights.iter().sum::<f64>().powi(2) / weights.iter().map(|w| w * w).sum::<f64>();
-        let cc = (4.0 + mueff / N) / (N + 4.0 + 2.0 * mueff / N);
-        let cs = (mueff + 2.0) / (N + mueff + 5.0);
-        let c1 = 2.0 / ((N + 1.3).powi(2) + mueff);
-        let cmu = (1.0 - c1).min(2.0 * (mueff - 2.0 + 1.0 / mueff) / ((N + 2.0).powi(2) + mueff));
+        let cc = (4.0 + mueff / n) / (n + 4.0 + 2.0 * mueff / n);
+        let cs = (mueff + 2.0) / (n + mueff + 5.0);
+        let c1 = 2.0 / ((n + 1.3).powi(2) + mueff);
+        let cmu = (1.0 - c1).min(2.0 * (mueff - 2.0 + 1.0 / mueff) / ((n + 2.0).powi(2) + mueff));
         let damps = 2.0 * mueff / lambda as f64 + 0.3 + cs;
         Params {
             lambda,
@@ -97,7 +102,7 @@ pub(super) fn eigen(m: [f64; 3]) -> ([f64; 2], [f64; 2]) {
 impl Cma {
     pub fn new(mean: [f64; 2], sigma: f64, lambda: usize) -> Cma {
         Cma {
-            params: Params::new(lambda.max(2)),
+            params: Params::new(lambda.max(2), 2),
             mean,
             sigma,
             c: [1.0, 0.0, 1.0],
@@ -244,4 +249,168 @@ pub(super) fn step(c: Step) -> Update {
         note: None,
         seen_loss: f64::NAN,
     }
+}
+
+/// The strategy on n coordinates: the same equations with C a full n × n matrix, sampled
+/// through its eigendecomposition C = B·D²·Bᵀ made once a generation (nalgebra's, which
+/// allocates: O(n³), the strategy's own cost).
+#[derive(Debug, Clone)]
+pub(super) struct CmaN {
+    params: Params,
+    pub mean: Vec<f64>,
+    pub sigma: f64,
+    pub c: DMatrix<f64>,
+    ps: Vec<f64>,
+    pc: Vec<f64>,
+    told: u64,
+    /// C's eigenvectors (columns) and the square roots of its eigenvalues.
+    b: DMatrix<f64>,
+    d: Vec<f64>,
+    /// This generation's samples (λ rows of n), their values and ranking; work space.
+    samples: Vec<f64>,
+    values: Vec<f64>,
+    order: Vec<usize>,
+    next: Vec<f64>,
+    y: Vec<f64>,
+    z: Vec<f64>,
+}
+
+impl CmaN {
+    pub fn new(mean: &[f64], sigma: f64, lambda: usize) -> CmaN {
+        let (n, lambda) = (mean.len(), lambda.max(2));
+        CmaN {
+            params: Params::new(lambda, n),
+            mean: mean.to_vec(),
+            sigma,
+            c: DMatrix::identity(n, n),
+            ps: vec![0.0; n],
+            pc: vec![0.0; n],
+            told: 0,
+            b: DMatrix::identity(n, n),
+            d: vec![1.0; n],
+            samples: vec![0.0; lambda * n],
+            values: vec![0.0; lambda],
+            order: (0..lambda).collect(),
+            next: vec![0.0; n],
+            y: vec![0.0; n],
+            z: vec![0.0; n],
+        }
+    }
+
+    /// λ samples of N(m, σ²C) into `samples`: x = m + σ·B·(D ⊙ z).
+    fn ask(&mut self, rng: &mut impl rand::Rng) {
+        let n = self.mean.len();
+        for k in 0..self.params.lambda {
+            for (z, d) in self.z.iter_mut().zip(&self.d) {
+                let draw: f64 = StandardNormal.sample(rng);
+                *z = d * draw;
+            }
+            let x = &mut self.samples[k * n..(k + 1) * n];
+            for (i, x) in x.iter_mut().enumerate() {
+                let bz: f64 = (0..n).map(|j| self.b[(i, j)] * self.z[j]).sum();
+                *x = self.mean[i] + self.sigma * bz;
+            }
+        }
+    }
+
+    /// Moves the distribution towards the best of `samples` (λ rows of n) given their values.
+    pub fn tell(&mut self, samples: &[f64], values: &[f64]) {
+        let (p, n) = (&self.params, self.mean.len());
+        let nf = n as f64;
+        self.told += values.len() as u64;
+        self.order.clear();
+        self.order.extend(0..values.len());
+        // Stable, as the reference's sort; undefined values rank last.
+        self.order
+            .sort_unstable_by(|&i, &j| rank(values[i]).total_cmp(&rank(values[j])).then(i.cmp(&j)));
+        let x = |i: usize| &samples[i * n..(i + 1) * n];
+        // m' = the weighted mean of the best μ; y = m' − m.
+        self.next.fill(0.0);
+        for (w, &i) in p.weights.iter().zip(&self.order) {
+            self.next
+                .iter_mut()
+                .zip(x(i))
+                .for_each(|(m, v)| *m += w * v);
+        }
+        for ((y, next), old) in self.y.iter_mut().zip(&self.next).zip(&self.mean) {
+            *y = next - old;
+        }
+        // z = C^(−½)·y = B·D⁻¹·Bᵀ·y.
+        for (j, z) in self.z.iter_mut().enumerate() {
+            *z = (0..n).map(|i| self.b[(i, j)] * self.y[i]).sum::<f64>() / self.d[j];
+        }
+        let csn = (p.cs * (2.0 - p.cs) * p.mueff).sqrt() / self.sigma;
+        for (i, ps) in self.ps.iter_mut().enumerate() {
+            let bz: f64 = (0..n).map(|j| self.b[(i, j)] * self.z[j]).sum();
+            *ps = (1.0 - p.cs) * *ps + csn * bz;
+        }
+        let ps2: f64 = self.ps.iter().map(|v| v * v).sum();
+        let fresh = 1.0 - (1.0 - p.cs).powf(2.0 * self.told as f64 / p.lambda as f64);
+        let hsig = f64::from(u8::from(ps2 / nf / fresh < 2.0 + 4.0 / (nf + 1.0)));
+        let ccn = (p.cc * (2.0 - p.cc) * p.mueff).sqrt() / self.sigma;
+        for (pc, y) in self.pc.iter_mut().zip(&self.y) {
+            *pc = (1.0 - p.cc) * *pc + ccn * hsig * y;
+        }
+        let c1a = p.c1 * (1.0 - (1.0 - hsig * hsig) * p.cc * (2.0 - p.cc));
+        let keep = 1.0 - c1a - p.cmu * p.weights.iter().sum::<f64>();
+        let scale = p.cmu / (self.sigma * self.sigma);
+        let (mean, c, pc) = (&self.mean, &mut self.c, &self.pc);
+        for i in 0..n {
+            for j in i..n {
+                let mut v = keep * c[(i, j)] + p.c1 * pc[i] * pc[j];
+                for (w, &k) in p.weights.iter().zip(&self.order) {
+                    let xk = x(k);
+                    v += w * scale * (xk[i] - mean[i]) * (xk[j] - mean[j]);
+                }
+                c[(i, j)] = v;
+                c[(j, i)] = v;
+            }
+        }
+        self.sigma *= ((p.cs / p.damps) * (ps2 / nf - 1.0) / 2.0).min(1.0).exp();
+        self.mean.copy_from_slice(&self.next);
+        self.decompose();
+    }
+
+    /// B and D of the new C.
+    fn decompose(&mut self) {
+        let eig = SymmetricEigen::new(self.c.clone());
+        self.b = eig.eigenvectors;
+        for (d, l) in self.d.iter_mut().zip(eig.eigenvalues.iter()) {
+            *d = l.max(0.0).sqrt();
+        }
+    }
+}
+
+/// One generation on n coordinates; the racer's point becomes the mean. Returns the best
+/// value of the generation.
+pub(super) fn step_n(
+    x: &mut [f64],
+    h: &Hyper,
+    rng: &mut impl rand::Rng,
+    s: &mut Search,
+    f: &mut dyn Objective,
+) -> f64 {
+    let Search::Cma(cma) = s else {
+        let lambda = match h.population {
+            0 => DEFAULT_POPULATION,
+            p => p,
+        } as usize;
+        *s = Search::Cma(Box::new(CmaN::new(x, h.lr, lambda)));
+        return step_n(x, h, rng, s, f);
+    };
+    cma.ask(rng);
+    let n = x.len();
+    let (samples, values) = (std::mem::take(&mut cma.samples), &mut cma.values);
+    for (v, p) in values.iter_mut().zip(samples.chunks(n)) {
+        *v = f.value(p);
+    }
+    let values = std::mem::take(&mut cma.values);
+    cma.tell(&samples, &values);
+    let best = values
+        .iter()
+        .map(|&v| rank(v))
+        .fold(f64::INFINITY, f64::min);
+    (cma.samples, cma.values) = (samples, values);
+    x.copy_from_slice(&cma.mean);
+    best
 }

@@ -14,7 +14,9 @@
 //! (velocities 0, as Engelbrecht 2012 recommends), evaluates them and moves once. The
 //! racer's ball is the swarm's mean; undefined values never become a best.
 
-use super::{Seen, Step, Terms, Update, scalar, term};
+use super::vector::Search;
+use super::{Hyper, Seen, Step, Terms, Update, scalar, term};
+use crate::core::objective::Objective;
 use rand::Rng;
 
 /// Inertia w (Clerc's constriction factor χ).
@@ -129,4 +131,98 @@ pub(super) fn step(c: Step) -> Update {
         note: None,
         seen_loss: f64::NAN,
     }
+}
+
+/// The swarm on n coordinates: particles row-major, n numbers each.
+#[derive(Debug, Clone)]
+pub(super) struct SwarmN {
+    n: usize,
+    x: Vec<f64>,
+    v: Vec<f64>,
+    best: Vec<f64>,
+    best_f: Vec<f64>,
+    leader: Vec<f64>,
+}
+
+impl SwarmN {
+    /// Scattered as in 2D, coordinate by coordinate (the same draws at n = 2).
+    fn scatter(
+        center: &[f64],
+        radius: f64,
+        p: usize,
+        rng: &mut impl Rng,
+        f: &mut dyn Objective,
+    ) -> SwarmN {
+        let n = center.len();
+        let mut x = Vec::with_capacity(p * n);
+        for _ in 0..p {
+            x.extend(
+                center
+                    .iter()
+                    .map(|c| c + radius * rng.random_range(-1.0..=1.0)),
+            );
+        }
+        let best_f = x.chunks(n).map(|q| worst_if_nan(f.value(q))).collect();
+        SwarmN {
+            n,
+            v: vec![0.0; p * n],
+            best: x.clone(),
+            x,
+            best_f,
+            leader: vec![0.0; n],
+        }
+    }
+
+    /// One generation: every particle's velocity and position, then its best.
+    fn fly(&mut self, rng: &mut impl Rng, f: &mut dyn Objective) {
+        let n = self.n;
+        let lead = (0..self.best_f.len())
+            .min_by(|&i, &j| self.best_f[i].total_cmp(&self.best_f[j]))
+            .unwrap_or(0);
+        self.leader
+            .copy_from_slice(&self.best[lead * n..(lead + 1) * n]);
+        for i in 0..self.best_f.len() {
+            let at = i * n..(i + 1) * n;
+            for d in at.clone() {
+                let (r1, r2): (f64, f64) = (rng.random(), rng.random());
+                self.v[d] = INERTIA * self.v[d]
+                    + PULL * r1 * (self.best[d] - self.x[d])
+                    + PULL * r2 * (self.leader[d - i * n] - self.x[d]);
+                self.x[d] += self.v[d];
+            }
+            let fx = worst_if_nan(f.value(&self.x[at.clone()]));
+            if fx < self.best_f[i] {
+                self.best[at.clone()].copy_from_slice(&self.x[at]);
+                self.best_f[i] = fx;
+            }
+        }
+    }
+}
+
+/// One generation on n coordinates; the racer's point becomes the swarm's mean. Returns
+/// the swarm's best value so far.
+pub(super) fn step_n(
+    x: &mut [f64],
+    h: &Hyper,
+    rng: &mut impl Rng,
+    s: &mut Search,
+    f: &mut dyn Objective,
+) -> f64 {
+    let Search::Swarm(swarm) = s else {
+        let p = match h.population {
+            0 => DEFAULT_POPULATION,
+            p => p,
+        } as usize;
+        *s = Search::Swarm(SwarmN::scatter(x, h.lr, p, rng, f));
+        return step_n(x, h, rng, s, f);
+    };
+    swarm.fly(rng, f);
+    let n = swarm.n;
+    x.fill(0.0);
+    for q in swarm.x.chunks(n) {
+        x.iter_mut().zip(q).for_each(|(m, v)| *m += v);
+    }
+    let count = (swarm.best_f.len().max(1)) as f64;
+    x.iter_mut().for_each(|m| *m /= count);
+    swarm.best_f.iter().copied().fold(f64::INFINITY, f64::min)
 }

@@ -1,11 +1,16 @@
-//! The gradient optimizers on a parameter vector of any length (a network's θ): the same
-//! equations as the 2D steps, coordinate by coordinate (each family's file holds them once,
-//! and both call them), the state in buffers made once so a step allocates nothing. At two
-//! coordinates a vector optimizer walks exactly the 2D path (tested bit for bit). GD, SGD,
-//! Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW and AMSGrad so far; Newton and the
-//! derivative-free methods step two coordinates only.
+//! Every optimizer on a vector of any length n (a network's θ), stepping an [`Objective`]:
+//! the gradient methods with the same equations as the 2D steps, coordinate by coordinate
+//! (each family's file holds them once, and both call them), their state in buffers made
+//! once so a step allocates nothing; Newton, Nelder–Mead, annealing, CMA-ES and PSO by their
+//! families' n-dimensional steps (each in its family's file). At two coordinates the
+//! gradient methods, annealing and PSO walk exactly the 2D path (tested bit for bit);
+//! Newton, Nelder–Mead and CMA-ES agree with it to rounding.
 
-use super::{Hyper, HyperError, Kind, adagrad, adam, rmsprop, sgd};
+use super::{
+    Hyper, HyperError, Kind, adagrad, adam, annealing, cmaes, nelder_mead, newton, pso, rmsprop,
+    sgd,
+};
+use crate::core::objective::Objective;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -29,20 +34,25 @@ pub struct VectorOptimizer {
     /// The gradient as this step uses it (noise, decay, momentum applied).
     g: Vec<f64>,
     rng: ChaCha8Rng,
+    /// What Newton and the derivative-free methods keep, made at their first step.
+    search: Search,
+}
+
+/// The state of the methods that keep more than per-coordinate buffers.
+#[derive(Debug, Clone)]
+pub(super) enum Search {
+    None,
+    Newton { hessian: Vec<f64> },
+    Simplex(nelder_mead::SimplexN),
+    Walker(annealing::WalkerN),
+    Cma(Box<cmaes::CmaN>),
+    Swarm(pso::SwarmN),
 }
 
 impl VectorOptimizer {
-    /// An optimizer for `n` coordinates; refused for the methods that step two only, and for
-    /// settings the kind refuses (as [`Hyper::validate_for`]).
+    /// An optimizer for `n` coordinates; refused for settings the kind refuses (as
+    /// [`Hyper::validate_for`]).
     pub fn new(kind: Kind, hyper: Hyper, n: usize) -> Result<VectorOptimizer, HyperError> {
-        if matches!(
-            kind,
-            Kind::Newton | Kind::NelderMead | Kind::Annealing | Kind::CmaEs | Kind::Pso
-        ) {
-            return Err(HyperError::Refused(
-                "newton, nelder-mead, annealing, cmaes and pso step two coordinates only so far",
-            ));
-        }
         hyper.validate_for(kind)?;
         let zeros = vec![0.0; n];
         Ok(VectorOptimizer {
@@ -56,6 +66,7 @@ impl VectorOptimizer {
             sq_max: zeros.clone(),
             avg: zeros.clone(),
             g: zeros,
+            search: Search::None,
         })
     }
 
@@ -64,21 +75,39 @@ impl VectorOptimizer {
         self.t
     }
 
-    /// One step: `x` moves in place, given the gradient at it. Returns the learning rate
-    /// after the schedule.
-    pub fn step(&mut self, x: &mut [f64], grad: &[f64]) -> f64 {
+    /// One step on `f`: `x` moves in place. Returns f as this step saw it (at `x` before the
+    /// step for the gradient methods and Newton; the best value the derivative-free methods
+    /// know after it).
+    pub fn step(&mut self, x: &mut [f64], f: &mut dyn Objective) -> f64 {
         let lr = self.hyper.schedule.lr(self.hyper.lr, self.t);
         self.t += 1;
-        self.g.copy_from_slice(grad);
+        let (h, s, rng) = (&self.hyper, &mut self.search, &mut self.rng);
         match self.kind {
-            Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => self.sgd(x, lr),
-            Kind::Adagrad => self.adagrad(x, lr),
-            Kind::RmsProp => self.rmsprop(x, lr),
-            Kind::Adam | Kind::AdamW | Kind::AmsGrad => self.adam(x, lr),
-            // Refused by `new`.
-            Kind::Newton | Kind::NelderMead | Kind::Annealing | Kind::CmaEs | Kind::Pso => {}
+            Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => {
+                self.gradient_step(x, lr, f, Self::sgd)
+            }
+            Kind::Adagrad => self.gradient_step(x, lr, f, Self::adagrad),
+            Kind::RmsProp => self.gradient_step(x, lr, f, Self::rmsprop),
+            Kind::Adam | Kind::AdamW | Kind::AmsGrad => self.gradient_step(x, lr, f, Self::adam),
+            Kind::Newton => newton::step_n(x, lr, &mut self.g, s, f),
+            Kind::NelderMead => nelder_mead::step_n(x, h.lr, s, f),
+            Kind::Annealing => annealing::step_n(x, h, rng, s, f),
+            Kind::CmaEs => cmaes::step_n(x, h, rng, s, f),
+            Kind::Pso => pso::step_n(x, h, rng, s, f),
         }
-        lr
+    }
+
+    /// A gradient method's step: ∇f into `g`, then the family's update of `x` from it.
+    fn gradient_step(
+        &mut self,
+        x: &mut [f64],
+        lr: f64,
+        f: &mut dyn Objective,
+        update: fn(&mut Self, &mut [f64], f64),
+    ) -> f64 {
+        let seen = f.gradient(x, &mut self.g);
+        update(self, x, lr);
+        seen
     }
 
     fn sgd(&mut self, x: &mut [f64], lr: f64) {
