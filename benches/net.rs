@@ -1,6 +1,7 @@
 //! A network's training step: one full-batch Adam step (forward, backward, update) of
 //! 2-16-16-1 tanh with BCE on 256 rows of two moons, and of 2-64-64-1 on 10,000 rows; torch's
-//! same steps on the CPU are `benches/torch_net.py`, run beside it.
+//! same steps on the CPU are `benches/torch_net.py`, run beside it. Also the sharpness
+//! (Lanczos on Hessian-vector products) of 2-16-16-1 on 256 rows and a 64² slice of it.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gradscape::core::net::{Net, Training, classes, widths};
@@ -43,6 +44,17 @@ fn bench(c: &mut Criterion) {
     let mut large = training("2-64-64-1", 10_000);
     g.bench_function("2-64-64-1_tanh_10000_rows", |b| {
         b.iter(|| black_box(large.step()))
+    });
+    g.finish();
+    let mut g = c.benchmark_group("net_curvature");
+    let t = training("2-16-16-1", 256);
+    g.bench_function("sharpness_2-16-16-1_256_rows", |b| {
+        b.iter(|| black_box(t.sharpness()))
+    });
+    g.sample_size(10);
+    let plane = t.net.random_plane(&t.theta, 0);
+    g.bench_function("slice_64x64_2-16-16-1_256_rows", |b| {
+        b.iter(|| black_box(t.net.slice(&t.rows, &plane, 1.0, 64, &|| {})))
     });
     g.finish();
 }

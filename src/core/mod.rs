@@ -5,6 +5,7 @@ pub mod critical;
 pub mod data;
 pub mod escape;
 pub mod expr;
+pub mod lanczos;
 pub mod landscape;
 pub mod net;
 pub mod number;

@@ -14,10 +14,14 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub mod classes;
+mod dense;
 mod hessian;
 pub mod plane;
 
-pub use hessian::{CurvatureWork, MAX_HESSIAN};
+pub use hessian::{Curvature, MAX_HESSIAN};
+
+/// Rows a pass takes at once: each layer's block of sums is a matrix product.
+const BLOCK: usize = 128;
 
 /// The most parameters a network may have (a few hundred teach; this keeps a typo small).
 pub const MAX_PARAMETERS: usize = 100_000;
@@ -48,12 +52,21 @@ impl Activation {
         }
     }
 
-    fn apply(self, z: f64) -> f64 {
+    /// a = σ(z) for a layer's block of sums, each activation's loop on its own so it runs
+    /// in SIMD lanes.
+    fn apply_all(self, z: &[f64], a: &mut [f64]) {
         match self {
-            Activation::Tanh => z.tanh(),
-            Activation::Relu => z.max(0.0),
-            Activation::Sigmoid => sigmoid(z),
-            Activation::Linear => z,
+            Activation::Tanh => dense::tanh_all(z, a),
+            Activation::Relu => each(z, a, |z| z.max(0.0)),
+            Activation::Sigmoid => each(z, a, sigmoid),
+            Activation::Linear => a.copy_from_slice(z),
+        }
+    }
+
+    /// `values` times the slope at each sum, block-wise (see [`Activation::slope`]).
+    fn scale_by_slope(self, values: &mut [f64], z: &[f64], a: &[f64]) {
+        for ((v, z), a) in values.iter_mut().zip(z).zip(a) {
+            *v *= self.slope(*z, *a);
         }
     }
 
@@ -335,7 +348,7 @@ impl Training {
     }
 
     /// The sharpness now: the largest eigenvalue of the Hessian of the loss over every row
-    /// (None beyond [`MAX_HESSIAN`] parameters).
+    /// (None when its Hessian-vector products are not finite).
     pub fn sharpness(&self) -> Option<f64> {
         let extremes = self.net.extremes(&self.theta, &self.rows, None);
         extremes.map(|(_, largest)| largest)
@@ -368,14 +381,15 @@ pub struct Net {
     pub loss: Loss,
 }
 
-/// The buffers a pass works in, sized once for a network: a step allocates nothing.
+/// The buffers a pass works in, sized once for a network: a step allocates nothing. Each
+/// holds a block of rows, row-major.
 #[derive(Debug, Clone, Default)]
 pub struct Work {
-    /// Each layer's sums z (before the activation).
+    /// Each layer's sums Z (before the activation).
     z: Vec<Vec<f64>>,
-    /// Each layer's outputs a, the inputs first.
+    /// Each layer's outputs A, the inputs first (the output layer's are its sums).
     a: Vec<Vec<f64>>,
-    /// ∂L/∂z at the layer being passed back through, and at the one before it.
+    /// ∂L/∂Z at the layer being passed back through, and at the one before it.
     delta: Vec<f64>,
     back: Vec<f64>,
     /// Each layer's (inputs, outputs, offset in θ).
@@ -532,44 +546,63 @@ impl Net {
         }
     }
 
-    /// Buffers for this network's passes.
+    /// Buffers for this network's passes: a block of [`BLOCK`] rows per layer.
     pub fn work(&self) -> Work {
         let widest = self.widths.iter().copied().max().unwrap_or(1);
+        let block = |w: usize| vec![0.0; BLOCK * w];
         Work {
-            z: self.widths[1..].iter().map(|&w| vec![0.0; w]).collect(),
-            a: self.widths.iter().map(|&w| vec![0.0; w]).collect(),
-            delta: vec![0.0; widest],
-            back: vec![0.0; widest],
+            z: self.widths[1..].iter().map(|&w| block(w)).collect(),
+            a: self.widths.iter().map(|&w| block(w)).collect(),
+            delta: block(widest),
+            back: block(widest),
             layers: self.layers().collect(),
         }
     }
 
-    /// The forward pass for one row's inputs: every layer's sums and outputs, into `work`.
-    fn forward(&self, theta: &[f64], inputs: &[f64], work: &mut Work) {
-        work.a[0].copy_from_slice(inputs);
-        let last = self.widths.len() - 2;
-        for (l, (n_in, n_out, at)) in self.layers().enumerate() {
+    /// The forward pass for the `m` rows `pick` gives (their positions in `data`): every
+    /// layer's sums Z = A·Wᵀ + b and outputs, row by row in `work`.
+    fn forward(
+        &self,
+        theta: &[f64],
+        data: &Rows,
+        pick: impl Fn(usize) -> usize,
+        m: usize,
+        work: &mut Work,
+    ) {
+        let f = data.features;
+        for k in 0..m {
+            work.a[0][k * f..(k + 1) * f].copy_from_slice(data.inputs(pick(k)));
+        }
+        let last = work.layers.len() - 1;
+        for (l, &(n_in, n_out, at)) in work.layers.iter().enumerate() {
             let (weights, bias) = theta[at..at + n_in * n_out + n_out].split_at(n_in * n_out);
-            let (before, after) = work.a.split_at_mut(l + 1);
-            let (input, output) = (&before[l], &mut after[0]);
-            for o in 0..n_out {
-                let row = &weights[o * n_in..(o + 1) * n_in];
-                let z = bias[o] + row.iter().zip(input).map(|(w, a)| w * a).sum::<f64>();
-                work.z[l][o] = z;
-                output[o] = if l == last {
-                    z
-                } else {
-                    self.activation.apply(z)
-                };
+            let z = &mut work.z[l][..m * n_out];
+            for row in z.chunks_exact_mut(n_out) {
+                row.copy_from_slice(bias);
+            }
+            let input = dense::rows(&work.a[l], n_in);
+            dense::gemm(
+                m,
+                n_in,
+                n_out,
+                input,
+                dense::transposed(weights, n_in),
+                1.0,
+                z,
+            );
+            if l < last {
+                self.activation
+                    .apply_all(z, &mut work.a[l + 1][..m * n_out]);
             }
         }
     }
 
-    /// One row's loss from the logits in `work`, and ∂loss/∂logits into `work.delta`, scaled
-    /// by `scale` (1/rows: the mean's share).
-    fn output_loss(&self, target: f64, scale: f64, work: &mut Work) -> f64 {
-        let z = &work.z[work.z.len() - 1];
-        let delta = &mut work.delta[..z.len()];
+    /// Row k's loss from its logits in `work`, and ∂loss/∂logits into its row of
+    /// `work.delta`, scaled by `scale` (1/rows: the mean's share).
+    fn output_loss(&self, k: usize, target: f64, scale: f64, work: &mut Work) -> f64 {
+        let out = self.widths[self.widths.len() - 1];
+        let z = &work.z[work.z.len() - 1][k * out..(k + 1) * out];
+        let delta = &mut work.delta[k * out..(k + 1) * out];
         match self.loss {
             Loss::Bce => {
                 let z = z[0];
@@ -595,32 +628,40 @@ impl Net {
         }
     }
 
-    /// The backward pass for one row: from ∂L/∂logits in `work.delta` back through every
-    /// layer, adding each weight's and bias's share to `grad`.
-    fn backward(&self, theta: &[f64], grad: &mut [f64], work: &mut Work) {
+    /// The backward pass for `m` rows: from ∂L/∂logits in `work.delta` back through every
+    /// layer, adding each weight's share (Δᵀ·A) and each bias's (Δ summed over rows) to
+    /// `grad`, and passing Δ·W through the activation's slope to the layer below.
+    fn backward(&self, theta: &[f64], m: usize, grad: &mut [f64], work: &mut Work) {
         for l in (0..work.layers.len()).rev() {
             let (n_in, n_out, at) = work.layers[l];
-            let input = &work.a[l];
-            let delta = &work.delta[..n_out];
+            let delta = &work.delta[..m * n_out];
             let (g_weights, g_bias) =
                 grad[at..at + n_in * n_out + n_out].split_at_mut(n_in * n_out);
-            for o in 0..n_out {
-                let d = delta[o];
-                for (g, a) in g_weights[o * n_in..(o + 1) * n_in].iter_mut().zip(input) {
-                    *g += d * a;
-                }
-                g_bias[o] += d;
+            let (d_t, input) = (
+                dense::transposed(delta, n_out),
+                dense::rows(&work.a[l], n_in),
+            );
+            dense::gemm(n_out, m, n_in, d_t, input, 1.0, g_weights);
+            for row in delta.chunks_exact(n_out) {
+                g_bias.iter_mut().zip(row).for_each(|(g, d)| *g += d);
             }
             if l == 0 {
                 break;
             }
             // ∂L/∂a of the layer below through the weights, then through its activation.
-            let weights = &theta[at..at + n_in * n_out];
-            for i in 0..n_in {
-                let through: f64 = (0..n_out).map(|o| weights[o * n_in + i] * delta[o]).sum();
-                let (z, a) = (work.z[l - 1][i], work.a[l][i]);
-                work.back[i] = through * self.activation.slope(z, a);
-            }
+            let weights = dense::rows(&theta[at..at + n_in * n_out], n_in);
+            let back = &mut work.back[..m * n_in];
+            dense::gemm(
+                m,
+                n_out,
+                n_in,
+                dense::rows(delta, n_out),
+                weights,
+                0.0,
+                back,
+            );
+            let (z, a) = (&work.z[l - 1][..m * n_in], &work.a[l][..m * n_in]);
+            self.activation.scale_by_slope(back, z, a);
             std::mem::swap(&mut work.delta, &mut work.back);
         }
     }
@@ -649,8 +690,8 @@ impl Net {
         self.pass(theta, data, rows, None, work)
     }
 
-    /// One forward pass over the rows (and a backward pass into `grad` when asked): the mean
-    /// loss and, for a classifier, the share predicted right.
+    /// One forward pass over the rows, a block at a time (and a backward pass into `grad`
+    /// when asked): the mean loss and, for a classifier, the share predicted right.
     fn pass(
         &self,
         theta: &[f64],
@@ -665,22 +706,27 @@ impl Net {
         let n = rows.map_or(data.len(), <[u32]>::len);
         let scale = 1.0 / n as f64;
         let (mut total, mut right) = (0.0, 0usize);
-        for k in 0..n {
-            let r = rows.map_or(k, |rows| rows[k] as usize);
-            self.forward(theta, data.inputs(r), work);
-            total += self.output_loss(data.y[r], scale, work);
-            right += usize::from(self.predict_from(work) == data.y[r]);
+        for start in (0..n).step_by(BLOCK) {
+            let m = BLOCK.min(n - start);
+            let pick = |k: usize| rows.map_or(start + k, |rows| rows[start + k] as usize);
+            self.forward(theta, data, pick, m, work);
+            for k in 0..m {
+                let y = data.y[pick(k)];
+                total += self.output_loss(k, y, scale, work);
+                right += usize::from(self.predict_from(k, work) == y);
+            }
             if let Some(g) = grad.as_deref_mut() {
-                self.backward(theta, g, work);
+                self.backward(theta, m, g, work);
             }
         }
         let share = self.loss.classifies().then(|| right as f64 / n as f64);
         (total / n as f64, share)
     }
 
-    /// The class the logits in `work` say (a regression's prediction is its value).
-    fn predict_from(&self, work: &Work) -> f64 {
-        let z = &work.z[work.z.len() - 1];
+    /// The class row k's logits in `work` say (a regression's prediction is its value).
+    fn predict_from(&self, k: usize, work: &Work) -> f64 {
+        let out = self.widths[self.widths.len() - 1];
+        let z = &work.z[work.z.len() - 1][k * out..(k + 1) * out];
         match self.loss {
             Loss::Bce => f64::from(u8::from(z[0] > 0.0)),
             Loss::Ce => {
@@ -690,6 +736,12 @@ impl Net {
             Loss::Mse => z[0],
         }
     }
+}
+
+/// a = f(z) element by element, f inlined into the loop.
+#[inline(always)]
+fn each(z: &[f64], a: &mut [f64], f: impl Fn(f64) -> f64) {
+    a.iter_mut().zip(z).for_each(|(a, z)| *a = f(*z));
 }
 
 fn sigmoid(z: f64) -> f64 {

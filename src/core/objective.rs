@@ -4,7 +4,7 @@
 //! [`Seen`]: every row or this step's mini-batch, exact or finite differences) and a network
 //! ([`Network`]) are its three kinds; a fourth is one more `impl Objective`.
 
-use crate::core::net::{CurvatureWork, MAX_HESSIAN, Net, Rows, Work};
+use crate::core::net::{MAX_HESSIAN, Net, Rows, Work};
 use crate::core::optim::Seen;
 
 /// A function of n coordinates as an optimizer sees it.
@@ -70,8 +70,6 @@ pub struct Network<'a> {
     /// This step's rows (None: every row).
     pub rows: Option<&'a [u32]>,
     pub work: &'a mut Work,
-    /// Made at the first Hessian-vector product.
-    pub curvature: Option<CurvatureWork>,
     pub evals: u64,
 }
 
@@ -87,7 +85,6 @@ impl<'a> Network<'a> {
             data,
             rows,
             work,
-            curvature: None,
             evals: 0,
         }
     }
@@ -124,9 +121,7 @@ impl Objective for Network<'_> {
 
     fn hessian_vector(&mut self, x: &[f64], v: &[f64], out: &mut [f64]) -> bool {
         self.evals += self.rows_seen();
-        let (net, data, rows) = (self.net, self.data, self.rows);
-        let work = self.curvature.get_or_insert_with(|| net.curvature_work());
-        net.hessian_vector(x, v, data, rows, out, work);
+        self.net.hessian_vector(x, v, self.data, self.rows, out);
         true
     }
 

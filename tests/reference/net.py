@@ -7,6 +7,8 @@ theta_i = 0.5 sin(1.3 i + 0.7) in torch's parameter order, x[r][j] = 1.5 cos(0.9
 targets: bce 1 where x0 x1 > 0, ce r mod 3, mse sin(2 x0) + x1. CSV: case,rows,loss,gradient
 (the gradient space-separated, repr precision). hessian.csv: case,lambda_min,lambda_max,hv:
 the extreme eigenvalues of the Hessian over all rows, and H v for v_i = cos(0.3 i).
+sharpness.csv: case,rows,lambda_min,lambda_max for networks beyond 1,000 parameters on 64 rows
+of the same closed forms (what Lanczos is checked against).
 """
 import math
 import os
@@ -36,14 +38,14 @@ def network(widths, activation):
     return net
 
 
-def data(loss):
-    x = torch.tensor([[1.5 * math.cos(0.9 * r + 1.7 * j + 0.3) for j in range(2)] for r in range(ROWS)])
+def data(loss, rows=ROWS):
+    x = torch.tensor([[1.5 * math.cos(0.9 * r + 1.7 * j + 0.3) for j in range(2)] for r in range(rows)])
     if loss == "bce":
-        y = torch.tensor([1.0 if x[r, 0] * x[r, 1] > 0 else 0.0 for r in range(ROWS)]).unsqueeze(1)
+        y = torch.tensor([1.0 if x[r, 0] * x[r, 1] > 0 else 0.0 for r in range(rows)]).unsqueeze(1)
     elif loss == "ce":
-        y = torch.tensor([r % 3 for r in range(ROWS)])
+        y = torch.tensor([r % 3 for r in range(rows)])
     else:
-        y = torch.tensor([math.sin(2 * x[r, 0].item()) + x[r, 1].item() for r in range(ROWS)]).unsqueeze(1)
+        y = torch.tensor([math.sin(2 * x[r, 0].item()) + x[r, 1].item() for r in range(rows)]).unsqueeze(1)
     return x, y
 
 
@@ -64,6 +66,36 @@ def main():
     with open(os.path.join(HERE, "net.csv"), "w") as f:
         f.write("\n".join(lines) + "\n")
     hessians(losses)
+    sharpness(losses)
+
+
+def full_hessian(net, loss, x, y):
+    names = [name for name, _ in net.named_parameters()]
+    shapes = [p.shape for p in net.parameters()]
+    flat = torch.cat([p.detach().view(-1) for p in net.parameters()])
+
+    def value(theta):
+        params, at = {}, 0
+        for name, shape in zip(names, shapes):
+            size = shape.numel()
+            params[name] = theta[at:at + size].view(shape)
+            at += size
+        return loss(torch.func.functional_call(net, params, (x,)), y)
+
+    return torch.autograd.functional.hessian(value, flat)
+
+
+def sharpness(losses):
+    lines = ["case,rows,lambda_min,lambda_max"]
+    for widths, activation, loss_name in (([2, 40, 30, 1], "tanh", "bce"), ([2, 32, 32, 3], "relu", "ce")):
+        rows = 64
+        x, y = data(loss_name, rows)
+        h = full_hessian(network(widths, activation), losses[loss_name], x, y)
+        eig = torch.linalg.eigvalsh(h)
+        case = f"{'-'.join(map(str, widths))} {activation} {loss_name}"
+        lines.append(f"{case},{rows},{eig.min().item()!r},{eig.max().item()!r}")
+    with open(os.path.join(HERE, "sharpness.csv"), "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def hessians(losses):

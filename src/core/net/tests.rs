@@ -12,10 +12,14 @@ fn theta(n: usize) -> Vec<f64> {
 }
 
 fn rows(loss: Loss) -> Rows {
-    let x: Vec<f64> = (0..ROWS)
+    rows_of(loss, ROWS)
+}
+
+fn rows_of(loss: Loss, count: usize) -> Rows {
+    let x: Vec<f64> = (0..count)
         .flat_map(|r| (0..2).map(move |j| 1.5 * (0.9 * r as f64 + 1.7 * j as f64 + 0.3).cos()))
         .collect();
-    let y = (0..ROWS)
+    let y = (0..count)
         .map(|r| {
             let (x0, x1) = (x[2 * r], x[2 * r + 1]);
             match loss {
@@ -321,7 +325,7 @@ fn hessian_vector_products_and_extreme_eigenvalues_equal_torchs() {
         let theta = theta(n.parameters());
         let v: Vec<f64> = (0..theta.len()).map(|i| (0.3 * i as f64).cos()).collect();
         let mut hv = vec![0.0; theta.len()];
-        n.hessian_vector(&theta, &v, &data, None, &mut hv, &mut n.curvature_work());
+        n.hessian_vector(&theta, &v, &data, None, &mut hv);
         let want = numbers(cols[3]);
         let scale = want.iter().fold(0.0f64, |m, w| m.max(w.abs()));
         for (i, (a, b)) in hv.iter().zip(&want).enumerate() {
@@ -363,14 +367,7 @@ fn a_hessian_vector_product_is_the_gradients_change_along_v() {
         let theta = n.init(5);
         let v: Vec<f64> = (0..theta.len()).map(|i| (1.1 * i as f64).sin()).collect();
         let mut hv = vec![0.0; theta.len()];
-        n.hessian_vector(
-            &theta,
-            &v,
-            &data,
-            Some(&SUBSET),
-            &mut hv,
-            &mut n.curvature_work(),
-        );
+        n.hessian_vector(&theta, &v, &data, Some(&SUBSET), &mut hv);
         let grad_at = |t: f64| {
             let moved: Vec<f64> = theta.iter().zip(&v).map(|(a, b)| a + t * b).collect();
             let mut g = vec![0.0; theta.len()];
@@ -387,9 +384,35 @@ fn a_hessian_vector_product_is_the_gradients_change_along_v() {
             );
         }
     }
-    let big = Net::new(vec![2, 40, 40, 1], Activation::Tanh, Loss::Bce).unwrap();
-    assert!(big.parameters() > MAX_HESSIAN);
-    assert_eq!(big.extremes(&big.init(0), &rows(Loss::Bce), None), None);
+}
+
+#[test]
+fn the_sharpness_of_networks_beyond_the_full_hessian_equals_torchs() {
+    // tests/reference/sharpness.csv: torch's full Hessian's extreme eigenvalues; here Lanczos.
+    let text = include_str!("../../../tests/reference/sharpness.csv");
+    let mut cases = 0;
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let case: Vec<&str> = cols[0].split(' ').collect();
+        let n = net(case[0], case[1], case[2]);
+        assert!(n.parameters() > MAX_HESSIAN, "{}", cols[0]);
+        let data = rows_of(n.loss, cols[1].parse().unwrap());
+        let (lo, hi) = n.extremes(&theta(n.parameters()), &data, None).unwrap();
+        let (want_lo, want_hi): (f64, f64) = (cols[2].parse().unwrap(), cols[3].parse().unwrap());
+        let tol = 1e-8 * want_hi.abs().max(want_lo.abs());
+        assert!(
+            (lo - want_lo).abs() <= tol,
+            "{}: λ_min {lo} vs torch {want_lo}",
+            cols[0]
+        );
+        assert!(
+            (hi - want_hi).abs() <= tol,
+            "{}: λ_max {hi} vs torch {want_hi}",
+            cols[0]
+        );
+        cases += 1;
+    }
+    assert_eq!(cases, 2);
 }
 
 #[test]
