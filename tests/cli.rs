@@ -1453,8 +1453,15 @@ fn a_network_learns_two_moons_and_a_wider_one_the_spirals() {
         "--sharpness-every",
         "5",
     ]);
-    let shown: Vec<f64> = wide.iter().map(|r| r[5]).filter(|s| s.is_finite()).collect();
-    assert!(shown.len() == 3 && shown.iter().all(|&s| s > 0.0), "{shown:?}");
+    let shown: Vec<f64> = wide
+        .iter()
+        .map(|r| r[5])
+        .filter(|s| s.is_finite())
+        .collect();
+    assert!(
+        shown.len() == 3 && shown.iter().all(|&s| s > 0.0),
+        "{shown:?}"
+    );
     let spirals = train_rows(&[
         "--data",
         "spirals",

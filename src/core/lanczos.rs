@@ -74,7 +74,7 @@ pub fn extremes(
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(a, b)| a * b).sum()
+    crate::core::net::dense::dot(a.len(), |i| a[i] * b[i])
 }
 
 fn normalise(v: &mut [f64]) {

@@ -3,6 +3,7 @@ pub mod atlas;
 pub mod colormap;
 pub mod critical;
 pub mod data;
+pub mod eigen;
 pub mod escape;
 pub mod expr;
 pub mod lanczos;

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub mod classes;
-mod dense;
+pub(crate) mod dense;
 mod hessian;
 pub mod plane;
 
@@ -392,6 +392,8 @@ pub struct Work {
     /// ∂L/∂Z at the layer being passed back through, and at the one before it.
     delta: Vec<f64>,
     back: Vec<f64>,
+    /// A layer's weights transposed (Wᵀ, inputs × outputs) for the forward product.
+    wt: Vec<f64>,
     /// Each layer's (inputs, outputs, offset in θ).
     layers: Vec<(usize, usize, usize)>,
 }
@@ -555,12 +557,14 @@ impl Net {
             a: self.widths.iter().map(|&w| block(w)).collect(),
             delta: block(widest),
             back: block(widest),
+            wt: vec![0.0; self.layers().map(|(i, o, _)| i * o).max().unwrap_or(0)],
             layers: self.layers().collect(),
         }
     }
 
     /// The forward pass for the `m` rows `pick` gives (their positions in `data`): every
     /// layer's sums Z = A·Wᵀ + b and outputs, row by row in `work`.
+    #[inline(always)]
     fn forward(
         &self,
         theta: &[f64],
@@ -580,16 +584,9 @@ impl Net {
             for row in z.chunks_exact_mut(n_out) {
                 row.copy_from_slice(bias);
             }
-            let input = dense::rows(&work.a[l], n_in);
-            dense::gemm(
-                m,
-                n_in,
-                n_out,
-                input,
-                dense::transposed(weights, n_in),
-                1.0,
-                z,
-            );
+            let wt = &mut work.wt[..n_in * n_out];
+            dense::transpose(weights, n_out, n_in, wt);
+            dense::gemm(m, n_in, n_out, dense::rows(&work.a[l], n_in), wt, 1.0, z);
             if l < last {
                 self.activation
                     .apply_all(z, &mut work.a[l + 1][..m * n_out]);
@@ -631,16 +628,14 @@ impl Net {
     /// The backward pass for `m` rows: from ∂L/∂logits in `work.delta` back through every
     /// layer, adding each weight's share (Δᵀ·A) and each bias's (Δ summed over rows) to
     /// `grad`, and passing Δ·W through the activation's slope to the layer below.
+    #[inline(always)]
     fn backward(&self, theta: &[f64], m: usize, grad: &mut [f64], work: &mut Work) {
         for l in (0..work.layers.len()).rev() {
             let (n_in, n_out, at) = work.layers[l];
             let delta = &work.delta[..m * n_out];
             let (g_weights, g_bias) =
                 grad[at..at + n_in * n_out + n_out].split_at_mut(n_in * n_out);
-            let (d_t, input) = (
-                dense::transposed(delta, n_out),
-                dense::rows(&work.a[l], n_in),
-            );
+            let (d_t, input) = (dense::transposed(delta, n_out), &work.a[l][..m * n_in]);
             dense::gemm(n_out, m, n_in, d_t, input, 1.0, g_weights);
             for row in delta.chunks_exact(n_out) {
                 g_bias.iter_mut().zip(row).for_each(|(g, d)| *g += d);
@@ -649,7 +644,7 @@ impl Net {
                 break;
             }
             // ∂L/∂a of the layer below through the weights, then through its activation.
-            let weights = dense::rows(&theta[at..at + n_in * n_out], n_in);
+            let weights = &theta[at..at + n_in * n_out];
             let back = &mut work.back[..m * n_in];
             dense::gemm(
                 m,
@@ -691,8 +686,40 @@ impl Net {
     }
 
     /// One forward pass over the rows, a block at a time (and a backward pass into `grad`
-    /// when asked): the mean loss and, for a classifier, the share predicted right.
+    /// when asked): the mean loss and, for a classifier, the share predicted right. With
+    /// AVX2's lanes for the element-wise loops where the processor has them (found at run
+    /// time; the same numbers either way).
     fn pass(
+        &self,
+        theta: &[f64],
+        data: &Rows,
+        rows: Option<&[u32]>,
+        grad: Option<&mut [f64]>,
+        work: &mut Work,
+    ) -> (f64, Option<f64>) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            return unsafe { self.pass_avx2(theta, data, rows, grad, work) };
+        }
+        self.pass_each(theta, data, rows, grad, work)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn pass_avx2(
+        &self,
+        theta: &[f64],
+        data: &Rows,
+        rows: Option<&[u32]>,
+        grad: Option<&mut [f64]>,
+        work: &mut Work,
+    ) -> (f64, Option<f64>) {
+        self.pass_each(theta, data, rows, grad, work)
+    }
+
+    #[inline(always)]
+    fn pass_each(
         &self,
         theta: &[f64],
         data: &Rows,

@@ -41,6 +41,8 @@ struct Along {
     ra: Vec<Vec<f64>>,
     rdelta: Vec<f64>,
     rback: Vec<f64>,
+    /// A layer's weights (or v's) transposed.
+    wt: Vec<f64>,
 }
 
 /// The Hessian of a network's mean loss over some rows at θ, as an operator v ↦ H·v.
@@ -81,6 +83,7 @@ impl Net {
             ra: work.a.clone(),
             rdelta: work.delta.clone(),
             rback: work.back.clone(),
+            wt: work.wt.clone(),
         };
         let scratch = Base {
             deltas: work.z.clone(),
@@ -162,8 +165,26 @@ impl Net {
 }
 
 impl Curvature<'_> {
-    /// H·v into `out`.
+    /// H·v into `out`: with AVX2's lanes for the element-wise loops where the processor has
+    /// them (found at run time; the same numbers either way).
     pub fn product(&mut self, v: &[f64], out: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            unsafe { self.product_avx2(v, out) };
+            return;
+        }
+        self.product_each(v, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn product_avx2(&mut self, v: &[f64], out: &mut [f64]) {
+        self.product_each(v, out);
+    }
+
+    #[inline(always)]
+    fn product_each(&mut self, v: &[f64], out: &mut [f64]) {
         out.fill(0.0);
         let at = self.at;
         for b in 0..at.blocks() {
@@ -210,7 +231,7 @@ impl At<'_> {
         base.deltas[top][..m * out].copy_from_slice(&base.work.delta[..m * out]);
         for l in (1..layers.len()).rev() {
             let (n_in, n_out, at) = layers[l];
-            let weights = dense::rows(&self.theta[at..at + n_in * n_out], n_in);
+            let weights = &self.theta[at..at + n_in * n_out];
             let (below, above) = base.deltas.split_at_mut(l);
             let delta = dense::rows(&above[0][..m * n_out], n_out);
             let back = &mut below[l - 1][..m * n_in];
@@ -224,6 +245,7 @@ impl At<'_> {
 
 impl Along {
     /// R{Z} and R{A} layer by layer: R{Z} = A·Vᵀ + R{A}·Wᵀ + c, R{A} = σ'(Z)·R{Z}.
+    #[inline(always)]
     fn forward(&mut self, at: At, v: &[f64], base: &Base) {
         let (m, layers) = (base.m, &base.work.layers);
         for (l, &(n_in, n_out, from)) in layers.iter().enumerate() {
@@ -233,12 +255,15 @@ impl Along {
             for row in rz.chunks_exact_mut(n_out) {
                 row.copy_from_slice(&v[from + n_in * n_out..from + n_in * n_out + n_out]);
             }
+            let wt = &mut self.wt[..n_in * n_out];
+            dense::transpose(dw, n_out, n_in, wt);
             let a = dense::rows(&base.work.a[l], n_in);
-            dense::gemm(m, n_in, n_out, a, dense::transposed(dw, n_in), 1.0, rz);
+            dense::gemm(m, n_in, n_out, a, wt, 1.0, rz);
             // R{A} of the inputs is 0.
             if l > 0 {
+                dense::transpose(w, n_out, n_in, wt);
                 let ra = dense::rows(&self.ra[l], n_in);
-                dense::gemm(m, n_in, n_out, ra, dense::transposed(w, n_in), 1.0, rz);
+                dense::gemm(m, n_in, n_out, ra, wt, 1.0, rz);
             }
             if l + 1 < layers.len() {
                 let (z, a) = (
@@ -253,6 +278,7 @@ impl Along {
     }
 
     /// Row k's R{∂ℓ/∂logits} = (∂²ℓ/∂logits²)·R{logits}, scaled as the loss's mean.
+    #[inline(always)]
     fn output(&mut self, at: At, k: usize, base: &Base) {
         let scale = 1.0 / at.count() as f64;
         let top = base.work.z.len() - 1;
@@ -281,6 +307,7 @@ impl Along {
 
     /// Backpropagation differentiated along v: each parameter's share of H·v into `out`
     /// (R{Δ}ᵀ·A + Δᵀ·R{A} for the weights, R{Δ} summed over rows for the biases).
+    #[inline(always)]
     fn backward(&mut self, at: At, v: &[f64], out: &mut [f64], base: &Base) {
         let (m, activation) = (base.m, at.net.activation);
         for l in (0..base.work.layers.len()).rev() {
@@ -290,10 +317,10 @@ impl Along {
             let (o_weights, o_bias) =
                 out[weights.start..weights.end + n_out].split_at_mut(n_in * n_out);
             let t = |d| dense::transposed(d, n_out);
-            let a = dense::rows(&base.work.a[l], n_in);
+            let a = &base.work.a[l][..m * n_in];
             dense::gemm(n_out, m, n_in, t(rdelta), a, 1.0, o_weights);
             if l > 0 {
-                let ra = dense::rows(&self.ra[l], n_in);
+                let ra = &self.ra[l][..m * n_in];
                 dense::gemm(n_out, m, n_in, t(delta), ra, 1.0, o_weights);
             }
             for row in rdelta.chunks_exact(n_out) {
@@ -303,7 +330,6 @@ impl Along {
                 break;
             }
             let (w, dw) = (&at.theta[weights.clone()], &v[weights]);
-            let (w, dw) = (dense::rows(w, n_in), dense::rows(dw, n_in));
             let d = |d| dense::rows(d, n_out);
             // R{Δ} below = σ''(Z)·R{Z}·(Δ·W) + σ'(Z)·(Δ·V + R{Δ}·W), where σ''·(Δ·W) is
             // (σ''/σ')·Δ below, kept from the pass at θ.

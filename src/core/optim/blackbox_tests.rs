@@ -124,7 +124,7 @@ fn cmaes_in_n_dimensions_moves_its_distribution_exactly_as_the_reference_code() 
             let mut got: Vec<f64> = cma.mean.clone();
             got.push(cma.sigma);
             for i in 0..n {
-                got.extend((i..n).map(|j| cma.c[(i, j)]));
+                got.extend((i..n).map(|j| cma.c[i * n + j]));
             }
             assert_eq!(got.len(), values.len(), "{name}");
             for (g, w) in got.iter().zip(&values) {

@@ -24,8 +24,8 @@
 
 use super::vector::Search;
 use super::{Hyper, Step, Terms, Update, scalar, term};
+use crate::core::eigen::SymmetricEigen;
 use crate::core::objective::Objective;
-use nalgebra::{DMatrix, SymmetricEigen};
 use rand_distr::{Distribution, StandardNormal};
 
 /// The strategy's constants for a population of λ in n dimensions.
@@ -252,19 +252,20 @@ pub(super) fn step(c: Step) -> Update {
 }
 
 /// The strategy on n coordinates: the same equations with C a full n × n matrix, sampled
-/// through its eigendecomposition C = B·D²·Bᵀ made once a generation (nalgebra's, which
-/// allocates: O(n³), the strategy's own cost).
+/// through its eigendecomposition C = B·D²·Bᵀ made once a generation (O(n³), the strategy's
+/// own cost) in buffers made once.
 #[derive(Debug, Clone)]
 pub(super) struct CmaN {
     params: Params,
     pub mean: Vec<f64>,
     pub sigma: f64,
-    pub c: DMatrix<f64>,
+    /// C, row-major.
+    pub c: Vec<f64>,
     ps: Vec<f64>,
     pc: Vec<f64>,
     told: u64,
-    /// C's eigenvectors (columns) and the square roots of its eigenvalues.
-    b: DMatrix<f64>,
+    /// C's eigenvectors B (columns) and the square roots D of its eigenvalues.
+    b: SymmetricEigen,
     d: Vec<f64>,
     /// This generation's samples (λ rows of n), their values and ranking; work space.
     samples: Vec<f64>,
@@ -278,15 +279,17 @@ pub(super) struct CmaN {
 impl CmaN {
     pub fn new(mean: &[f64], sigma: f64, lambda: usize) -> CmaN {
         let (n, lambda) = (mean.len(), lambda.max(2));
-        CmaN {
+        let mut cma = CmaN {
             params: Params::new(lambda, n),
             mean: mean.to_vec(),
             sigma,
-            c: DMatrix::identity(n, n),
+            c: (0..n * n)
+                .map(|k| f64::from(u8::from(k % (n + 1) == 0)))
+                .collect(),
             ps: vec![0.0; n],
             pc: vec![0.0; n],
             told: 0,
-            b: DMatrix::identity(n, n),
+            b: SymmetricEigen::new(n),
             d: vec![1.0; n],
             samples: vec![0.0; lambda * n],
             values: vec![0.0; lambda],
@@ -294,7 +297,9 @@ impl CmaN {
             next: vec![0.0; n],
             y: vec![0.0; n],
             z: vec![0.0; n],
-        }
+        };
+        cma.decompose();
+        cma
     }
 
     /// λ samples of N(m, σ²C) into `samples`: x = m + σ·B·(D ⊙ z).
@@ -307,7 +312,7 @@ impl CmaN {
             }
             let x = &mut self.samples[k * n..(k + 1) * n];
             for (i, x) in x.iter_mut().enumerate() {
-                let bz: f64 = (0..n).map(|j| self.b[(i, j)] * self.z[j]).sum();
+                let bz: f64 = (0..n).map(|j| self.b.vector(i, j) * self.z[j]).sum();
                 *x = self.mean[i] + self.sigma * bz;
             }
         }
@@ -337,11 +342,11 @@ impl CmaN {
         }
         // z = C^(−½)·y = B·D⁻¹·Bᵀ·y.
         for (j, z) in self.z.iter_mut().enumerate() {
-            *z = (0..n).map(|i| self.b[(i, j)] * self.y[i]).sum::<f64>() / self.d[j];
+            *z = (0..n).map(|i| self.b.vector(i, j) * self.y[i]).sum::<f64>() / self.d[j];
         }
         let csn = (p.cs * (2.0 - p.cs) * p.mueff).sqrt() / self.sigma;
         for (i, ps) in self.ps.iter_mut().enumerate() {
-            let bz: f64 = (0..n).map(|j| self.b[(i, j)] * self.z[j]).sum();
+            let bz: f64 = (0..n).map(|j| self.b.vector(i, j) * self.z[j]).sum();
             *ps = (1.0 - p.cs) * *ps + csn * bz;
         }
         let ps2: f64 = self.ps.iter().map(|v| v * v).sum();
@@ -357,13 +362,13 @@ impl CmaN {
         let (mean, c, pc) = (&self.mean, &mut self.c, &self.pc);
         for i in 0..n {
             for j in i..n {
-                let mut v = keep * c[(i, j)] + p.c1 * pc[i] * pc[j];
+                let mut v = keep * c[i * n + j] + p.c1 * pc[i] * pc[j];
                 for (w, &k) in p.weights.iter().zip(&self.order) {
                     let xk = x(k);
                     v += w * scale * (xk[i] - mean[i]) * (xk[j] - mean[j]);
                 }
-                c[(i, j)] = v;
-                c[(j, i)] = v;
+                c[i * n + j] = v;
+                c[j * n + i] = v;
             }
         }
         self.sigma *= ((p.cs / p.damps) * (ps2 / nf - 1.0) / 2.0).min(1.0).exp();
@@ -371,12 +376,12 @@ impl CmaN {
         self.decompose();
     }
 
-    /// B and D of the new C.
+    /// B and D of the new C (the last good ones kept if C is no longer finite).
     fn decompose(&mut self) {
-        let eig = SymmetricEigen::new(self.c.clone());
-        self.b = eig.eigenvectors;
-        for (d, l) in self.d.iter_mut().zip(eig.eigenvalues.iter()) {
-            *d = l.max(0.0).sqrt();
+        if self.b.decompose(&self.c) {
+            for (d, l) in self.d.iter_mut().zip(self.b.values()) {
+                *d = l.max(0.0).sqrt();
+            }
         }
     }
 }

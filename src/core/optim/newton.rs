@@ -13,12 +13,9 @@
 
 use super::vector::Search;
 use super::{Step, Terms, Update, term, zip2};
+use crate::core::eigen::SymmetricEigen;
 use crate::core::objective::Objective;
-use nalgebra::allocator::Allocator;
-use nalgebra::{
-    DMatrix, DVector, DefaultAllocator, DimDiff, DimSub, Matrix2, OMatrix, OVector, SymmetricEigen,
-    U1, Vector2,
-};
+use nalgebra::{Matrix2, Vector2};
 
 pub(super) fn step(c: Step) -> Update {
     let Step {
@@ -58,47 +55,65 @@ pub(super) fn step(c: Step) -> Update {
     }
 }
 
-/// The direction, a note when H is not positive definite, and H's extreme eigenvalues.
-fn newton_direction<D>(h: OMatrix<f64, D, D>, g: OVector<f64, D>) -> Direction<D>
-where
-    D: DimSub<U1>,
-    DefaultAllocator: Allocator<D, D> + Allocator<D> + Allocator<DimDiff<D, U1>>,
-{
-    let eig = SymmetricEigen::new(h);
-    let l = &eig.eigenvalues;
-    let lo = l.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = l.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let lambdas = [lo, hi];
-    let scale = l.abs().max();
+/// How H's eigenvalues λ become the factors of the direction V·diag(factor)·Vᵀ·∇f, in place:
+/// 1/λ when every λ is above 1e-10 of the largest |λ| (positive definite), else
+/// 1/max(|λ|, 1e-3·scale) (saddle-free). None when H is flat (a gradient step instead).
+fn factors(l: &mut [f64]) -> Option<Curvature> {
+    let scale = l.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let tiny = 1e-10 * scale.max(1e-300);
     if scale < 1e-12 {
-        return (
-            g,
-            Some("Hessian is zero here (flat): took a gradient step".into()),
-            lambdas,
-        );
+        return None;
     }
     if l.iter().all(|&v| v > tiny) {
-        // Cholesky would also do; the eigenbasis is already at hand.
-        let inv = &eig.eigenvectors
-            * OMatrix::from_diagonal(&l.map(|v| 1.0 / v))
-            * eig.eigenvectors.transpose();
-        return (inv * g, None, lambdas);
+        l.iter_mut().for_each(|v| *v = 1.0 / *v);
+        return Some(Curvature::Convex);
     }
-    let floored = l.map(|v| 1.0 / v.abs().max(1e-3 * scale));
-    let inv = &eig.eigenvectors * OMatrix::from_diagonal(&floored) * eig.eigenvectors.transpose();
-    let note = format!(
-        "Hessian not positive definite (λ = {:.3e}, {:.3e}): used |λ| instead (saddle-free Newton)",
-        lambdas[0], lambdas[1]
-    );
-    (inv * g, Some(note), lambdas)
+    l.iter_mut()
+        .for_each(|v| *v = 1.0 / v.abs().max(1e-3 * scale));
+    Some(Curvature::SaddleFree)
 }
 
-type Direction<D> = (OVector<f64, D>, Option<String>, [f64; 2]);
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Curvature {
+    Convex,
+    SaddleFree,
+}
 
-/// One damped Newton step on n coordinates, `x` moved in place: the Hessian into the
-/// search's buffer, the same direction as in 2D. Without a Hessian (a network beyond
-/// [`crate::core::net::MAX_HESSIAN`] parameters) or with one not finite, a gradient step.
+/// The 2D direction, a note when H is not positive definite, and H's eigenvalues.
+fn newton_direction(h: Matrix2<f64>, g: Vector2<f64>) -> (Vector2<f64>, Option<String>, [f64; 2]) {
+    let eig = nalgebra::SymmetricEigen::new(h);
+    let l = eig.eigenvalues;
+    let lambdas = [l[0].min(l[1]), l[0].max(l[1])];
+    let mut f = [l[0], l[1]];
+    let note = match factors(&mut f) {
+        None => {
+            let note = "Hessian is zero here (flat): took a gradient step";
+            return (g, Some(note.into()), lambdas);
+        }
+        Some(Curvature::Convex) => None,
+        Some(Curvature::SaddleFree) => Some(format!(
+            "Hessian not positive definite (λ = {:.3e}, {:.3e}): used |λ| instead (saddle-free Newton)",
+            lambdas[0], lambdas[1]
+        )),
+    };
+    let diagonal = Matrix2::from_diagonal(&Vector2::new(f[0], f[1]));
+    let inv = eig.eigenvectors * diagonal * eig.eigenvectors.transpose();
+    (inv * g, note, lambdas)
+}
+
+/// What Newton keeps on n coordinates: the Hessian, its eigendecomposition and the factors,
+/// made at the first step.
+#[derive(Debug, Clone)]
+pub(super) struct Dense {
+    hessian: Vec<f64>,
+    eigen: SymmetricEigen,
+    factors: Vec<f64>,
+    direction: Vec<f64>,
+    tmp: Vec<f64>,
+}
+
+/// One damped Newton step on n coordinates, `x` moved in place, with the 2D step's rule
+/// ([`factors`]). Without a Hessian, with one not finite, or on a flat one, a gradient step.
 /// Returns f at the start (NaN if unknown).
 pub(super) fn step_n(
     x: &mut [f64],
@@ -108,24 +123,28 @@ pub(super) fn step_n(
     f: &mut dyn Objective,
 ) -> f64 {
     let n = x.len();
-    let Search::Newton { hessian } = s else {
-        *s = Search::Newton {
+    let Search::Newton(d) = s else {
+        *s = Search::Newton(Box::new(Dense {
             hessian: vec![0.0; n * n],
-        };
+            eigen: SymmetricEigen::new(n),
+            factors: vec![0.0; n],
+            direction: vec![0.0; n],
+            tmp: vec![0.0; n],
+        }));
         return step_n(x, lr, g, s, f);
     };
-    let loss = match f.hessian(x, g, hessian) {
-        Some(v) if hessian.iter().all(|v| v.is_finite()) => Some(v),
-        _ => None,
+    let (loss, newton) = match f.hessian(x, g, &mut d.hessian) {
+        Some(v) if d.eigen.decompose(&d.hessian) => {
+            d.factors.copy_from_slice(d.eigen.values());
+            (v, factors(&mut d.factors).is_some())
+        }
+        _ => (f.gradient(x, g), false),
     };
-    let exact = loss.is_some();
-    let loss = loss.unwrap_or_else(|| f.gradient(x, g));
-    let grad = DVector::from_column_slice(g);
-    let direction = match exact {
-        true => newton_direction(DMatrix::from_row_slice(n, n, hessian), grad).0,
-        false => grad,
-    };
-    for (x, d) in x.iter_mut().zip(direction.iter()) {
+    match newton {
+        true => d.eigen.apply(&d.factors, g, &mut d.tmp, &mut d.direction),
+        false => d.direction.copy_from_slice(g),
+    }
+    for (x, d) in x.iter_mut().zip(&d.direction) {
         *x -= lr * d;
     }
     loss

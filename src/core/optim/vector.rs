@@ -42,7 +42,7 @@ pub struct VectorOptimizer {
 #[derive(Debug, Clone)]
 pub(super) enum Search {
     None,
-    Newton { hessian: Vec<f64> },
+    Newton(Box<newton::Dense>),
     Simplex(nelder_mead::SimplexN),
     Walker(annealing::WalkerN),
     Cma(Box<cmaes::CmaN>),

@@ -1,0 +1,132 @@
+//! A step allocates nothing, in any dimension: every optimizer on a 30-dimensional quadratic,
+//! and a network's training step, counted by an allocator that tallies this thread's calls.
+
+use gradscape::core::net::{Net, Training, classes, widths};
+use gradscape::core::objective::Objective;
+use gradscape::core::optim::{Hyper, Kind, VectorOptimizer};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is passed to the system allocator unchanged; the count is a side note.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: the caller's contract, passed on.
+        unsafe { System.realloc(ptr, layout, size) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// Allocations `f` makes on this thread.
+fn allocations(f: impl FnOnce()) -> u64 {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+/// f = ½ Σ (i + 1)·xᵢ², with its gradient and Hessian.
+struct Bowl(usize);
+
+impl Objective for Bowl {
+    fn dim(&self) -> usize {
+        self.0
+    }
+
+    fn value(&mut self, x: &[f64]) -> f64 {
+        x.iter()
+            .enumerate()
+            .map(|(i, x)| 0.5 * (i + 1) as f64 * x * x)
+            .sum()
+    }
+
+    fn gradient(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
+        for (i, g) in grad.iter_mut().enumerate() {
+            *g = (i + 1) as f64 * x[i];
+        }
+        self.value(x)
+    }
+
+    fn hessian(&mut self, x: &[f64], grad: &mut [f64], hessian: &mut [f64]) -> Option<f64> {
+        let n = self.0;
+        hessian.fill(0.0);
+        for i in 0..n {
+            hessian[i * n + i] = (i + 1) as f64;
+        }
+        Some(self.gradient(x, grad))
+    }
+
+    fn evals(&self) -> u64 {
+        0
+    }
+}
+
+#[test]
+fn every_optimizer_steps_30_coordinates_without_allocating() {
+    for kind in Kind::ALL {
+        let hyper = Hyper {
+            lr: 0.01,
+            momentum: 0.9,
+            ..Hyper::defaults(kind)
+        };
+        let mut opt = VectorOptimizer::new(kind, hyper, 30).unwrap();
+        let (mut x, mut f) = (vec![1.0; 30], Bowl(30));
+        // The first step makes the state (the simplex, the swarm, the buffers).
+        opt.step(&mut x, &mut f);
+        let made = allocations(|| {
+            for _ in 0..50 {
+                opt.step(&mut x, &mut f);
+            }
+        });
+        assert_eq!(made, 0, "{kind}");
+    }
+}
+
+#[test]
+fn a_network_trains_without_allocating() {
+    let rows = classes::find("moons").unwrap().generate(0, 0.1);
+    let net = Net::new(
+        widths("2-8-8-1").unwrap(),
+        "tanh".parse().unwrap(),
+        "bce".parse().unwrap(),
+    )
+    .unwrap();
+    // Newton builds the network's Hessian anew each step; every other kind is here.
+    for kind in Kind::ALL.into_iter().filter(|&k| k != Kind::Newton) {
+        for batch in [0, 32] {
+            let hyper = Hyper {
+                lr: 0.01,
+                momentum: 0.9,
+                batch,
+                ..Hyper::defaults(kind)
+            };
+            let theta = net.init(0);
+            let mut t = Training::new(net.clone(), rows.clone(), theta, kind, hyper).unwrap();
+            t.step();
+            let made = allocations(|| {
+                for _ in 0..20 {
+                    t.step();
+                }
+            });
+            assert_eq!(made, 0, "{kind}, batch {batch}");
+        }
+    }
+}
