@@ -6,10 +6,10 @@
 //!                       negative-curvature direction is walked downhill, not toward the saddle)
 //! H (nearly) singular:  x ← x − α·∇f  (a plain gradient step)
 //! ```
-//! The update's note says which case applied. The direction is one function for any
-//! dimension: on the stack in 2D, a dense eigendecomposition of the n × n Hessian beyond
-//! (O(n³) time and n² numbers of memory, which nalgebra allocates each step: about 0.1 s at
-//! n = 1,000).
+//! The update's note says which case applied. One rule on H's eigenvalues ([`factors`]) for
+//! any dimension: nalgebra's 2 × 2 eigensystem on the stack in 2D; beyond, a dense
+//! eigendecomposition of the n × n Hessian in buffers kept between steps (O(n³) time, n²
+//! numbers: about 1.4 s a step at n = 953).
 
 use super::vector::Search;
 use super::{Step, Terms, Update, term, zip2};
