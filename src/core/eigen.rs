@@ -121,7 +121,15 @@ impl SymmetricEigen {
             }
             d[i] = h;
         }
-        // Accumulate the transformations.
+        self.accumulate();
+    }
+
+    /// V ← the product of the Householder reflections `tridiagonalise` left in it; d and e
+    /// become the tridiagonal's diagonal and off-diagonal.
+    fn accumulate(&mut self) {
+        let n = self.n;
+        let (v, d, e) = (&mut self.v, &mut self.d, &mut self.e);
+        let at = |i: usize, j: usize| i * n + j;
         for i in 0..n - 1 {
             v[at(n - 1, i)] = v[at(i, i)];
             v[at(i, i)] = 1.0;
