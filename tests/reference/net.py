@@ -105,19 +105,8 @@ def hessians(losses):
         for activation in ACTIVATIONS:
             x, y = data(loss_name)
             net = network(widths, activation)
-            names = [name for name, _ in net.named_parameters()]
-            shapes = [p.shape for p in net.parameters()]
+            h = full_hessian(net, loss, x, y)
             flat = torch.cat([p.detach().view(-1) for p in net.parameters()])
-
-            def value(theta):
-                params, at = {}, 0
-                for name, shape in zip(names, shapes):
-                    size = shape.numel()
-                    params[name] = theta[at:at + size].view(shape)
-                    at += size
-                return loss(torch.func.functional_call(net, params, (x,)), y)
-
-            h = torch.autograd.functional.hessian(value, flat)
             eig = torch.linalg.eigvalsh(h)
             v = torch.tensor([math.cos(0.3 * i) for i in range(flat.numel())])
             hv = h @ v

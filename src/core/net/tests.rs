@@ -318,6 +318,22 @@ fn built_in_classes_are_balanced_seeded_and_where_their_shapes_say() {
     }
 }
 
+/// λ_min and λ_max of the Hessian at θ equal torch's (`want`: the two as text) to 1e-8 of
+/// the larger.
+fn assert_extremes(n: &Net, theta: &[f64], data: &Rows, want: &[&str], case: &str) {
+    let (lo, hi) = n.extremes(theta, data, None).unwrap();
+    let (want_lo, want_hi): (f64, f64) = (want[0].parse().unwrap(), want[1].parse().unwrap());
+    let tol = 1e-8 * want_hi.abs().max(want_lo.abs());
+    assert!(
+        (lo - want_lo).abs() <= tol,
+        "{case}: λ_min {lo} vs torch {want_lo}"
+    );
+    assert!(
+        (hi - want_hi).abs() <= tol,
+        "{case}: λ_max {hi} vs torch {want_hi}"
+    );
+}
+
 #[test]
 fn hessian_vector_products_and_extreme_eigenvalues_equal_torchs() {
     let mut cases = 0;
@@ -335,19 +351,7 @@ fn hessian_vector_products_and_extreme_eigenvalues_equal_torchs() {
                 cols[0]
             );
         }
-        let (lo, hi) = n.extremes(&theta, &data, None).unwrap();
-        let (want_lo, want_hi): (f64, f64) = (cols[1].parse().unwrap(), cols[2].parse().unwrap());
-        let tol = 1e-8 * want_hi.abs().max(want_lo.abs());
-        assert!(
-            (lo - want_lo).abs() <= tol,
-            "{}: λ_min {lo} vs torch {want_lo}",
-            cols[0]
-        );
-        assert!(
-            (hi - want_hi).abs() <= tol,
-            "{}: λ_max {hi} vs torch {want_hi}",
-            cols[0]
-        );
+        assert_extremes(&n, &theta, &data, &cols[1..3], cols[0]);
         cases += 1;
     }
     assert_eq!(cases, 12, "3 losses × 4 activations");
@@ -397,19 +401,7 @@ fn the_sharpness_of_networks_beyond_the_full_hessian_equals_torchs() {
         let n = net(case[0], case[1], case[2]);
         assert!(n.parameters() > MAX_HESSIAN, "{}", cols[0]);
         let data = rows_of(n.loss, cols[1].parse().unwrap());
-        let (lo, hi) = n.extremes(&theta(n.parameters()), &data, None).unwrap();
-        let (want_lo, want_hi): (f64, f64) = (cols[2].parse().unwrap(), cols[3].parse().unwrap());
-        let tol = 1e-8 * want_hi.abs().max(want_lo.abs());
-        assert!(
-            (lo - want_lo).abs() <= tol,
-            "{}: λ_min {lo} vs torch {want_lo}",
-            cols[0]
-        );
-        assert!(
-            (hi - want_hi).abs() <= tol,
-            "{}: λ_max {hi} vs torch {want_hi}",
-            cols[0]
-        );
+        assert_extremes(&n, &theta(n.parameters()), &data, &cols[2..4], cols[0]);
         cases += 1;
     }
     assert_eq!(cases, 2);
