@@ -18,7 +18,7 @@ pub(crate) mod dense;
 mod hessian;
 pub mod plane;
 
-pub use hessian::{Curvature, MAX_HESSIAN};
+pub use hessian::{Curvature, CurvatureWork, MAX_HESSIAN};
 
 /// Rows a pass takes at once: each layer's block of sums is a matrix product.
 const BLOCK: usize = 128;
@@ -284,6 +284,8 @@ pub struct Training {
     batch: usize,
     grad: Vec<f64>,
     work: Work,
+    /// Newton's buffers for the network's Hessian, made at its first step.
+    curvature: Option<CurvatureWork>,
     /// Evaluations paid so far: rows through the network (a gradient over a full batch of
     /// 200 rows costs 200; see [`Network`]).
     pub evals: u64,
@@ -328,6 +330,7 @@ impl Training {
         Ok(Training {
             grad: vec![0.0; theta.len()],
             work: net.work(),
+            curvature: None,
             net,
             rows,
             theta,
@@ -342,6 +345,10 @@ impl Training {
     pub fn step(&mut self) -> f64 {
         let rows = self.batches.as_mut().map(|b| b.next_batch(self.batch));
         let mut f = Network::new(&self.net, &self.rows, rows, &mut self.work);
+        if self.optimizer.kind == Kind::Newton {
+            let net = &self.net;
+            f.curvature = Some(self.curvature.get_or_insert_with(|| net.curvature_work()));
+        }
         let seen = self.optimizer.step(&mut self.theta, &mut f);
         self.evals += f.evals;
         seen

@@ -4,7 +4,7 @@
 //! [`Seen`]: every row or this step's mini-batch, exact or finite differences) and a network
 //! ([`Network`]) are its three kinds; a fourth is one more `impl Objective`.
 
-use crate::core::net::{MAX_HESSIAN, Net, Rows, Work};
+use crate::core::net::{CurvatureWork, Net, Rows, Work};
 use crate::core::optim::Seen;
 
 /// A function of n coordinates as an optimizer sees it.
@@ -70,6 +70,8 @@ pub struct Network<'a> {
     /// This step's rows (None: every row).
     pub rows: Option<&'a [u32]>,
     pub work: &'a mut Work,
+    /// Kept buffers for the Hessian and its products (None: made at each use).
+    pub curvature: Option<&'a mut CurvatureWork>,
     pub evals: u64,
 }
 
@@ -85,6 +87,7 @@ impl<'a> Network<'a> {
             data,
             rows,
             work,
+            curvature: None,
             evals: 0,
         }
     }
@@ -110,18 +113,25 @@ impl Objective for Network<'_> {
     }
 
     fn hessian(&mut self, x: &[f64], grad: &mut [f64], hessian: &mut [f64]) -> Option<f64> {
-        if x.len() > MAX_HESSIAN {
+        let (net, data, rows) = (self.net, self.data, self.rows);
+        let made = match self.curvature.as_deref_mut() {
+            Some(work) => net.hessian_into(x, data, rows, hessian, work),
+            None => net.hessian_into(x, data, rows, hessian, &mut net.curvature_work()),
+        };
+        if !made {
             return None;
         }
-        let h = self.net.hessian(x, self.data, self.rows)?;
         self.evals += x.len() as u64 * self.rows_seen();
-        hessian.copy_from_slice(&h);
         Some(self.gradient(x, grad))
     }
 
     fn hessian_vector(&mut self, x: &[f64], v: &[f64], out: &mut [f64]) -> bool {
         self.evals += self.rows_seen();
-        self.net.hessian_vector(x, v, self.data, self.rows, out);
+        let (net, data, rows) = (self.net, self.data, self.rows);
+        match self.curvature.as_deref_mut() {
+            Some(work) => net.curvature(x, data, rows, work).product(v, out),
+            None => net.hessian_vector(x, v, data, rows, out),
+        }
         true
     }
 

@@ -45,15 +45,27 @@ struct Along {
     wt: Vec<f64>,
 }
 
-/// The Hessian of a network's mean loss over some rows at θ, as an operator v ↦ H·v.
+/// Buffers for a network's Hessian-vector products, kept from point to point so that a
+/// Newton step on a network allocates nothing: the blocks' passes at θ, a block passed again,
+/// the derivatives along v, and the unit vector and column the full Hessian is made of.
 #[derive(Debug, Clone)]
-pub struct Curvature<'a> {
-    at: At<'a>,
+pub struct CurvatureWork {
     /// The first blocks' passes, as many as [`KEEP`] allows.
     kept: Vec<Base>,
     /// The block being passed again (those not kept).
     scratch: Base,
     along: Along,
+    unit: Vec<f64>,
+    column: Vec<f64>,
+}
+
+/// The Hessian of a network's mean loss over some rows at θ, as an operator v ↦ H·v.
+#[derive(Debug)]
+pub struct Curvature<'a> {
+    at: At<'a>,
+    work: &'a mut CurvatureWork,
+    /// How many of `work.kept` hold this point's passes.
+    keep: usize,
 }
 
 impl Activation {
@@ -70,13 +82,8 @@ impl Activation {
 }
 
 impl Net {
-    /// The Hessian at θ over `rows` (every row when None), ready for products.
-    pub fn curvature<'a>(
-        &'a self,
-        theta: &'a [f64],
-        data: &'a Rows,
-        rows: Option<&'a [u32]>,
-    ) -> Curvature<'a> {
+    /// Buffers for [`Net::curvature`], sized for this network.
+    pub fn curvature_work(&self) -> CurvatureWork {
         let work = self.work();
         let along = Along {
             rz: work.z.clone(),
@@ -85,11 +92,28 @@ impl Net {
             rback: work.back.clone(),
             wt: work.wt.clone(),
         };
-        let scratch = Base {
-            deltas: work.z.clone(),
-            work,
-            m: 0,
-        };
+        let n = self.parameters();
+        CurvatureWork {
+            kept: Vec::new(),
+            scratch: Base {
+                deltas: work.z.clone(),
+                work,
+                m: 0,
+            },
+            along,
+            unit: vec![0.0; n],
+            column: vec![0.0; n],
+        }
+    }
+
+    /// The Hessian at θ over `rows` (every row when None), ready for products, in `work`.
+    pub fn curvature<'a>(
+        &'a self,
+        theta: &'a [f64],
+        data: &'a Rows,
+        rows: Option<&'a [u32]>,
+        work: &'a mut CurvatureWork,
+    ) -> Curvature<'a> {
         let at = At {
             net: self,
             theta,
@@ -98,19 +122,14 @@ impl Net {
         };
         let per_block: usize = self.widths.iter().sum::<usize>() * 3 * BLOCK;
         let keep = at.blocks().min(KEEP / per_block.max(1));
-        let kept = (0..keep)
-            .map(|b| {
-                let mut base = scratch.clone();
-                at.pass(b, &mut base);
-                base
-            })
-            .collect();
-        Curvature {
-            at,
-            kept,
-            scratch,
-            along,
+        // Made once (or when the rows grow); filled at every point.
+        while work.kept.len() < keep {
+            work.kept.push(work.scratch.clone());
         }
+        for (b, base) in work.kept[..keep].iter_mut().enumerate() {
+            at.pass(b, base);
+        }
+        Curvature { at, work, keep }
     }
 
     /// H·v, the Hessian of the mean loss over `rows` (every row when None) times `v`, into
@@ -124,27 +143,48 @@ impl Net {
         rows: Option<&[u32]>,
         out: &mut [f64],
     ) {
-        self.curvature(theta, data, rows).product(v, out);
+        let mut work = self.curvature_work();
+        self.curvature(theta, data, rows, &mut work).product(v, out);
     }
 
     /// The full Hessian of the mean loss (n × n, row-major, symmetrised), from n products;
     /// None beyond [`MAX_HESSIAN`] parameters.
     pub fn hessian(&self, theta: &[f64], data: &Rows, rows: Option<&[u32]>) -> Option<Vec<f64>> {
+        let mut h = vec![0.0; theta.len() * theta.len()];
+        let made = self.hessian_into(theta, data, rows, &mut h, &mut self.curvature_work());
+        made.then_some(h)
+    }
+
+    /// [`Net::hessian`] into `h`, working in `work`: false (and `h` untouched) beyond
+    /// [`MAX_HESSIAN`] parameters.
+    pub fn hessian_into(
+        &self,
+        theta: &[f64],
+        data: &Rows,
+        rows: Option<&[u32]>,
+        h: &mut [f64],
+        work: &mut CurvatureWork,
+    ) -> bool {
         let n = theta.len();
         if n > MAX_HESSIAN {
-            return None;
+            return false;
         }
-        let mut curvature = self.curvature(theta, data, rows);
-        let (mut e, mut column) = (vec![0.0; n], vec![0.0; n]);
-        let mut h = vec![0.0; n * n];
+        let mut curvature = self.curvature(theta, data, rows, work);
+        // Taken out while the products borrow the buffers; put back after.
+        let take = std::mem::take;
+        let (mut unit, mut column) = (
+            take(&mut curvature.work.unit),
+            take(&mut curvature.work.column),
+        );
         for j in 0..n {
-            e[j] = 1.0;
-            curvature.product(&e, &mut column);
-            e[j] = 0.0;
+            unit[j] = 1.0;
+            curvature.product(&unit, &mut column);
+            unit[j] = 0.0;
             for i in 0..n {
                 h[i * n + j] = column[i];
             }
         }
+        (curvature.work.unit, curvature.work.column) = (unit, column);
         for i in 0..n {
             for j in 0..i {
                 let m = 0.5 * (h[i * n + j] + h[j * n + i]);
@@ -152,14 +192,15 @@ impl Net {
                 h[j * n + i] = m;
             }
         }
-        Some(h)
+        true
     }
 
     /// The Hessian's smallest and largest eigenvalues (λ_min, λ_max: the sharpness), by
     /// Lanczos on Hessian-vector products ([`crate::core::lanczos`]) for a network of any
     /// size; None when the products are not finite or Lanczos does not settle.
     pub fn extremes(&self, theta: &[f64], data: &Rows, rows: Option<&[u32]>) -> Option<(f64, f64)> {
-        let mut curvature = self.curvature(theta, data, rows);
+        let mut work = self.curvature_work();
+        let mut curvature = self.curvature(theta, data, rows, &mut work);
         crate::core::lanczos::extremes(theta.len(), 0, |v, out| curvature.product(v, out))
     }
 }
@@ -186,20 +227,20 @@ impl Curvature<'_> {
     #[inline(always)]
     fn product_each(&mut self, v: &[f64], out: &mut [f64]) {
         out.fill(0.0);
-        let at = self.at;
+        let (at, work) = (self.at, &mut *self.work);
         for b in 0..at.blocks() {
-            let base = match self.kept.get(b) {
+            let base = match work.kept[..self.keep].get(b) {
                 Some(base) => base,
                 None => {
-                    at.pass(b, &mut self.scratch);
-                    &self.scratch
+                    at.pass(b, &mut work.scratch);
+                    &work.scratch
                 }
             };
-            self.along.forward(at, v, base);
+            work.along.forward(at, v, base);
             for k in 0..base.m {
-                self.along.output(at, k, base);
+                work.along.output(at, k, base);
             }
-            self.along.backward(at, v, out, base);
+            work.along.backward(at, v, out, base);
         }
     }
 }
