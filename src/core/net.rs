@@ -57,7 +57,8 @@ impl Activation {
     fn apply_all(self, z: &[f64], a: &mut [f64]) {
         match self {
             Activation::Tanh => dense::tanh_all(z, a),
-            Activation::Relu => each(z, a, |z| z.max(0.0)),
+            // Not z.max(0.0): that would turn an undefined sum into 0 (torch's stays NaN).
+            Activation::Relu => each(z, a, |z| if z < 0.0 { 0.0 } else { z }),
             Activation::Sigmoid => each(z, a, sigmoid),
             Activation::Linear => a.copy_from_slice(z),
         }

@@ -391,6 +391,22 @@ fn a_hessian_vector_product_is_the_gradients_change_along_v() {
 }
 
 #[test]
+fn an_undefined_parameter_leaves_the_loss_undefined_through_every_activation() {
+    for activation in ["tanh", "relu", "sigmoid", "linear"] {
+        for loss in ["bce", "mse"] {
+            let n = net("2-3-1", activation, loss);
+            let data = rows(n.loss);
+            let mut theta = theta(n.parameters());
+            // The first hidden neuron's first weight.
+            theta[0] = f64::NAN;
+            let mut grad = vec![0.0; theta.len()];
+            let value = n.gradient(&theta, &data, None, &mut grad, &mut n.work());
+            assert!(value.is_nan(), "{activation} {loss}: {value}");
+        }
+    }
+}
+
+#[test]
 fn the_sharpness_of_networks_beyond_the_full_hessian_equals_torchs() {
     // tests/reference/sharpness.csv: torch's full Hessian's extreme eigenvalues; here Lanczos.
     let text = include_str!("../../../tests/reference/sharpness.csv");
