@@ -130,7 +130,7 @@ impl Compiled {
     }
 
     /// `[f, f_x, f_y]`.
-    #[inline]
+    #[inline(always)]
     pub fn gradient(&self, x: f64, y: f64, params: &[f64]) -> [f64; 3] {
         self.jet(self.gradient, x, y, params)
     }
@@ -163,15 +163,22 @@ fn scalar_reads<const N: usize>(out: &[f64; N]) -> [f64; N] {
     std::array::from_fn(|i| unsafe { std::ptr::read_volatile(out.as_ptr().add(i)) })
 }
 
-#[inline]
+#[inline(always)]
 fn with_params<R>(params: &[f64], needed: usize, call: impl FnOnce(*const f64) -> R) -> R {
     if params.len() >= needed {
         call(params.as_ptr())
     } else {
-        let mut padded = params.to_vec();
-        padded.resize(needed, super::PARAM_DEFAULT);
-        call(padded.as_ptr())
+        call(padded(params, needed).as_ptr())
     }
+}
+
+/// `params` with defaults for the ones the caller left out; rare, so out of the hot path.
+#[cold]
+#[inline(never)]
+fn padded(params: &[f64], needed: usize) -> Vec<f64> {
+    let mut padded = params.to_vec();
+    padded.resize(needed, super::PARAM_DEFAULT);
+    padded
 }
 
 /// The host's code generator, configured once.

@@ -8,7 +8,7 @@
 //! ```
 
 use super::sgd::l2;
-use super::{Hyper, Step, Terms, Update, map2, term, zip2};
+use super::{Hyper, Step, Update, map2, term, zip2};
 
 pub(super) fn step(c: Step) -> Update {
     let Step {
@@ -22,7 +22,7 @@ pub(super) fn step(c: Step) -> Update {
         scaled(x[0], clr, g[0], denom[0]),
         scaled(x[1], clr, g[1], denom[1]),
     ];
-    s.terms = Terms::of(&[
+    s.terms.set(&[
         term("g", g),
         term("G (sum of g²)", s.sq),
         term("α/(√G+ε) per coordinate", map2(denom, |d| clr / d)),

@@ -12,7 +12,7 @@
 //! computed as torch does: x ← x − (α / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
 
 use super::sgd::l2;
-use super::{Hyper, Kind, Step, Terms, Update, map2, term, zip2};
+use super::{Hyper, Kind, Step, Update, map2, term, zip2};
 
 #[inline]
 pub(super) fn step(c: Step) -> Update {
@@ -48,7 +48,7 @@ pub(super) fn step(c: Step) -> Update {
         adapted(x[0], step_size, m[0], denom[0]),
         adapted(x[1], step_size, m[1], denom[1]),
     ];
-    s.terms = Terms::of(&[
+    s.terms.set(&[
         term("g", g),
         term("m (mean g)", m),
         term("v (mean g²)", s.sq),

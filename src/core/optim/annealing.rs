@@ -14,7 +14,7 @@
 //! evaluation (the first also pays for f at the start).
 
 use super::vector::Search;
-use super::{Hyper, Step, Terms, Update, scalar, term};
+use super::{Hyper, Step, Update, scalar, term};
 use crate::core::objective::Objective;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -67,7 +67,7 @@ pub(super) fn step(c: Step) -> Update {
         walker.accepted += 1;
     }
     let rate = walker.accepted as f64 / walker.moves as f64;
-    s.terms = Terms::of(&[
+    s.terms.set(&[
         term("proposal y", y),
         scalar("Δ = f(y) − f(x)", delta),
         scalar("temperature T", t),

@@ -23,7 +23,7 @@
 //! racer's point with σ = `lr` and C = I. Undefined values rank last.
 
 use super::vector::Search;
-use super::{Hyper, Step, Terms, Update, scalar, term};
+use super::{Hyper, Step, Update, scalar, term};
 use crate::core::eigen::SymmetricEigen;
 use crate::core::objective::Objective;
 use rand_distr::{Distribution, StandardNormal};
@@ -235,7 +235,7 @@ pub(super) fn step(c: Step) -> Update {
     cma.tell(&samples, &values);
     cma.samples = samples;
     let [a, _] = cma.ellipse();
-    s.terms = Terms::of(&[
+    s.terms.set(&[
         term("best sample", best),
         scalar("step size σ", cma.sigma),
         term("long axis σ·√d₁·b₁", a),

@@ -6,7 +6,7 @@
 //! The first step builds the triangle x, x + (s, 0), x + (0, s) with s = `lr`.
 
 use super::vector::Search;
-use super::{Step, Terms, Update, term};
+use super::{Step, Update, term};
 use crate::core::objective::Objective;
 
 #[derive(Debug, Clone)]
@@ -81,7 +81,7 @@ pub(super) fn step(c: Step) -> Update {
         .min_by(|&a, &b| simplex.values[a].total_cmp(&simplex.values[b]))
         .unwrap_or(best);
     let to = simplex.points[best_now];
-    s.terms = Terms::of(&[
+    s.terms.set(&[
         term("centroid c", c),
         term("reflected point", xr),
         term("best vertex", to),

@@ -12,7 +12,7 @@
 //! numbers: about 1.4 s a step at n = 953).
 
 use super::vector::Search;
-use super::{Step, Terms, Update, term, zip2};
+use super::{Step, Update, term, zip2};
 use crate::core::eigen::SymmetricEigen;
 use crate::core::objective::Objective;
 use nalgebra::{Matrix2, Vector2};
@@ -38,7 +38,7 @@ pub(super) fn step(c: Step) -> Update {
         true => newton_direction(h, g),
     };
     let to = zip2(x, [direction[0], direction[1]], |x, d| x - lr * d);
-    s.terms = Terms::of(&[
+    s.terms.set(&[
         term("∇f", d.gradient),
         term("H eigenvalues λ", lambdas),
         term("H⁻¹∇f", [direction[0], direction[1]]),

@@ -15,7 +15,7 @@
 //! racer's ball is the swarm's mean; undefined values never become a best.
 
 use super::vector::Search;
-use super::{Hyper, Seen, Step, Terms, Update, scalar, term};
+use super::{Hyper, Seen, Step, Update, scalar, term};
 use crate::core::objective::Objective;
 use rand::Rng;
 
@@ -118,7 +118,7 @@ pub(super) fn step(c: Step) -> Update {
         .get_or_insert_with(|| Swarm::scatter(x, h.lr, n, rng, f));
     swarm.fly(rng, f);
     let leader = swarm.leader();
-    s.terms = Terms::of(&[
+    s.terms.set(&[
         term("swarm's best g", leader),
         scalar("spread", swarm.spread()),
     ]);

@@ -10,7 +10,7 @@
 
 use super::adagrad::root;
 use super::sgd::{descend, l2};
-use super::{Hyper, Step, Terms, Update, map2, term, zip2};
+use super::{Hyper, Step, Update, map2, term, zip2};
 
 pub(super) fn step(c: Step) -> Update {
     let Step {
@@ -25,7 +25,7 @@ pub(super) fn step(c: Step) -> Update {
     } else {
         map2(s.sq, |v| root(h, v))
     };
-    s.terms = Terms::of(&[term("g", g), term("v (mean g²)", s.sq)]);
+    s.terms.set(&[term("g", g), term("v (mean g²)", s.sq)]);
     let (direction, rule) = if h.momentum > 0.0 {
         let b = zip2(
             s.buf.unwrap_or([0.0; 2]),

@@ -11,7 +11,7 @@
 //! x ← x − α·g
 //! ```
 
-use super::{Hyper, Kind, Step, Terms, Update, term, zip2};
+use super::{Hyper, Kind, Step, Update, term, zip2};
 use rand_distr::{Distribution, StandardNormal};
 
 #[inline]
@@ -26,7 +26,7 @@ pub(super) fn step(c: Step) -> Update {
         ..
     } = c;
     let nesterov = kind == Kind::Nesterov;
-    s.terms = Terms::of(&[term("∇f", grad)]);
+    s.terms.set(&[term("∇f", grad)]);
     let mut g = grad;
     if h.noise > 0.0 {
         let xi: [f64; 2] = [

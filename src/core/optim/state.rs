@@ -87,11 +87,13 @@ pub struct Seen<'a> {
 }
 
 impl Seen<'_> {
+    #[inline]
     pub(super) fn count(&self, n: u64) {
         self.evals.set(self.evals.get() + n);
     }
 
     /// f, not counted (what the app shows, not what the optimizer paid for).
+    #[inline]
     pub(super) fn peek(&self, x: [f64; 2]) -> f64 {
         match self.rows {
             Some(r) => self.f.value_on(x, r),
@@ -99,6 +101,7 @@ impl Seen<'_> {
         }
     }
 
+    #[inline]
     pub fn value(&self, x: [f64; 2]) -> f64 {
         self.count(1);
         self.peek(x)
@@ -106,6 +109,7 @@ impl Seen<'_> {
 
     /// f and ∇f; with a finite-difference step, f is NaN (central differences never
     /// evaluate the point itself).
+    #[inline(always)]
     pub fn gradient(&self, x: [f64; 2]) -> (f64, [f64; 2]) {
         self.count(4);
         if self.fd > 0.0 {
@@ -118,6 +122,7 @@ impl Seen<'_> {
     }
 
     /// Central differences: (f(x + hᵢeᵢ) − f(x − hᵢeᵢ)) / (2hᵢ), hᵢ = h·max(|xᵢ|, 1).
+    #[inline(never)]
     fn differences(&self, x: [f64; 2]) -> [f64; 2] {
         let [lo_x, hi_x, lo_y, hi_y] = probes(x, self.fd);
         let diff = |lo: [f64; 2], hi: [f64; 2], i: usize| {
@@ -126,6 +131,7 @@ impl Seen<'_> {
         [diff(lo_x, hi_x, 0), diff(lo_y, hi_y, 1)]
     }
 
+    #[inline]
     pub fn derivatives(&self, x: [f64; 2]) -> crate::core::expr::Derivatives {
         self.count(9);
         match self.rows {
