@@ -132,35 +132,63 @@ impl Compiled {
     /// `[f, f_x, f_y]`.
     #[inline(always)]
     pub fn gradient(&self, x: f64, y: f64, params: &[f64]) -> [f64; 3] {
-        self.jet(self.gradient, x, y, params)
+        let mut out = [0.0; 3];
+        self.gradient_into(x, y, params, &mut out);
+        scalar_reads(&out)
     }
 
     /// `[f, f_x, f_y, f_xx, f_xy, f_yy]`.
-    #[inline]
+    #[inline(always)]
     pub fn hessian(&self, x: f64, y: f64, params: &[f64]) -> [f64; 6] {
-        self.jet(self.hessian, x, y, params)
+        let mut out = [0.0; 6];
+        self.hessian_into(x, y, params, &mut out);
+        scalar_reads(&out)
+    }
+
+    /// Writes `[f, f_x, f_y]` to `out`; read it with [`scalar_reads`].
+    #[inline(always)]
+    pub fn gradient_into(&self, x: f64, y: f64, params: &[f64], out: &mut [f64; 3]) {
+        self.jet(self.gradient, x, y, params, out)
+    }
+
+    /// Writes `[f, f_x, f_y, f_xx, f_xy, f_yy]` to `out`; read it with [`scalar_reads`].
+    #[inline(always)]
+    pub fn hessian_into(&self, x: f64, y: f64, params: &[f64], out: &mut [f64; 6]) {
+        self.jet(self.hessian, x, y, params, out)
     }
 
     /// Runs a function that writes its N components through a pointer.
     #[inline(always)]
-    fn jet<const N: usize>(&self, code: JetFn<N>, x: f64, y: f64, params: &[f64]) -> [f64; N] {
-        let mut out = [0.0; N];
+    fn jet<const N: usize>(
+        &self,
+        code: JetFn<N>,
+        x: f64,
+        y: f64,
+        params: &[f64],
+        out: &mut [f64; N],
+    ) {
         // SAFETY: enough parameters (as in `value`), and `out` has the N slots `JetFn<N>`
         // writes.
         with_params(params, self.params, |p| unsafe {
             (code.0)(x, y, p, out.as_mut_ptr())
         });
-        scalar_reads(&out)
     }
 }
 
 /// Reads what the generated code stored one number at a time: a wide load over several
 /// narrow stores cannot be forwarded from the store buffer and stalls (measured: 5 ns → 14 ns
-/// per call when the result was copied with vector moves).
+/// per call when the result was copied with vector moves). A plain array filled in an
+/// unrolled loop lives in registers; `array::from_fn` built it in memory and the caller
+/// loaded pairs from it with vector moves, the same stall again (a basin map's step 25 →
+/// 8 ns).
 #[inline(always)]
-fn scalar_reads<const N: usize>(out: &[f64; N]) -> [f64; N] {
-    // SAFETY: every index is in bounds of `out`.
-    std::array::from_fn(|i| unsafe { std::ptr::read_volatile(out.as_ptr().add(i)) })
+pub fn scalar_reads<const N: usize>(out: &[f64; N]) -> [f64; N] {
+    let mut read = [0.0; N];
+    for (i, r) in read.iter_mut().enumerate() {
+        // SAFETY: every index is in bounds of `out`.
+        *r = unsafe { std::ptr::read_volatile(out.as_ptr().add(i)) };
+    }
+    read
 }
 
 #[inline(always)]

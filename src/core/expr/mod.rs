@@ -281,19 +281,25 @@ impl Formula {
     /// [f, ∂x, ∂y, ∂xx, ∂xy, ∂yy] of the formula itself with these parameter values.
     #[inline]
     fn hessian_at(&self, p: [f64; 2], params: &[f64]) -> [f64; 6] {
+        let mut out = [0.0; 6];
         match self.compiled() {
-            Some(c) => c.hessian(p[0], p[1], params),
-            None => self.interpreted_hessian(p, params),
+            Some(c) => c.hessian_into(p[0], p[1], params, &mut out),
+            None => self.interpreted_hessian(p, params, &mut out),
         }
+        jit::scalar_reads(&out)
     }
 
     /// [f, ∂x, ∂y] of the formula itself with these parameter values.
     #[inline(always)]
     fn gradient_at(&self, p: [f64; 2], params: &[f64]) -> [f64; 3] {
+        // Either back end writes `out`, read once after: an array returned by either of two
+        // calls was merged in memory and read back in pairs, a store-forwarding stall.
+        let mut out = [0.0; 3];
         match self.compiled() {
-            Some(c) => c.gradient(p[0], p[1], params),
-            None => self.interpreted_gradient(p, params),
+            Some(c) => c.gradient_into(p[0], p[1], params, &mut out),
+            None => self.interpreted_gradient(p, params, &mut out),
         }
+        jit::scalar_reads(&out)
     }
 
     /// The mean over these rows of `one` (the formula's value, gradient or Hessian with the
@@ -366,16 +372,16 @@ impl Formula {
 
     #[cold]
     #[inline(never)]
-    fn interpreted_gradient(&self, p: [f64; 2], params: &[f64]) -> [f64; 3] {
+    fn interpreted_gradient(&self, p: [f64; 2], params: &[f64], out: &mut [f64; 3]) {
         let j = SLOTS_JET1.with_borrow_mut(|s| self.program.gradient(p[0], p[1], params, s));
-        [j.v, j.g[0], j.g[1]]
+        *out = [j.v, j.g[0], j.g[1]];
     }
 
     #[cold]
     #[inline(never)]
-    fn interpreted_hessian(&self, p: [f64; 2], params: &[f64]) -> [f64; 6] {
+    fn interpreted_hessian(&self, p: [f64; 2], params: &[f64], out: &mut [f64; 6]) {
         let j = SLOTS_JET2.with_borrow_mut(|s| self.program.hessian(p[0], p[1], params, s));
-        [j.v, j.g[0], j.g[1], j.h[0], j.h[1], j.h[2]]
+        *out = [j.v, j.g[0], j.g[1], j.h[0], j.h[1], j.h[2]];
     }
 
     /// What a black-box optimizer sees: central differences with a step scaled to |x|.
