@@ -1,15 +1,17 @@
 //! Maps of the whole dynamics: where every start ends (basins of attraction) and which
 //! learning rates work (sweeps and two-hyperparameter phase diagrams).
 //!
-//! Each cell is one independent run through the same [`Run::step`] as the app, with the
-//! same stop rules, so a map agrees with the balls. Runs go over all cores (rayon); a run
-//! allocates nothing per step and evaluates the compiled gradient once a step.
+//! Each cell is one run with the same stop rules as the app's [`Run::step`], so a map agrees
+//! with the balls. A basin map steps blocks of starts together where the optimizer allows
+//! (the gradient methods: `lanes`), each other start through its own run; blocks and runs go
+//! over all cores (rayon), and evaluate the compiled gradient once a step.
 
 use crate::core::critical::CriticalPoint;
 use crate::core::expr::Formula;
 use crate::core::optim::run::{Run, Status, StopRules};
 use crate::core::optim::{Field, Hyper, Kind, Optimizer};
 use crate::core::surface::Domain;
+use lanes::Settled;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -62,10 +64,16 @@ pub fn settle(f: &Formula, kind: Kind, hyper: &Hyper, start: [f64; 2], rules: &S
 
 /// The stationary point a run ended at: the nearest within `tol`, unless it diverged.
 pub fn basin_of(run: &Run, points: &[CriticalPoint], tol: f64) -> Option<usize> {
-    if matches!(run.status, Status::Diverged(_)) {
+    nearest(&run.status, run.pos, points, tol)
+}
+
+/// The stationary point nearest to where a run ended (`pos`, with `status`) within `tol`;
+/// None for a diverged run.
+fn nearest(status: &Status, pos: [f64; 2], points: &[CriticalPoint], tol: f64) -> Option<usize> {
+    if matches!(status, Status::Diverged(_)) {
         return None;
     }
-    let d = |p: &CriticalPoint| (p.pos[0] - run.pos[0]).hypot(p.pos[1] - run.pos[1]);
+    let d = |p: &CriticalPoint| (p.pos[0] - pos[0]).hypot(p.pos[1] - pos[1]);
     points
         .iter()
         .enumerate()
@@ -101,25 +109,53 @@ pub fn basins(
     watch: &Watch,
 ) -> Option<Vec<End>> {
     let tol = reach(domain);
-    let ends: Vec<Option<End>> = starts(domain, g)
-        .into_par_iter()
-        .map(|start| {
+    let blocks: Vec<Option<Vec<End>>> = starts(domain, g)
+        .par_chunks(lanes::BLOCK)
+        .map(|block| {
+            let settled = settle_block(f, plan, block, watch)?;
+            let end = |(&start, s): (&[f64; 2], Settled)| End {
+                start,
+                end: s.pos,
+                loss: s.loss,
+                steps: s.steps,
+                basin: nearest(&s.status, s.pos, points, tol),
+                status: s.status,
+            };
+            Some(block.iter().zip(settled).map(end).collect())
+        })
+        .collect();
+    Some(blocks.into_iter().collect::<Option<Vec<_>>>()?.concat())
+}
+
+/// Runs `plan` from a block of starts, counting them in `watch`: stepped together where the
+/// block engine fits the plan (the gradient methods), one run per start otherwise.
+fn settle_block(
+    f: &Formula,
+    plan: &Plan,
+    block: &[[f64; 2]],
+    watch: &Watch,
+) -> Option<Vec<Settled>> {
+    if lanes::fits(plan, f) {
+        let settled = lanes::settle(f, plan, block, &watch.cancel)?;
+        watch.done.fetch_add(block.len(), Ordering::Relaxed);
+        return Some(settled);
+    }
+    block
+        .par_iter()
+        .map(|&start| {
             if watch.cancel.load(Ordering::Relaxed) {
                 return None;
             }
             let run = settle(f, plan.kind, &plan.hyper, start, &plan.rules);
             watch.done.fetch_add(1, Ordering::Relaxed);
-            Some(End {
-                start,
-                end: run.pos,
+            Some(Settled {
+                pos: run.pos,
                 loss: run.loss,
                 steps: run.steps,
-                basin: basin_of(&run, points, tol),
                 status: run.status,
             })
         })
-        .collect();
-    ends.into_iter().collect()
+        .collect()
 }
 
 /// The colour of the stationary point numbered `i` (its row in `critical`'s list): hues a
@@ -236,5 +272,6 @@ pub fn sweep(
         .collect())
 }
 
+pub mod lanes;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::core::critical::{self, CriticalKind};
+use crate::core::optim::schedule::Schedule;
 
 const HIMMELBLAU: &str = "(x^2+y-11)^2 + (x+y^2-7)^2";
 
@@ -173,4 +174,119 @@ fn a_cancelled_map_stops_and_says_so() {
     let watched = Watch::default();
     assert!(basins(&f, domain, &[], &gd(0.01, 1000), 8, &watched).is_some());
     assert_eq!(watched.done.load(Ordering::Relaxed), 64);
+}
+
+/// Every gradient method's settings the block engine takes: momentum, Nesterov, decay,
+/// schedules, centred RMSprop, AdamW, AMSGrad, and noise-free SGD.
+fn block_plans() -> Vec<Plan> {
+    let rules = StopRules {
+        max_steps: Some(400),
+        stall_window: 60,
+        stall_tol: 1e-9,
+        bound: 1e3,
+        ..StopRules::default()
+    };
+    let plan = |kind: Kind, lr: f64, edit: &dyn Fn(&mut Hyper)| {
+        let mut hyper = Hyper {
+            lr,
+            ..Hyper::defaults(kind)
+        };
+        edit(&mut hyper);
+        Plan {
+            kind,
+            hyper,
+            rules: rules.clone(),
+        }
+    };
+    let none = |_: &mut Hyper| {};
+    vec![
+        plan(Kind::Gd, 0.01, &none),
+        plan(Kind::Gd, 0.04, &|h| {
+            h.schedule = Schedule::Cosine {
+                period: 150,
+                min_lr: 1e-3,
+            }
+        }),
+        plan(Kind::Sgd, 0.01, &|h| h.noise = 0.0),
+        plan(Kind::Momentum, 0.005, &|h| h.weight_decay = 0.01),
+        plan(Kind::Nesterov, 0.005, &none),
+        plan(Kind::Adagrad, 0.5, &|h| h.lr_decay = 0.01),
+        plan(Kind::RmsProp, 0.02, &|h| {
+            h.centered = true;
+            h.momentum = 0.5;
+        }),
+        plan(Kind::Adam, 0.1, &|h| {
+            h.schedule = Schedule::Step {
+                every: 50,
+                gamma: 0.5,
+            }
+        }),
+        plan(Kind::AdamW, 0.1, &|h| h.weight_decay = 0.05),
+        plan(Kind::AmsGrad, 0.2, &none),
+    ]
+}
+
+#[test]
+fn blocks_of_starts_end_exactly_where_each_start_alone_ends() {
+    // Runs that converge, hit the step limit, stall at a saddle, leave the bound, step where f
+    // is undefined and start where it is undefined.
+    let formulas = [HIMMELBLAU, "x^2 - y^2 + 0.1*x*y", "sqrt(x + 4) + (y - 1)^2"];
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let mut statuses = std::collections::BTreeSet::new();
+    for src in formulas {
+        let f = Formula::parse(src).unwrap();
+        let mut block = starts(Domain::new(-6.0, 6.0, -6.0, 6.0), 9);
+        block.push([0.0, 3.0]);
+        for plan in block_plans() {
+            assert!(lanes::fits(&plan, &f), "{:?}", plan.kind);
+            let together = lanes::settle(&f, &plan, &block, &never).unwrap();
+            for (start, got) in block.iter().zip(&together) {
+                let run = settle(&f, plan.kind, &plan.hyper, *start, &plan.rules);
+                let bits = |p: [f64; 2], l: f64| [p[0].to_bits(), p[1].to_bits(), l.to_bits()];
+                let what = format!("{src}, {:?} from {start:?}", plan.kind);
+                assert_eq!(bits(got.pos, got.loss), bits(run.pos, run.loss), "{what}");
+                assert_eq!((got.steps, &got.status), (run.steps, &run.status), "{what}");
+                statuses.insert(got.status.label());
+            }
+        }
+    }
+    assert_eq!(statuses.len(), 4, "every way a run ends: {statuses:?}");
+}
+
+#[test]
+fn a_basin_map_is_the_same_through_blocks_and_through_runs() {
+    let f = Formula::parse(HIMMELBLAU).unwrap();
+    let domain = Domain::new(-5.0, 5.0, -5.0, 5.0);
+    let points = critical::find(&f, domain);
+    let plan = gd(0.01, 500);
+    assert!(lanes::fits(&plan, &f));
+    let map = basins(&f, domain, &points, &plan, 24, &Watch::default()).unwrap();
+    for e in &map {
+        let run = settle(&f, plan.kind, &plan.hyper, e.start, &plan.rules);
+        assert_eq!(
+            (e.end, e.steps, &e.status),
+            (run.pos, run.steps, &run.status)
+        );
+        assert_eq!(e.basin, basin_of(&run, &points, reach(domain)));
+    }
+    // Noisy SGD draws from one generator per run: it takes the per-start path, and its map
+    // is each start's own run all the same.
+    let noisy = Plan {
+        kind: Kind::Sgd,
+        hyper: Hyper {
+            lr: 0.01,
+            noise: 0.5,
+            ..Hyper::defaults(Kind::Sgd)
+        },
+        rules: plan.rules.clone(),
+    };
+    assert!(!lanes::fits(&noisy, &f));
+    let map = basins(&f, domain, &points, &noisy, 6, &Watch::default()).unwrap();
+    for e in &map {
+        let run = settle(&f, noisy.kind, &noisy.hyper, e.start, &noisy.rules);
+        assert_eq!(
+            (e.end, e.steps, &e.status),
+            (run.pos, run.steps, &run.status)
+        );
+    }
 }

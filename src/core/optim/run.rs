@@ -1,6 +1,6 @@
 //! A run: one optimizer from one start on one formula, with the stop rules that end it.
 
-use super::{Optimizer, Update};
+use super::{Kind, Optimizer, Update};
 use crate::core::expr::Formula;
 use crate::core::number::exact_pair;
 use serde::{Deserialize, Serialize};
@@ -124,16 +124,7 @@ impl Run {
         self.window_loss = loss;
         self.steps = 0;
         self.last = None;
-        self.status = if !(loss.is_finite() && start.iter().all(|v| v.is_finite())) {
-            Status::Diverged(format!(
-                "f is not defined at the start {}",
-                exact_pair(start)
-            ))
-        } else if self.rules.max_steps == Some(0) {
-            Status::StepLimit
-        } else {
-            Status::Running
-        };
+        self.status = self.rules.at_start(start, loss);
     }
 
     /// f and ∇f where the racer stands, again: the surface changed under it (a lesson
@@ -160,15 +151,7 @@ impl Run {
         self.steps += 1;
         let to = update.to;
         let (loss, grad) = f.gradient(to);
-        let out_of_bound = to.iter().any(|v| v.abs() > self.rules.bound);
-        if !to.iter().all(|v| v.is_finite()) || !loss.is_finite() || out_of_bound {
-            let why = if out_of_bound {
-                format!("left the bound |x|, |y| ≤ {:e}", self.rules.bound)
-            } else if !loss.is_finite() && to.iter().all(|v| v.is_finite()) {
-                format!("f{} is not finite", exact_pair(to))
-            } else {
-                "the step was not finite".to_string()
-            };
+        if let Some(why) = self.rules.divergence(to, loss) {
             self.status = Status::Diverged(why);
             self.last = Some(update);
             return &self.status;
@@ -177,43 +160,116 @@ impl Run {
         self.loss = loss;
         self.grad = grad;
         self.last = Some(update);
-        self.status = self.judge(f);
+        let standing = Standing {
+            pos: to,
+            loss,
+            grad,
+            steps: self.steps,
+            window_loss: &mut self.window_loss,
+        };
+        let (kind, spread) = (self.optimizer.kind, self.optimizer.spread());
+        self.status = self.rules.judge(f, kind, spread, standing);
         &self.status
     }
+}
 
-    /// Applies the stop rules at the current point.
-    fn judge(&mut self, f: &Formula) -> Status {
-        // ‖∇f‖ ≤ tol as a comparison of squares: no hypot on every step.
-        let [gx, gy] = self.grad;
-        let tol = self.rules.grad_tol;
-        if self.optimizer.kind.uses_gradient() && tol >= 0.0 && gx * gx + gy * gy <= tol * tol {
-            let gnorm = gx.hypot(gy);
-            return match stationary_kind(f, self.pos) {
-                PointKind::Minimum => Status::Converged,
-                kind => Status::Stalled(format!("{} (‖∇f‖ = {gnorm:.1e})", kind.phrase())),
-            };
+/// What the stop rules read of a run after a step that stayed finite.
+pub struct Standing<'a> {
+    pub pos: [f64; 2],
+    pub loss: f64,
+    pub grad: [f64; 2],
+    pub steps: u64,
+    /// The loss at the start of the current stall window, moved on at each window's end.
+    pub window_loss: &'a mut f64,
+}
+
+impl StopRules {
+    /// The status of a run before its first step, f being `loss` at `start`.
+    pub fn at_start(&self, start: [f64; 2], loss: f64) -> Status {
+        if !(loss.is_finite() && start.iter().all(|v| v.is_finite())) {
+            Status::Diverged(format!(
+                "f is not defined at the start {}",
+                exact_pair(start)
+            ))
+        } else if self.max_steps == Some(0) {
+            Status::StepLimit
+        } else {
+            Status::Running
         }
-        if let Some(size) = self.optimizer.spread() {
+    }
+
+    /// Why a step to `to`, where f is `loss`, diverged; None where it stayed finite and in
+    /// bounds.
+    #[inline]
+    pub fn divergence(&self, to: [f64; 2], loss: f64) -> Option<String> {
+        let out_of_bound = to.iter().any(|v| v.abs() > self.bound);
+        if to.iter().all(|v| v.is_finite()) && loss.is_finite() && !out_of_bound {
+            return None;
+        }
+        Some(self.why_diverged(to, loss, out_of_bound))
+    }
+
+    // The messages, out of line: the checks above run every step, these once a run.
+    #[cold]
+    #[inline(never)]
+    fn why_diverged(&self, to: [f64; 2], loss: f64, out_of_bound: bool) -> String {
+        if out_of_bound {
+            format!("left the bound |x|, |y| ≤ {:e}", self.bound)
+        } else if !loss.is_finite() && to.iter().all(|v| v.is_finite()) {
+            format!("f{} is not finite", exact_pair(to))
+        } else {
+            "the step was not finite".to_string()
+        }
+    }
+
+    /// The status after a step: the rules applied at the run's current point (`spread`: a
+    /// derivative-free method's simplex or population width).
+    #[inline]
+    pub fn judge(&self, f: &Formula, kind: Kind, spread: Option<f64>, s: Standing) -> Status {
+        // ‖∇f‖ ≤ tol as a comparison of squares: no hypot on every step.
+        let [gx, gy] = s.grad;
+        let tol = self.grad_tol;
+        if kind.uses_gradient() && tol >= 0.0 && gx * gx + gy * gy <= tol * tol {
+            return at_rest(f, s.pos, s.grad);
+        }
+        if let Some(size) = spread {
             // A derivative-free method has converged when its simplex or population has
             // shrunk to rounding.
-            let scale = 1.0 + self.pos[0].abs().max(self.pos[1].abs());
+            let scale = 1.0 + s.pos[0].abs().max(s.pos[1].abs());
             if size <= SIMPLEX_TOL * scale {
                 return Status::Converged;
             }
         }
-        if self.rules.max_steps.is_some_and(|m| self.steps >= m) {
+        if self.max_steps.is_some_and(|m| s.steps >= m) {
             return Status::StepLimit;
         }
-        let window = self.rules.stall_window.max(1);
-        if self.steps.is_multiple_of(window) {
-            let gained = self.window_loss - self.loss;
-            self.window_loss = self.loss;
-            if gained.abs() < self.rules.stall_tol * (1.0 + self.loss.abs()) {
-                return Status::Stalled(format!("loss changed by {gained:.1e} in {window} steps"));
+        let window = self.stall_window.max(1);
+        if s.steps.is_multiple_of(window) {
+            let gained = *s.window_loss - s.loss;
+            *s.window_loss = s.loss;
+            if gained.abs() < self.stall_tol * (1.0 + s.loss.abs()) {
+                return stalled(gained, window);
             }
         }
         Status::Running
     }
+}
+
+/// Where the gradient vanished: converged at a minimum, stalled anywhere else.
+#[cold]
+#[inline(never)]
+fn at_rest(f: &Formula, pos: [f64; 2], [gx, gy]: [f64; 2]) -> Status {
+    let gnorm = gx.hypot(gy);
+    match stationary_kind(f, pos) {
+        PointKind::Minimum => Status::Converged,
+        kind => Status::Stalled(format!("{} (‖∇f‖ = {gnorm:.1e})", kind.phrase())),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn stalled(gained: f64, window: u64) -> Status {
+    Status::Stalled(format!("loss changed by {gained:.1e} in {window} steps"))
 }
 
 /// A simplex or population whose width is below this (relative to 1 + |x|) has collapsed.

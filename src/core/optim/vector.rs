@@ -83,12 +83,19 @@ impl VectorOptimizer {
         self.t += 1;
         let (h, s, rng) = (&self.hyper, &mut self.search, &mut self.rng);
         match self.kind {
-            Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => {
-                self.gradient_step(x, lr, f, Self::sgd)
+            Kind::Gd
+            | Kind::Sgd
+            | Kind::Momentum
+            | Kind::Nesterov
+            | Kind::Adagrad
+            | Kind::RmsProp
+            | Kind::Adam
+            | Kind::AdamW
+            | Kind::AmsGrad => {
+                let seen = f.gradient(x, &mut self.g);
+                self.update(x, lr);
+                seen
             }
-            Kind::Adagrad => self.gradient_step(x, lr, f, Self::adagrad),
-            Kind::RmsProp => self.gradient_step(x, lr, f, Self::rmsprop),
-            Kind::Adam | Kind::AdamW | Kind::AmsGrad => self.gradient_step(x, lr, f, Self::adam),
             Kind::Newton => newton::step_n(x, lr, &mut self.g, s, f),
             Kind::NelderMead => nelder_mead::step_n(x, h.lr, s, f),
             Kind::Annealing => annealing::step_n(x, h, rng, s, f),
@@ -97,17 +104,49 @@ impl VectorOptimizer {
         }
     }
 
-    /// A gradient method's step: ∇f into `g`, then the family's update of `x` from it.
-    fn gradient_step(
-        &mut self,
-        x: &mut [f64],
-        lr: f64,
-        f: &mut dyn Objective,
-        update: fn(&mut Self, &mut [f64], f64),
-    ) -> f64 {
-        let seen = f.gradient(x, &mut self.g);
-        update(self, x, lr);
-        seen
+    /// A gradient method's step from a gradient the caller has already evaluated (`grad`,
+    /// one number per coordinate): `x` moves exactly as [`VectorOptimizer::step`] would
+    /// move it. False, and nothing moved, for the kinds that are not gradient methods. The
+    /// atlas steps many starts this way, their coordinates side by side.
+    pub fn descend(&mut self, x: &mut [f64], grad: &[f64]) -> bool {
+        if !self.kind.uses_gradient() || self.kind == Kind::Newton {
+            return false;
+        }
+        let lr = self.hyper.schedule.lr(self.hyper.lr, self.t);
+        self.t += 1;
+        self.g.copy_from_slice(grad);
+        self.update(x, lr)
+    }
+
+    /// The gradient methods' update of `x` from the gradient in `self.g`; false for the
+    /// other kinds, which step through their own families.
+    fn update(&mut self, x: &mut [f64], lr: f64) -> bool {
+        match self.kind {
+            Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => self.sgd(x, lr),
+            Kind::Adagrad => self.adagrad(x, lr),
+            Kind::RmsProp => self.rmsprop(x, lr),
+            Kind::Adam | Kind::AdamW | Kind::AmsGrad => self.adam(x, lr),
+            Kind::Newton | Kind::NelderMead | Kind::Annealing | Kind::CmaEs | Kind::Pso => {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Keeps the coordinates where `keep` is true, with their state, in order; the others
+    /// are dropped (the atlas's finished starts). Only for the gradient methods, whose state
+    /// is per coordinate.
+    pub fn retain(&mut self, keep: &[bool]) {
+        for v in [
+            &mut self.buf,
+            &mut self.sq,
+            &mut self.sq_max,
+            &mut self.avg,
+            &mut self.g,
+        ] {
+            let mut k = keep.iter();
+            v.retain(|_| k.next().copied().unwrap_or(false));
+        }
     }
 
     fn sgd(&mut self, x: &mut [f64], lr: f64) {

@@ -1,0 +1,169 @@
+//! Many starts stepped together: the atlas's engine for the gradient methods.
+//!
+//! A gradient method's update is the same equation for every coordinate, its state kept per
+//! coordinate, and every start of a map takes its k-th step at the same k. So a block of
+//! starts is one [`VectorOptimizer`] over all their coordinates side by side: one update loop
+//! (vectorised, no per-start `Optimizer`, `Update` or step record), the compiled gradient once
+//! per start and step, and the same stop rules as [`Run::step`]. Every number is the one a
+//! start's own run computes (the update's per-coordinate equations are those of the 2D step;
+//! tested bit for bit against [`settle`](super::settle)). Finished starts leave the block, so
+//! it shrinks as they converge.
+
+use super::Plan;
+use crate::core::expr::Formula;
+use crate::core::optim::Kind;
+use crate::core::optim::run::{Standing, Status};
+use crate::core::optim::vector::VectorOptimizer;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Starts stepped together: small enough that the block's state stays in the first-level
+/// cache, large enough that the update loop runs long.
+pub const BLOCK: usize = 64;
+
+/// Where one start's run ended, as [`Run`](crate::core::optim::run::Run) would leave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settled {
+    /// The last finite point.
+    pub pos: [f64; 2],
+    pub loss: f64,
+    pub steps: u64,
+    pub status: Status,
+}
+
+/// Whether the block engine gives exactly what per-start runs give for this plan on `f`: a
+/// gradient method, on the exact full-batch gradient, with no noise drawn (a drawn ξ would
+/// come from one shared generator instead of one per start).
+pub fn fits(plan: &Plan, f: &Formula) -> bool {
+    let h = &plan.hyper;
+    let full_batch = f
+        .data()
+        .is_none_or(|d| h.batch == 0 || h.batch >= d.rows() as u64);
+    plan.kind.uses_gradient()
+        && plan.kind != Kind::Newton
+        && h.noise == 0.0
+        && h.fd == 0.0
+        && full_batch
+        && h.validate_for(plan.kind).is_ok()
+}
+
+/// Runs `plan` from each of `starts` until its stop rules end it, the starts stepped
+/// together. None when `cancel` was raised first, or when the plan does not [`fits`].
+pub fn settle(
+    f: &Formula,
+    plan: &Plan,
+    starts: &[[f64; 2]],
+    cancel: &AtomicBool,
+) -> Option<Vec<Settled>> {
+    if !fits(plan, f) {
+        return None;
+    }
+    let rules = &plan.rules;
+    let first: Vec<(f64, [f64; 2])> = starts.iter().map(|&s| f.gradient(s)).collect();
+    let mut ends: Vec<Settled> = starts
+        .iter()
+        .zip(&first)
+        .map(|(&start, &(loss, _))| Settled {
+            pos: start,
+            loss,
+            steps: 0,
+            status: rules.at_start(start, loss),
+        })
+        .collect();
+    let mut block = Block::default();
+    for (i, (start, &(loss, grad))) in starts.iter().zip(&first).enumerate() {
+        if ends[i].status.is_running() {
+            block.live.push(i);
+            block.x.extend(start);
+            block.g.extend(grad);
+            block.loss.push(loss);
+        }
+    }
+    block.window = block.loss.clone();
+    block.before = block.x.clone();
+    let mut opt = VectorOptimizer::new(plan.kind, plan.hyper.clone(), block.x.len()).ok()?;
+    let mut keep: Vec<bool> = Vec::with_capacity(block.x.len());
+    // Every start in the block has taken the same number of steps.
+    let mut steps = 0;
+    while !block.live.is_empty() {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        block.before.copy_from_slice(&block.x);
+        opt.descend(&mut block.x, &block.g);
+        steps += 1;
+        keep.clear();
+        for k in 0..block.live.len() {
+            let to = [block.x[2 * k], block.x[2 * k + 1]];
+            let (loss, grad) = f.gradient(to);
+            let status = match rules.divergence(to, loss) {
+                Some(why) => Status::Diverged(why),
+                None => {
+                    block.loss[k] = loss;
+                    [block.g[2 * k], block.g[2 * k + 1]] = grad;
+                    let standing = Standing {
+                        pos: to,
+                        loss,
+                        grad,
+                        steps,
+                        window_loss: &mut block.window[k],
+                    };
+                    rules.judge(f, plan.kind, None, standing)
+                }
+            };
+            let running = status.is_running();
+            if !running {
+                ends[block.live[k]] = block.settled(k, steps, status);
+            }
+            keep.extend([running, running]);
+        }
+        if keep.contains(&false) {
+            block.retain(&keep);
+            opt.retain(&keep);
+        }
+    }
+    Some(ends)
+}
+
+/// The running starts of a block, side by side: which start each is, its coordinates before
+/// and after this step and its gradient (x, y pairs), its loss, its stall window's loss.
+#[derive(Default)]
+struct Block {
+    live: Vec<usize>,
+    x: Vec<f64>,
+    before: Vec<f64>,
+    g: Vec<f64>,
+    loss: Vec<f64>,
+    window: Vec<f64>,
+}
+
+impl Block {
+    /// How lane `k` ended, as its own run leaves it: at its new point, or, diverged, at its
+    /// last finite one.
+    fn settled(&self, k: usize, steps: u64, status: Status) -> Settled {
+        let at = if matches!(status, Status::Diverged(_)) {
+            &self.before
+        } else {
+            &self.x
+        };
+        Settled {
+            pos: [at[2 * k], at[2 * k + 1]],
+            loss: self.loss[k],
+            steps,
+            status,
+        }
+    }
+
+    /// Keeps the lanes where `keep` is true (on both their coordinates).
+    fn retain(&mut self, keep: &[bool]) {
+        retain_by(&mut self.x, keep.iter());
+        retain_by(&mut self.before, keep.iter());
+        retain_by(&mut self.g, keep.iter());
+        retain_by(&mut self.live, keep.iter().step_by(2));
+        retain_by(&mut self.loss, keep.iter().step_by(2));
+        retain_by(&mut self.window, keep.iter().step_by(2));
+    }
+}
+
+fn retain_by<'a, T>(v: &mut Vec<T>, mut keep: impl Iterator<Item = &'a bool>) {
+    v.retain(|_| keep.next().copied().unwrap_or(false));
+}
