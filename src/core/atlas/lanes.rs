@@ -81,7 +81,7 @@ pub fn settle(
     block.window = block.loss.clone();
     block.before = block.x.clone();
     let mut opt = VectorOptimizer::new(plan.kind, plan.hyper.clone(), block.x.len()).ok()?;
-    let mut keep: Vec<bool> = Vec::with_capacity(block.x.len());
+    let mut running: Vec<bool> = Vec::with_capacity(block.live.len());
     // Every start in the block has taken the same number of steps.
     let mut steps = 0;
     while !block.live.is_empty() {
@@ -91,10 +91,16 @@ pub fn settle(
         block.before.copy_from_slice(&block.x);
         opt.descend(&mut block.x, &block.g);
         steps += 1;
-        keep.clear();
+        let window_ends = rules.window_ends(steps);
+        let mut finished = 0;
+        running.clear();
+        running.resize(block.live.len(), true);
+        block.jets.resize(3 * block.live.len(), 0.0);
+        f.gradients(&block.x, &mut block.jets);
         for k in 0..block.live.len() {
             let to = [block.x[2 * k], block.x[2 * k + 1]];
-            let (loss, grad) = f.gradient(to);
+            let [loss, gx, gy] = [0, 1, 2].map(|c| block.jets[3 * k + c]);
+            let grad = [gx, gy];
             let status = match rules.divergence(to, loss) {
                 Some(why) => Status::Diverged(why),
                 None => {
@@ -105,18 +111,21 @@ pub fn settle(
                         loss,
                         grad,
                         steps,
+                        window_ends,
                         window_loss: &mut block.window[k],
                     };
                     rules.judge(f, plan.kind, None, standing)
                 }
             };
-            let running = status.is_running();
-            if !running {
+            if !status.is_running() {
                 ends[block.live[k]] = block.settled(k, steps, status);
+                running[k] = false;
+                finished += 1;
             }
-            keep.extend([running, running]);
         }
-        if keep.contains(&false) {
+        if finished > 0 {
+            // Both coordinates of each start.
+            let keep: Vec<bool> = running.iter().flat_map(|&r| [r, r]).collect();
             block.retain(&keep);
             opt.retain(&keep);
         }
@@ -132,6 +141,8 @@ struct Block {
     x: Vec<f64>,
     before: Vec<f64>,
     g: Vec<f64>,
+    /// f, ∂x, ∂y at each lane's new point.
+    jets: Vec<f64>,
     loss: Vec<f64>,
     window: Vec<f64>,
 }

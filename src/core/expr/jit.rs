@@ -10,8 +10,9 @@
 use super::jet::{Partials2, fn2_partials, pow_partials};
 use super::node::{Fn1, Fn2};
 use super::program::{Op, Program};
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    AbiParam, InstBuilder, MemFlagsData, SigRef, Signature, StackSlot, StackSlotData,
+    AbiParam, BlockArg, InstBuilder, MemFlagsData, SigRef, Signature, StackSlot, StackSlotData,
     StackSlotKind, Type, UserFuncName, Value,
     types::{F64, I32},
 };
@@ -31,9 +32,15 @@ type ValueFn = unsafe extern "C" fn(f64, f64, *const f64) -> f64;
 #[derive(Clone, Copy)]
 struct JetFn<const N: usize>(unsafe extern "C" fn(f64, f64, *const f64, *mut f64));
 
+/// Compiled f and ∇f at each of `n` points (x, y pairs) into `3n` results: unsafe to call,
+/// it reads `2n` numbers, the parameters and writes `3n` with no bounds check.
+type GradientsFn = unsafe extern "C" fn(*const f64, usize, *const f64, *mut f64);
+
 /// A formula as native code. Cheap to call from any thread; the code is freed on drop.
 pub struct Compiled {
     value: ValueFn,
+    /// `[f, f_x, f_y]` at each of many points: the order-1 body in a loop.
+    gradients: GradientsFn,
     /// `[f, f_x, f_y]`
     gradient: JetFn<3>,
     /// `[f, f_x, f_y, f_xx, f_xy, f_yy]`
@@ -100,21 +107,38 @@ impl Compiled {
             module.clear_context(&mut ctx);
             ids.push(id);
         }
+        let mut sig = module.make_signature();
+        let ptr = module.target_config().pointer_type();
+        sig.params.extend([ptr, ptr, ptr, ptr].map(AbiParam::new));
+        let id = module
+            .declare_function("gradients", Linkage::Local, &sig)
+            .ok()?;
+        ctx.func.signature = sig;
+        ctx.func.name = UserFuncName::user(0, id.as_u32());
+        let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        Gen::looped(b, module.target_config(), program.ops());
+        module.define_function(id, &mut ctx).ok()?;
+        module.clear_context(&mut ctx);
+        ids.push(id);
         module.finalize_definitions().ok()?;
         let code = |i: usize| module.get_finalized_function(ids[i]);
         type Raw = unsafe extern "C" fn(f64, f64, *const f64, *mut f64);
         // SAFETY: each pointer is a finalized function with exactly the signature declared above
         // in the host's default calling convention, which is `extern "C"`; order 1 writes the
         // 3 components of a `Jet1`, order 2 the 6 of a `Jet2`.
-        let (value, gradient, hessian) = unsafe {
+        // The fourth is `gradients`, declared with `GradientsFn`'s four pointer-sized
+        // arguments.
+        let (value, gradient, hessian, gradients) = unsafe {
             (
                 std::mem::transmute::<*const u8, ValueFn>(code(0)),
                 JetFn::<3>(std::mem::transmute::<*const u8, Raw>(code(1))),
                 JetFn::<6>(std::mem::transmute::<*const u8, Raw>(code(2))),
+                std::mem::transmute::<*const u8, GradientsFn>(code(3)),
             )
         };
         Some(Compiled {
             value,
+            gradients,
             gradient,
             hessian,
             params,
@@ -143,6 +167,18 @@ impl Compiled {
         let mut out = [0.0; 6];
         self.hessian_into(x, y, params, &mut out);
         scalar_reads(&out)
+    }
+
+    /// `[f, f_x, f_y]` at each point of `xy` (x, y pairs side by side) into `out`, three
+    /// numbers a point: the same numbers as [`Compiled::gradient`] point by point, for one
+    /// call. Points beyond the shorter of the two are left alone.
+    pub fn gradients(&self, xy: &[f64], params: &[f64], out: &mut [f64]) {
+        let n = (xy.len() / 2).min(out.len() / 3);
+        // SAFETY: the code reads 2n numbers of `xy` and writes 3n of `out`, both in bounds by
+        // the choice of n, and reads the parameters `with_params` provides.
+        with_params(params, self.params, |p| unsafe {
+            (self.gradients)(xy.as_ptr(), n, p, out.as_mut_ptr())
+        });
     }
 
     /// Writes `[f, f_x, f_y]` to `out`; read it with [`scalar_reads`].
@@ -311,29 +347,91 @@ impl<'a> Gen<'a> {
     }
 
     fn emit(mut self, ops: &[Op]) {
-        let mut slots: Vec<Jet> = Vec::with_capacity(ops.len());
-        for op in ops {
-            let jet = self.op(*op, &slots);
-            slots.push(jet);
-        }
-        let last = slots.last().copied().unwrap_or(constant(f64::NAN));
+        let last = self.body(ops);
         match self.out {
             None => {
                 let v = self.val(last[0]);
                 self.b.ins().return_(&[v]);
             }
             Some(out) => {
-                for (i, c) in last.iter().take(self.width()).enumerate() {
-                    let v = self.val(*c);
-                    self.b
-                        .ins()
-                        .store(MemFlagsData::trusted(), v, out, (8 * i) as i32);
-                }
+                self.store(last, out);
                 self.b.ins().return_(&[]);
             }
         }
         let config = self.config;
         self.b.finalize(config);
+    }
+
+    /// The tape's jets, in the current block; the last one is f's.
+    fn body(&mut self, ops: &[Op]) -> Jet {
+        let mut slots: Vec<Jet> = Vec::with_capacity(ops.len());
+        for op in ops {
+            let jet = self.op(*op, &slots);
+            slots.push(jet);
+        }
+        slots.last().copied().unwrap_or(constant(f64::NAN))
+    }
+
+    /// Stores the components this order computes at `out`.
+    fn store(&mut self, jet: Jet, out: Value) {
+        for (i, c) in jet.iter().take(self.width()).enumerate() {
+            let v = self.val(*c);
+            self.b
+                .ins()
+                .store(MemFlagsData::trusted(), v, out, (8 * i) as i32);
+        }
+    }
+
+    /// Emits `gradients(xy, n, params, out)`: the order-1 body once per point, in a loop.
+    fn looped(mut b: FunctionBuilder<'a>, config: TargetFrontendConfig, ops: &[Op]) {
+        let ptr = config.pointer_type();
+        let (entry, header, body, exit) = (
+            b.create_block(),
+            b.create_block(),
+            b.create_block(),
+            b.create_block(),
+        );
+        b.append_block_params_for_function_params(entry);
+        let i = b.append_block_param(header, ptr);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let &[xy, n, params, out] = b.block_params(entry) else {
+            unreachable!("declared with four parameters")
+        };
+        let zero = b.ins().iconst(ptr, 0);
+        b.ins().jump(header, &[BlockArg::Value(zero)]);
+        b.switch_to_block(header);
+        let more = b.ins().icmp(IntCC::UnsignedLessThan, i, n);
+        b.ins().brif(more, body, &[], exit, &[]);
+        b.switch_to_block(body);
+        b.seal_block(body);
+        let at = b.ins().imul_imm_u(i, 16);
+        let point = b.ins().iadd(xy, at);
+        let flags = MemFlagsData::trusted().with_readonly();
+        let x = b.ins().load(F64, flags, point, 0);
+        let y = b.ins().load(F64, flags, point, 8);
+        let at = b.ins().imul_imm_u(i, 24);
+        let out = b.ins().iadd(out, at);
+        let mut g = Gen {
+            b,
+            order: 1,
+            ptr,
+            scratch: None,
+            x,
+            y,
+            params,
+            out: Some(out),
+            config,
+        };
+        let jet = g.body(ops);
+        g.store(jet, out);
+        let next = g.b.ins().iadd_imm_u(i, 1);
+        g.b.ins().jump(header, &[BlockArg::Value(next)]);
+        g.b.seal_block(header);
+        g.b.switch_to_block(exit);
+        g.b.seal_block(exit);
+        g.b.ins().return_(&[]);
+        g.b.finalize(config);
     }
 
     fn op(&mut self, op: Op, s: &[Jet]) -> Jet {

@@ -256,6 +256,21 @@ impl Formula {
         (v, [gx, gy])
     }
 
+    /// f and ∇f at many points (`xy`: x, y pairs side by side) into `out`, three numbers a
+    /// point (`[f, ∂x, ∂y]`): the numbers [`Formula::gradient`] gives point by point, in one
+    /// call to the compiled code where there is one (the atlas steps blocks of starts so).
+    pub fn gradients(&self, xy: &[f64], out: &mut [f64]) {
+        if self.rows.is_none()
+            && let Some(c) = self.compiled()
+        {
+            return c.gradients(xy, &self.values, out);
+        }
+        for (p, o) in xy.chunks_exact(2).zip(out.chunks_exact_mut(3)) {
+            let (v, [gx, gy]) = self.gradient([p[0], p[1]]);
+            o.copy_from_slice(&[v, gx, gy]);
+        }
+    }
+
     /// f, ∇f and the exact Hessian.
     #[inline]
     pub fn derivatives(&self, p: [f64; 2]) -> Derivatives {

@@ -448,6 +448,12 @@ mod compiled {
             prop_assert!(same(code.value(x, y, params), v), "value of {src}");
             let g = program.gradient(x, y, params, &mut Vec::new());
             let cg = code.gradient(x, y, params);
+            // The looped code gives the same bits at every point of a batch.
+            let mut batch = [f64::NAN; 6];
+            code.gradients(&[y, x, x, y], params, &mut batch);
+            let cg2 = code.gradient(y, x, params);
+            let bits = |v: &[f64]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&batch), bits(&[cg2, cg].concat()), "gradients of {}", src);
             prop_assert!(same(cg[0], v), "gradient's value of {src}");
             prop_assert!(agrees(cg[1], g.g[0]) && agrees(cg[2], g.g[1]), "∇ of {src}: {cg:?} vs {g:?}");
             let h = program.hessian(x, y, params, &mut Vec::new());

@@ -165,6 +165,7 @@ impl Run {
             loss,
             grad,
             steps: self.steps,
+            window_ends: self.rules.window_ends(self.steps),
             window_loss: &mut self.window_loss,
         };
         let (kind, spread) = (self.optimizer.kind, self.optimizer.spread());
@@ -179,6 +180,8 @@ pub struct Standing<'a> {
     pub loss: f64,
     pub grad: [f64; 2],
     pub steps: u64,
+    /// Whether this step ends a stall window ([`StopRules::window_ends`]).
+    pub window_ends: bool,
     /// The loss at the start of the current stall window, moved on at each window's end.
     pub window_loss: &'a mut f64,
 }
@@ -243,15 +246,21 @@ impl StopRules {
         if self.max_steps.is_some_and(|m| s.steps >= m) {
             return Status::StepLimit;
         }
-        let window = self.stall_window.max(1);
-        if s.steps.is_multiple_of(window) {
+        if s.window_ends {
             let gained = *s.window_loss - s.loss;
             *s.window_loss = s.loss;
             if gained.abs() < self.stall_tol * (1.0 + s.loss.abs()) {
-                return stalled(gained, window);
+                return stalled(gained, self.stall_window.max(1));
             }
         }
         Status::Running
+    }
+
+    /// Whether the step numbered `steps` ends a stall window: a division, which the atlas
+    /// makes once for a whole block of starts (its starts step together).
+    #[inline]
+    pub fn window_ends(&self, steps: u64) -> bool {
+        steps.is_multiple_of(self.stall_window.max(1))
     }
 }
 
