@@ -163,22 +163,16 @@ pub fn evaluate(formula: &Formula, domain: Domain, n: usize) -> Vec<f64> {
 /// Samples `formula` on `n × n` points: values, optionally exact gradients, and the z-range.
 pub fn sample(formula: &Formula, domain: Domain, n: usize, with_gradient: bool) -> SurfaceGrid {
     let n = n.max(2);
-    let z = evaluate(formula, domain, n);
-    let gradient = with_gradient.then(|| {
+    let (z, gradient) = if with_gradient && formula.data().is_none() {
+        let (z, g) = values_and_gradients(formula, domain, n);
+        (z, Some(g))
+    } else {
+        let z = evaluate(formula, domain, n);
         // Over a dataset an exact ∇f is a pass over every row per node: the grid's own
         // differences are close enough to light the mesh.
-        if formula.data().is_some() {
-            return grid_gradient(&z, domain, n);
-        }
-        let mut g = vec![[0.0; 2]; n * n];
-        g.par_chunks_mut(n).enumerate().for_each(|(j, row)| {
-            let y = domain.y_at(j, n);
-            for (i, cell) in row.iter_mut().enumerate() {
-                *cell = formula.gradient([domain.x_at(i, n), y]).1;
-            }
-        });
-        g
-    });
+        let g = with_gradient.then(|| grid_gradient(&z, domain, n));
+        (z, g)
+    };
     let range = z_range(&z);
     SurfaceGrid {
         domain,
@@ -187,6 +181,30 @@ pub fn sample(formula: &Formula, domain: Domain, n: usize, with_gradient: bool) 
         gradient,
         range,
     }
+}
+
+/// f and the exact ∇f at every node, a row per call of the compiled gradient's loop (its
+/// values are the batch interpreter's, bit for bit).
+fn values_and_gradients(formula: &Formula, domain: Domain, n: usize) -> (Vec<f64>, Vec<[f64; 2]>) {
+    let mut z = vec![0.0; n * n];
+    let mut g = vec![[0.0; 2]; n * n];
+    z.par_chunks_mut(n)
+        .zip(g.par_chunks_mut(n))
+        .enumerate()
+        .for_each_init(
+            || (vec![0.0; 2 * n], vec![0.0; 3 * n]),
+            |(xy, jets), (j, (z, g))| {
+                let y = domain.y_at(j, n);
+                for (i, p) in xy.chunks_exact_mut(2).enumerate() {
+                    p.copy_from_slice(&[domain.x_at(i, n), y]);
+                }
+                formula.gradients(xy, jets);
+                for ((z, g), jet) in z.iter_mut().zip(g).zip(jets.chunks_exact(3)) {
+                    (*z, *g) = (jet[0], [jet[1], jet[2]]);
+                }
+            },
+        );
+    (z, g)
 }
 
 /// ∇f from the sampled values: central differences inside, one-sided at the edges.
@@ -269,6 +287,30 @@ mod tests {
         assert_eq!(grad[8 * 33 + 16], f.gradient([0.0, 0.0]).1);
         assert_eq!(g.range.min, 0.0, "the minimum (1,1) is a grid point");
         assert_eq!(g.range.holes, 0);
+    }
+
+    /// The surface with gradients takes its values from the compiled gradient's loop: they
+    /// must be the batch interpreter's bit for bit (holes included), and the gradients the
+    /// single-point ones.
+    #[test]
+    fn a_surface_with_gradients_has_the_same_values_as_one_without() {
+        let d = Domain::new(-2.0, 2.0, -1.5, 3.0);
+        let bits = |z: &[f64]| z.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for src in [
+            "(1-x)^2 + 100*(y-x^2)^2",
+            "-20*exp(-0.2*sqrt(0.5*(x^2 + y^2))) - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20",
+            "ln(x) + sqrt(y) + atan2(y, x) + abs(x*y)^1.5",
+        ] {
+            let f = Formula::parse(src).unwrap();
+            let with = sample(&f, d, 37, true);
+            assert_eq!(bits(&with.z), bits(&evaluate(&f, d, 37)), "{src}");
+            assert_eq!(with.range, sample(&f, d, 37, false).range, "{src}");
+            let grad = with.gradient.unwrap();
+            for (k, g) in grad.iter().enumerate() {
+                let p = [d.x_at(k % 37, 37), d.y_at(k / 37, 37)];
+                assert_eq!(bits(g), bits(&f.gradient(p).1), "{src} at {p:?}");
+            }
+        }
     }
 
     #[test]

@@ -62,7 +62,15 @@ impl WorldMap {
 
     /// Height fraction in [0, 1] (clipped) of a value: the colormap's input.
     pub fn fraction(&self, f: f64) -> f64 {
-        ((self.shape(f) - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
+        self.fraction_of(self.shape(f))
+    }
+
+    fn fraction_of(&self, shape: f64) -> f64 {
+        self.unclipped_of(shape).clamp(0.0, 1.0)
+    }
+
+    fn unclipped_of(&self, shape: f64) -> f64 {
+        (shape - self.lo) / (self.hi - self.lo)
     }
 
     /// True where f lies above the drawn range and is clipped.
@@ -72,11 +80,24 @@ impl WorldMap {
 
     /// World position of landscape point (x, y) at height f; `None` if anything is not finite.
     pub fn world_from_landscape(&self, p: [f64; 2], f: f64) -> Option<[f32; 3]> {
+        self.world_at(p, f, self.shape(f))
+    }
+
+    /// A mesh vertex at landscape point `p` where f is `f` with gradient `grad`: its world
+    /// position, normal and unclipped height fraction, f's shape (a logarithm on the log
+    /// scale) computed once for all three. None if anything is not finite.
+    pub fn vertex(&self, p: [f64; 2], f: f64, grad: [f64; 2]) -> Option<([f32; 3], [f32; 3], f64)> {
+        let shape = self.shape(f);
+        let at = self.world_at(p, f, shape)?;
+        Some((at, self.normal_at(f, shape, grad), self.unclipped_of(shape)))
+    }
+
+    fn world_at(&self, p: [f64; 2], f: f64, shape: f64) -> Option<[f32; 3]> {
         if !(p[0].is_finite() && p[1].is_finite() && f.is_finite()) {
             return None;
         }
         let [cx, cy] = self.domain.center();
-        let y = self.fraction(f) * self.height;
+        let y = self.fraction_of(shape) * self.height;
         Some([
             ((p[0] - cx) * self.scale) as f32,
             y as f32,
@@ -95,7 +116,11 @@ impl WorldMap {
 
     /// Unit surface normal in world space from the exact gradient of f.
     pub fn normal(&self, f: f64, grad: [f64; 2]) -> [f32; 3] {
-        if self.is_clipped(f) || self.shape(f) < self.lo || !grad.iter().all(|g| g.is_finite()) {
+        self.normal_at(f, self.shape(f), grad)
+    }
+
+    fn normal_at(&self, f: f64, shape: f64, grad: [f64; 2]) -> [f32; 3] {
+        if shape > self.hi || shape < self.lo || !grad.iter().all(|g| g.is_finite()) {
             return [0.0, 1.0, 0.0];
         }
         let k = self.height / (self.hi - self.lo) * self.shape_slope(f) / self.scale;
@@ -182,7 +207,7 @@ impl WorldMap {
 
     /// Height fraction of f without clipping: below 0 or above 1 outside the drawn range.
     pub fn unclipped_fraction(&self, f: f64) -> f64 {
-        (self.shape(f) - self.lo) / (self.hi - self.lo)
+        self.unclipped_of(self.shape(f))
     }
 }
 
@@ -207,14 +232,14 @@ pub fn surface_mesh(grid: &SurfaceGrid, map: &WorldMap) -> MeshData {
             for i in 0..n {
                 let x = grid.domain.x_at(i, n);
                 let f = grid.at(i, j);
+                let g = grid.gradient.as_ref().map_or([0.0; 2], |g| g[j * n + i]);
                 // Holes keep a placeholder vertex (never indexed) so indices stay a plain grid.
-                let Some(p) = map.world_from_landscape([x, y], f) else {
+                let Some((p, normal, s)) = map.vertex([x, y], f, g) else {
                     continue;
                 };
-                let g = grid.gradient.as_ref().map_or([0.0; 2], |g| g[j * n + i]);
                 pos[i] = p;
-                nor[i] = map.normal(f, g);
-                data[i] = [map.unclipped_fraction(f) as f32, x as f32, y as f32, 1.0];
+                nor[i] = normal;
+                data[i] = [s as f32, x as f32, y as f32, 1.0];
             }
         });
     // Counter-clockwise seen from above (+Y) given +y maps to −Z.
