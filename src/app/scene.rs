@@ -53,6 +53,8 @@ impl SceneName {
 pub struct SceneDesk {
     pub path: String,
     pub message: Option<Result<String, String>>,
+    /// Open the scene section next frame (a file was dropped on the window).
+    pub reveal: bool,
     pub record: record::RecordBox,
 }
 

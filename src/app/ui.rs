@@ -2,6 +2,7 @@
 //! Each section lives in its own file as plain functions over plain data.
 
 mod data;
+mod drop;
 mod inspector;
 mod keys;
 mod landscape;
@@ -56,7 +57,7 @@ pub(super) fn plugin(ui_scale: f32, present: bool) -> impl Fn(&mut App) {
             ..Presentation::default()
         })
         .init_resource::<PanelState>()
-        .add_plugins(keys::plugin)
+        .add_plugins((keys::plugin, drop::plugin))
         .add_systems(Startup, init_edit.in_set(StartSet::Spawn))
         .add_systems(
             Update,
@@ -343,14 +344,22 @@ fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
                     ui.label(egui::RichText::new("building the surface…").small().weak());
                 });
             }
-            // A preset comes with its own race: the racers of the last landscape, at their
-            // rates, may mean nothing (or an explosion) here.
             if let Some(view) = actions.preset_view {
-                p.new_race
-                    .write(NewRace(super::racers::default_race(&p.landscape)));
-                super::camera::aim(&mut p.camera, view);
+                new_landscape(&p.landscape, view, &mut p.new_race, &mut p.camera);
             }
         });
+}
+
+/// A preset or dataset was picked: it comes with its own race (the racers of the last
+/// landscape, at their rates, may mean nothing, or an explosion, here) and view.
+fn new_landscape(
+    landscape: &LandscapeRes,
+    view: [f64; 2],
+    new_race: &mut MessageWriter<NewRace>,
+    camera: &mut PanOrbitCamera,
+) {
+    new_race.write(NewRace(super::racers::default_race(landscape)));
+    super::camera::aim(camera, view);
 }
 
 /// Play controls, line-ups and the racer table.
@@ -435,6 +444,7 @@ fn data_window(ctx: &egui::Context, p: &mut Panel) {
 fn scene_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Scene")
         .default_open(false)
+        .open(std::mem::take(&mut p.desk.reveal).then_some(true))
         .show(ui, |ui| {
             scene::scene_ui(ui, &mut p.desk, &mut p.open_scene, &mut p.scene_request);
         });

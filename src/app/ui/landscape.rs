@@ -117,6 +117,8 @@ pub struct CsvBox {
     pub loss: String,
     pub axes: String,
     pub error: Option<String>,
+    /// Open the box next frame (a file was dropped on the window): its result shows there.
+    pub reveal: bool,
 }
 
 impl Default for CsvBox {
@@ -126,6 +128,7 @@ impl Default for CsvBox {
             loss: "(w*x + b - y)^2".into(),
             axes: "w,b".into(),
             error: None,
+            reveal: false,
         }
     }
 }
@@ -201,6 +204,7 @@ pub fn landscape_ui(
         });
     egui::CollapsingHeader::new("Your data (CSV)")
         .id_salt("csv")
+        .open(std::mem::take(&mut csv.reveal).then_some(true))
         .show(ui, |ui| {
             if csv_ui(ui, csv, landscape) {
                 *edit = FormulaEdit::new(landscape.formula.source());
@@ -230,29 +234,30 @@ fn csv_ui(ui: &mut egui::Ui, csv: &mut CsvBox, landscape: &mut Landscape) -> boo
     );
     row(ui, "loss", &mut csv.loss, "per row, e.g. (w*x + b - y)^2");
     row(ui, "axes", &mut csv.axes, "w,b");
-    let mut opened = false;
-    if ui.button("Open data").clicked() {
-        let axes: Vec<&str> = csv.axes.split(',').map(str::trim).collect();
-        let result = match <[&str; 2]>::try_from(axes) {
-            Ok(axes) => apply_data(
-                DataSpec {
-                    source: DataSource::Csv(csv.path.trim().into()),
-                    loss: Some(csv.loss.trim()),
-                    axes: Some(axes),
-                },
-                landscape,
-            ),
-            Err(_) => Err("the axes are two names, e.g. w,b".into()),
-        };
-        match result {
-            Ok(()) => (csv.error, opened) = (None, true),
-            Err(e) => csv.error = Some(e),
-        }
-    }
+    let opened = ui.button("Open data").clicked() && open_csv(csv, landscape);
     if let Some(e) = &csv.error {
         ui.colored_label(super::ERROR_RED, e);
     }
     opened
+}
+
+/// Opens the box's file with its loss and axes; true when it opened. A refusal (with the
+/// file, line and column of a bad cell) stays in the box, the landscape as it was.
+pub fn open_csv(csv: &mut CsvBox, landscape: &mut Landscape) -> bool {
+    let axes: Vec<&str> = csv.axes.split(',').map(str::trim).collect();
+    let result = match <[&str; 2]>::try_from(axes) {
+        Ok(axes) => apply_data(
+            DataSpec {
+                source: DataSource::Csv(csv.path.trim().into()),
+                loss: Some(csv.loss.trim()),
+                axes: Some(axes),
+            },
+            landscape,
+        ),
+        Err(_) => Err("the axes are two names, e.g. w,b".into()),
+    };
+    csv.error = result.err();
+    csv.error.is_none()
 }
 
 /// The landscape menu (presets, then the built-in datasets); returns what was picked.

@@ -48,7 +48,7 @@ pub fn scene_ui(
 }
 
 /// Loads and checks a scene file or shipped name; a refused one leaves everything as it is.
-fn open_named(desk: &mut SceneDesk, name: &str, open: &mut MessageWriter<OpenScene>) {
+pub fn open_named(desk: &mut SceneDesk, name: &str, open: &mut MessageWriter<OpenScene>) {
     match scene::load(name) {
         Ok(l) => {
             desk.message = Some(Ok(format!("opened “{}”", l.scene.name)));
