@@ -2,7 +2,7 @@
 
 use crate::app::landscape::Landscape;
 use crate::app::racers::{NewRace, Racer, Restart, SPEEDS, Sim, default_race};
-use crate::core::optim::run::Run;
+use crate::core::optim::run::{Run, Status};
 use crate::core::optim::schedule::{self, Schedule};
 use crate::core::optim::{Field, Hyper, HyperError, Kind, Optimizer, Widget};
 use crate::core::race::{self, Lineup, RacerSpec};
@@ -149,57 +149,47 @@ pub fn apply_hyper(run: &mut Run, edited: Hyper) -> Result<(), HyperError> {
 
 pub use crate::app::labels::colour32;
 
-/// The racer table: one row per racer (visibility, colour, name, step, loss, status), its
-/// settings folded underneath.
-pub fn table_ui(
+/// The racer table: one line per racer (visibility, colour and name, step, loss, status,
+/// copy, remove), so a six-racer race fits above the plots at 1280×720; the selected racer's
+/// cost and settings open under it. A click on a name selects the racer (the inspector shows
+/// it too).
+pub fn table_ui<R, V>(
     ui: &mut egui::Ui,
-    rows: &mut [(Entity, Mut<Racer>, Mut<Visibility>)],
+    rows: &mut [(Entity, R, V)],
     selected: Option<Entity>,
     landscape: &Landscape,
-) -> TableActions {
+) -> TableActions
+where
+    R: std::ops::DerefMut<Target = Racer>,
+    V: std::ops::DerefMut<Target = Visibility>,
+{
     let mut actions = TableActions::default();
     for (entity, racer, visibility) in rows.iter_mut() {
-        let colour = colour32(racer.color);
-        ui.horizontal(|ui| {
-            let mut shown = **visibility != Visibility::Hidden;
-            let key = if racer.slot < 9 {
-                format!("Show or hide (key {})", racer.slot + 1)
-            } else {
-                "Show or hide".into()
-            };
-            if ui.checkbox(&mut shown, "").on_hover_text(key).changed() {
-                **visibility = if shown {
-                    Visibility::Inherited
-                } else {
-                    Visibility::Hidden
-                };
-            }
-            let name = egui::RichText::new(&racer.label).color(colour).strong();
-            let label = ui
-                .selectable_label(selected == Some(*entity), name)
-                .on_hover_text("Inspect this racer");
-            if label.clicked() {
-                actions.select = Some(*entity);
-            }
-            if label.hovered() {
-                actions.hovered = Some(*entity);
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.small_button("✕").on_hover_text("Remove").clicked() {
-                    actions.remove = Some(*entity);
-                }
-                if ui.small_button("copy").on_hover_text("Duplicate").clicked() {
-                    actions.duplicate = Some(*entity);
-                }
-            });
-        });
-        progress_ui(ui, racer);
-        egui::CollapsingHeader::new("settings")
-            .id_salt(("settings", *entity))
-            .show(ui, |ui| {
-                settings_ui(ui, racer, landscape.data.is_some());
-            });
-        ui.separator();
+        let chosen = selected == Some(*entity);
+        row_ui(ui, *entity, racer, visibility, chosen, &mut actions);
+    }
+    let any = !rows.is_empty();
+    match rows.iter_mut().find(|(e, ..)| Some(*e) == selected) {
+        Some((_, racer, _)) => {
+            ui.separator();
+            let title = egui::RichText::new(format!("settings · {}", racer.label))
+                .color(colour32(racer.color));
+            egui::CollapsingHeader::new(title)
+                .id_salt("selected racer's settings")
+                .default_open(true)
+                .show(ui, |ui| {
+                    progress_ui(ui, racer);
+                    settings_ui(ui, racer, landscape.data.is_some());
+                });
+        }
+        None if any => {
+            ui.label(
+                egui::RichText::new("Click a name for its settings")
+                    .small()
+                    .weak(),
+            );
+        }
+        None => {}
     }
     ui.horizontal(|ui| {
         egui::ComboBox::from_id_salt("add racer")
@@ -218,23 +208,84 @@ pub fn table_ui(
     actions
 }
 
-/// Where a racer stands: its step, loss and status, and on mini-batches its epoch and the
-/// examples it has seen.
-fn progress_ui(ui: &mut egui::Ui, racer: &Racer) {
+/// One racer's line: its name takes what the numbers and buttons on the right leave.
+fn row_ui(
+    ui: &mut egui::Ui,
+    entity: Entity,
+    racer: &Racer,
+    visibility: &mut Visibility,
+    chosen: bool,
+    actions: &mut TableActions,
+) {
     ui.horizontal(|ui| {
-        ui.add_space(24.0);
-        let status = match racer.run.status.label() {
-            "diverged" => "✕ diverged",
-            "converged" => "✓ converged",
-            other => other,
+        let mut shown = *visibility != Visibility::Hidden;
+        let key = if racer.slot < 9 {
+            format!("Show or hide (key {})", racer.slot + 1)
+        } else {
+            "Show or hide".into()
         };
-        ui.monospace(format!(
-            "step {:>5}  f {}",
-            racer.run.steps,
-            super::format_loss(racer.run.loss)
-        ));
-        ui.label(status).on_hover_text(racer.run.status.to_string());
+        if ui.checkbox(&mut shown, "").on_hover_text(key).changed() {
+            *visibility = if shown {
+                Visibility::Inherited
+            } else {
+                Visibility::Hidden
+            };
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.small_button("✕").on_hover_text("Remove").clicked() {
+                actions.remove = Some(entity);
+            }
+            if ui.small_button("copy").on_hover_text("Duplicate").clicked() {
+                actions.duplicate = Some(entity);
+            }
+            let status = &racer.run.status;
+            let (glyph, colour) = status_mark(status);
+            ui.label(egui::RichText::new(glyph).color(colour))
+                .on_hover_text(status.to_string());
+            let numbers = format!(
+                "{:>6} {:>9}",
+                racer.run.steps,
+                super::format_loss(racer.run.loss)
+            );
+            ui.monospace(numbers)
+                .on_hover_text("steps taken, and f where it stands");
+            let name = egui::RichText::new(&racer.label)
+                .color(colour32(racer.color))
+                .strong();
+            // Left-aligned in the space left, cut with … where it does not fit.
+            let left = egui::Layout::left_to_right(egui::Align::Center);
+            let label = ui
+                .with_layout(left, |ui| {
+                    ui.add(egui::Button::selectable(chosen, name).truncate())
+                })
+                .inner
+                .on_hover_text(format!("{}: inspect it, and its settings", racer.label));
+            if label.clicked() {
+                actions.select = Some(entity);
+            }
+            if label.hovered() {
+                actions.hovered = Some(entity);
+            }
+        });
     });
+}
+
+/// A status as one mark in the table (its words on hover).
+fn status_mark(status: &Status) -> (&'static str, egui::Color32) {
+    let grey = egui::Color32::from_gray(160);
+    match status {
+        Status::Running => ("▸", grey),
+        Status::Converged => ("✓", egui::Color32::from_rgb(120, 200, 120)),
+        Status::StepLimit => ("■", grey),
+        Status::Diverged(_) => ("✕", super::ERROR_RED),
+        Status::Stalled(_) => ("—", egui::Color32::from_rgb(230, 190, 90)),
+    }
+}
+
+/// Where the selected racer stands: its status in words, what it has cost, and on
+/// mini-batches its epoch and the examples it has seen.
+fn progress_ui(ui: &mut egui::Ui, racer: &Racer) {
+    ui.label(racer.run.status.to_string());
     let o = &racer.run.optimizer;
     let mut cost = format!("{} evaluations of f", o.evals());
     if o.hyper.fd > 0.0 && o.kind.uses_gradient() {
@@ -256,13 +307,10 @@ fn progress_ui(ui: &mut egui::Ui, racer: &Racer) {
             o.hyper.batch
         ));
     }
-    ui.horizontal(|ui| {
-        ui.add_space(24.0);
-        ui.label(egui::RichText::new(cost).small().weak())
-            .on_hover_text(
-                "A value counts 1, a gradient 4 (central differences in 2D), a Hessian 9; a population pays one per point",
-            );
-    });
+    ui.label(egui::RichText::new(cost).small().weak())
+        .on_hover_text(
+            "A value counts 1, a gradient 4 (central differences in 2D), a Hessian 9; a population pays one per point",
+        );
 }
 
 /// One racer's optimizer, colour and hyperparameters (on data, also where its gradients come
@@ -418,6 +466,85 @@ mod tests {
             label: kind.label().into(),
             slot: 0,
         }
+    }
+
+    /// The table as the panel draws it.
+    struct Table {
+        rows: Vec<(Entity, Box<Racer>, Box<Visibility>)>,
+        selected: Option<Entity>,
+    }
+
+    /// Six racers take a line each (so a six-racer race fits above the plots at 1280×720),
+    /// and a click on a name selects that racer and opens its settings under the table.
+    #[test]
+    fn six_racers_take_a_line_each_and_a_click_opens_one_racers_settings() {
+        let f = Formula::parse("x^2 + y^2").unwrap();
+        let kinds = [
+            Kind::Gd,
+            Kind::Momentum,
+            Kind::Nesterov,
+            Kind::Adam,
+            Kind::RmsProp,
+            Kind::Adagrad,
+        ];
+        let mut world = World::new();
+        let rows = kinds
+            .iter()
+            .enumerate()
+            .map(|(slot, &kind)| {
+                let r = Racer {
+                    slot,
+                    ..racer(kind, 0.1, &f)
+                };
+                let e = world.spawn_empty().id();
+                (e, Box::new(r), Box::new(Visibility::Inherited))
+            })
+            .collect();
+        let p = crate::core::presets::find("bowl").unwrap();
+        let landscape = Landscape {
+            formula: f.clone(),
+            domain: p.domain,
+            z_scale: p.z_scale,
+            resolution: 64,
+            vertical_scale: 1.0,
+            preset: None,
+            data: None,
+            generation: 0,
+            revision: 0,
+        };
+        let mut h = Harness::builder().with_size([340.0, 600.0]).build_ui_state(
+            |ui, t: &mut Table| {
+                if let Some(e) = table_ui(ui, &mut t.rows, t.selected, &landscape).select {
+                    t.selected = Some(e);
+                }
+            },
+            Table {
+                rows,
+                selected: None,
+            },
+        );
+        h.run();
+        let tops: Vec<f32> = kinds
+            .iter()
+            .map(|k| h.get_by_label(k.label()).rect().top())
+            .collect();
+        for pair in tops.windows(2) {
+            let line = pair[1] - pair[0];
+            assert!((10.0..=24.0).contains(&line), "a line each: {tops:?}");
+        }
+        assert!(
+            h.query_by_label("optimizer").is_none(),
+            "no settings before a click"
+        );
+        h.get_by_label(Kind::Adam.label()).click();
+        h.run();
+        let adam = h.state().rows[3].0;
+        assert_eq!(h.state().selected, Some(adam));
+        h.get_by_label(&format!("settings · {}", Kind::Adam.label()));
+        assert!(
+            h.query_by_label("optimizer").is_some(),
+            "its settings opened"
+        );
     }
 
     #[test]
