@@ -293,14 +293,11 @@ fn batch_race(land: &Landscape, lambda: f64, start: [f64; 2]) -> Vec<RacerSpec> 
     // Tamed with single rows, the noisiest: one rate at which all three survive.
     let single = Hyper { batch: 1, ..hyper };
     let full = tame(RacerSpec::new(Kind::Sgd, single, start), land);
+    let rows = land.formula.data().map_or(0, |d| d.rows() as u64);
     BATCHES
         .iter()
         .map(|&batch| RacerSpec {
-            label: match batch {
-                0 => "Full batch".to_string(),
-                1 => "Batch 1 (classic SGD)".to_string(),
-                b => format!("Batch {b}"),
-            },
+            label: batch_label(batch, rows),
             hyper: Hyper {
                 batch,
                 ..full.hyper.clone()
@@ -308,6 +305,17 @@ fn batch_race(land: &Landscape, lambda: f64, start: [f64; 2]) -> Vec<RacerSpec> 
             ..full.clone()
         })
         .collect()
+}
+
+/// A batch-size racer's name, saying so where the batch holds every one of the `rows` (a
+/// "Batch 16" on five rows is the full batch, and its path the full batch's).
+pub fn batch_label(batch: u64, rows: u64) -> String {
+    match batch {
+        0 => "Full batch".to_string(),
+        b if b >= rows => format!("Batch {b} = full batch ({rows} rows)"),
+        1 => "Batch 1 (classic SGD)".to_string(),
+        b => format!("Batch {b}"),
+    }
 }
 
 /// Row-steps a data landscape's taming may take: each step is a pass over every row (for the
@@ -623,5 +631,48 @@ mod tests {
             diverges(2.0 * gd.hyper.lr),
             "the largest halving that survives"
         );
+    }
+
+    /// On five rows a batch of 16 is the full batch: its name says so, and its path is the
+    /// full batch's, step for step.
+    #[test]
+    fn a_batch_as_large_as_the_data_is_named_and_walks_as_the_full_batch() {
+        use crate::core::landscape::{DataSource, DataSpec, LandscapeSpec};
+        let dir = std::env::temp_dir().join(format!("gradscape-batch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("five.csv");
+        std::fs::write(&csv, "x,y\n0,1.2\n1,2.9\n2,5.1\n3,7.0\n4,8.8\n").unwrap();
+        let land = Landscape::new(&LandscapeSpec {
+            data: Some(DataSpec {
+                source: DataSource::Csv(csv),
+                loss: Some("(w*x + b - y)^2"),
+                axes: Some(["w", "b"]),
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+        let race = opening(&land, None);
+        let labels: Vec<&str> = race.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Full batch",
+                "Batch 16 = full batch (5 rows)",
+                "Batch 1 (classic SGD)"
+            ]
+        );
+        let path = |spec: &RacerSpec| {
+            let optimizer = Optimizer::new(spec.kind, spec.hyper.clone());
+            let mut run = Run::new(optimizer, spec.start, land.stop_rules(), &land.formula);
+            (0..50)
+                .map(|_| {
+                    run.step(&land.formula);
+                    run.pos
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(path(&race[1]), path(&race[0]));
+        assert_ne!(path(&race[2]), path(&race[0]));
+        assert_eq!(batch_label(16, 10_000), "Batch 16");
     }
 }

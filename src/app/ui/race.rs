@@ -178,7 +178,8 @@ where
                 .id_salt("selected racer's settings")
                 .default_open(true)
                 .show(ui, |ui| {
-                    progress_ui(ui, racer);
+                    let rows = landscape.formula.data().map(|d| d.rows() as u64);
+                    progress_ui(ui, racer, rows);
                     settings_ui(ui, racer, landscape.data.is_some());
                 });
         }
@@ -284,7 +285,7 @@ fn status_mark(status: &Status) -> (&'static str, egui::Color32) {
 
 /// Where the selected racer stands: its status in words, what it has cost, and on
 /// mini-batches its epoch and the examples it has seen.
-fn progress_ui(ui: &mut egui::Ui, racer: &Racer) {
+fn progress_ui(ui: &mut egui::Ui, racer: &Racer, data_rows: Option<u64>) {
     ui.label(racer.run.status.to_string());
     let o = &racer.run.optimizer;
     let mut cost = format!("{} evaluations of f", o.evals());
@@ -300,6 +301,10 @@ fn progress_ui(ui: &mut egui::Ui, racer: &Racer) {
     }
     if let Some(n) = o.population().map(<[_]>::len) {
         cost.push_str(&format!(" · {n} points a step"));
+    }
+    let rows = racer.run.optimizer.hyper.batch;
+    if let Some(n) = data_rows.filter(|&n| rows > 0 && rows >= n) {
+        cost.push_str(&format!(" · batch {rows} ≥ {n} rows: the full batch"));
     }
     if let Some((epoch, seen)) = o.epochs() {
         cost.push_str(&format!(
