@@ -239,9 +239,14 @@ fn surfaces_show_contours_and_open_holes_without_spikes() {
         12,
     );
     let (w, h) = rosen.dimensions();
-    let mid = w * 2 / 3;
-    let lines = dips_down_column(&rosen, mid, h / 10, h * 9 / 10);
-    assert!(lines >= 6, "only {lines} contour lines down x = {mid}");
+    // Three columns, the best of them: a racer's label or trail (the race runs on wall-clock
+    // time, so further by frame 12 on a loaded machine) can cover one column, not all three.
+    let columns = [w * 2 / 3 - 24, w * 2 / 3, w * 2 / 3 + 24];
+    let lines = columns.map(|x| dips_down_column(&rosen, x, h / 10, h * 9 / 10));
+    assert!(
+        lines.iter().any(|&n| n >= 6),
+        "only {lines:?} contour lines down x = {columns:?}"
+    );
 
     // ln(x) from above: the left quarter of the domain (x < 0) is a hole showing the
     // background; the right part is surface with contours.

@@ -31,6 +31,23 @@ pub struct Landscape {
 }
 
 impl Landscape {
+    /// `formula` over the bowl preset's domain at 64²: the panel tests' landscape.
+    #[cfg(test)]
+    pub fn of_formula(formula: Formula) -> Landscape {
+        let p = crate::core::presets::find("bowl").expect("the bowl preset");
+        Landscape {
+            formula,
+            domain: p.domain,
+            z_scale: p.z_scale,
+            resolution: 64,
+            vertical_scale: 1.0,
+            preset: None,
+            data: None,
+            generation: 0,
+            revision: 0,
+        }
+    }
+
     /// Records a change to f, its parameters or its domain.
     pub fn changed_math(&mut self) {
         self.generation += 1;

@@ -505,18 +505,7 @@ mod tests {
                 (e, Box::new(r), Box::new(Visibility::Inherited))
             })
             .collect();
-        let p = crate::core::presets::find("bowl").unwrap();
-        let landscape = Landscape {
-            formula: f.clone(),
-            domain: p.domain,
-            z_scale: p.z_scale,
-            resolution: 64,
-            vertical_scale: 1.0,
-            preset: None,
-            data: None,
-            generation: 0,
-            revision: 0,
-        };
+        let landscape = Landscape::of_formula(f.clone());
         let mut h = Harness::builder().with_size([340.0, 600.0]).build_ui_state(
             |ui, t: &mut Table| {
                 if let Some(e) = table_ui(ui, &mut t.rows, t.selected, &landscape).select {

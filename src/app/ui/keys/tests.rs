@@ -5,7 +5,6 @@ use super::*;
 use crate::app::landscape::Landscape;
 use crate::app::ui::landscape::{FormulaEdit, formula_ui};
 use crate::core::expr::Formula;
-use crate::core::presets;
 use bevy::input::keyboard::KeyCode;
 use bevy::input::mouse::MouseButton;
 
@@ -72,21 +71,10 @@ struct Panel {
 
 impl Panel {
     fn new(text: &str) -> Panel {
-        let p = presets::find("bowl").unwrap();
         Panel {
             ctx: egui::Context::default(),
             edit: FormulaEdit::new(text),
-            landscape: Landscape {
-                formula: Formula::parse(text).unwrap(),
-                domain: p.domain,
-                z_scale: p.z_scale,
-                resolution: 64,
-                vertical_scale: 1.0,
-                preset: None,
-                data: None,
-                generation: 0,
-                revision: 0,
-            },
+            landscape: Landscape::of_formula(Formula::parse(text).unwrap()),
         }
     }
 
