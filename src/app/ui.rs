@@ -345,7 +345,7 @@ fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
                 });
             }
             if let Some(view) = actions.preset_view {
-                new_landscape(&p.landscape, view, &mut p.new_race, &mut p.camera);
+                new_landscape(&p.landscape, view, &mut p.new_race, Some(&mut p.camera));
             }
         });
 }
@@ -356,10 +356,12 @@ fn new_landscape(
     landscape: &LandscapeRes,
     view: [f64; 2],
     new_race: &mut MessageWriter<NewRace>,
-    camera: &mut PanOrbitCamera,
+    camera: Option<&mut PanOrbitCamera>,
 ) {
     new_race.write(NewRace(super::racers::default_race(landscape)));
-    super::camera::aim(camera, view);
+    if let Some(camera) = camera {
+        super::camera::aim(camera, view);
+    }
 }
 
 /// Play controls, line-ups and the racer table.

@@ -289,6 +289,12 @@ impl<R: std::io::Read> std::io::Read for Bounded<R> {
     }
 }
 
+/// Whether a batch of `size` rows (0: every row) out of `rows` is the full batch: then a
+/// step takes the mean over every row in row order, as the full batch does.
+pub fn is_full_batch(size: u64, rows: usize) -> bool {
+    size == 0 || size >= rows as u64
+}
+
 /// Deals out rows in mini-batches: each epoch is a fresh seeded shuffle of every row, cut
 /// into batches of `size` (the last one smaller when the rows do not divide evenly), as
 /// `DataLoader(shuffle=True, drop_last=False)` does. The same seed deals the same batches.

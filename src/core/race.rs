@@ -293,7 +293,7 @@ fn batch_race(land: &Landscape, lambda: f64, start: [f64; 2]) -> Vec<RacerSpec> 
     // Tamed with single rows, the noisiest: one rate at which all three survive.
     let single = Hyper { batch: 1, ..hyper };
     let full = tame(RacerSpec::new(Kind::Sgd, single, start), land);
-    let rows = land.formula.data().map_or(0, |d| d.rows() as u64);
+    let rows = land.formula.data().map_or(0, |d| d.rows());
     BATCHES
         .iter()
         .map(|&batch| RacerSpec {
@@ -309,10 +309,12 @@ fn batch_race(land: &Landscape, lambda: f64, start: [f64; 2]) -> Vec<RacerSpec> 
 
 /// A batch-size racer's name, saying so where the batch holds every one of the `rows` (a
 /// "Batch 16" on five rows is the full batch, and its path the full batch's).
-pub fn batch_label(batch: u64, rows: u64) -> String {
+pub fn batch_label(batch: u64, rows: usize) -> String {
     match batch {
         0 => "Full batch".to_string(),
-        b if b >= rows => format!("Batch {b} = full batch ({rows} rows)"),
+        b if crate::core::data::is_full_batch(b, rows) => {
+            format!("Batch {b} = full batch ({rows} rows)")
+        }
         1 => "Batch 1 (classic SGD)".to_string(),
         b => format!("Batch {b}"),
     }

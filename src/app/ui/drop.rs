@@ -47,6 +47,7 @@ fn dropped(
     mut landscape: ResMut<Landscape>,
     mut edit: ResMut<FormulaEdit>,
     mut new_race: MessageWriter<NewRace>,
+    // None in a headless app (the tests'), where no camera turns.
     mut camera: Option<Single<&mut PanOrbitCamera>>,
 ) {
     for drop in drops.read() {
@@ -61,8 +62,7 @@ fn dropped(
                 if open_csv(csv, &mut landscape) {
                     *edit = FormulaEdit::new(landscape.formula.source());
                     let view = crate::core::presets::view_of(None);
-                    let mut free = PanOrbitCamera::default();
-                    let camera = camera.as_deref_mut().map_or(&mut free, |c| &mut **c);
+                    let camera = camera.as_deref_mut().map(|c| &mut **c);
                     new_landscape(&landscape, view, &mut new_race, camera);
                 }
             }

@@ -2,6 +2,7 @@
 
 use crate::app::landscape::Landscape;
 use crate::app::racers::{NewRace, Racer, Restart, SPEEDS, Sim, default_race};
+use crate::core::data::is_full_batch;
 use crate::core::optim::run::{Run, Status};
 use crate::core::optim::schedule::{self, Schedule};
 use crate::core::optim::{Field, Hyper, HyperError, Kind, Optimizer, Widget};
@@ -178,7 +179,7 @@ where
                 .id_salt("selected racer's settings")
                 .default_open(true)
                 .show(ui, |ui| {
-                    let rows = landscape.formula.data().map(|d| d.rows() as u64);
+                    let rows = landscape.formula.data().map(|d| d.rows());
                     progress_ui(ui, racer, rows);
                     settings_ui(ui, racer, landscape.data.is_some());
                 });
@@ -285,7 +286,7 @@ fn status_mark(status: &Status) -> (&'static str, egui::Color32) {
 
 /// Where the selected racer stands: its status in words, what it has cost, and on
 /// mini-batches its epoch and the examples it has seen.
-fn progress_ui(ui: &mut egui::Ui, racer: &Racer, data_rows: Option<u64>) {
+fn progress_ui(ui: &mut egui::Ui, racer: &Racer, data_rows: Option<usize>) {
     ui.label(racer.run.status.to_string());
     let o = &racer.run.optimizer;
     let mut cost = format!("{} evaluations of f", o.evals());
@@ -302,9 +303,9 @@ fn progress_ui(ui: &mut egui::Ui, racer: &Racer, data_rows: Option<u64>) {
     if let Some(n) = o.population().map(<[_]>::len) {
         cost.push_str(&format!(" · {n} points a step"));
     }
-    let rows = racer.run.optimizer.hyper.batch;
-    if let Some(n) = data_rows.filter(|&n| rows > 0 && rows >= n) {
-        cost.push_str(&format!(" · batch {rows} ≥ {n} rows: the full batch"));
+    let batch = o.hyper.batch;
+    if let Some(n) = data_rows.filter(|&n| batch > 0 && is_full_batch(batch, n)) {
+        cost.push_str(&format!(" · batch {batch} ≥ {n} rows: the full batch"));
     }
     if let Some((epoch, seen)) = o.epochs() {
         cost.push_str(&format!(
@@ -355,7 +356,7 @@ pub fn settings_ui(ui: &mut egui::Ui, racer: &mut Racer, data: bool) -> bool {
                 .into_iter()
                 .filter(|f| !kind.fields().contains(f))
                 .filter(|f| match f {
-                    Field::Fd => kind.uses_gradient() && kind != Kind::Newton,
+                    Field::Fd => kind.is_first_order(),
                     _ => data,
                 });
             for field in kind.fields().iter().copied().chain(source) {

@@ -3,15 +3,15 @@
 //! A gradient method's update is the same equation for every coordinate, its state kept per
 //! coordinate, and every start of a map takes its k-th step at the same k. So a block of
 //! starts is one [`VectorOptimizer`] over all their coordinates side by side: one update loop
-//! (vectorised, no per-start `Optimizer`, `Update` or step record), the compiled gradient once
-//! per start and step, and the same stop rules as [`Run::step`]. Every number is the one a
+//! (vectorised, no per-start `Optimizer`, `Update` or step record), one call of the compiled
+//! gradient's loop over the block a step, and the same stop rules as `Run::step`. Every number is the one a
 //! start's own run computes (the update's per-coordinate equations are those of the 2D step;
 //! tested bit for bit against [`settle`](super::settle)). Finished starts leave the block, so
 //! it shrinks as they converge.
 
 use super::Plan;
+use crate::core::data::is_full_batch;
 use crate::core::expr::Formula;
-use crate::core::optim::Kind;
 use crate::core::optim::run::{Standing, Status};
 use crate::core::optim::vector::VectorOptimizer;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,11 +35,8 @@ pub struct Settled {
 /// come from one shared generator instead of one per start).
 pub fn fits(plan: &Plan, f: &Formula) -> bool {
     let h = &plan.hyper;
-    let full_batch = f
-        .data()
-        .is_none_or(|d| h.batch == 0 || h.batch >= d.rows() as u64);
-    plan.kind.uses_gradient()
-        && plan.kind != Kind::Newton
+    let full_batch = f.data().is_none_or(|d| is_full_batch(h.batch, d.rows()));
+    plan.kind.is_first_order()
         && h.noise == 0.0
         && h.fd == 0.0
         && full_batch
@@ -57,31 +54,8 @@ pub fn settle(
     if !fits(plan, f) {
         return None;
     }
-    let rules = &plan.rules;
-    let first: Vec<(f64, [f64; 2])> = starts.iter().map(|&s| f.gradient(s)).collect();
-    let mut ends: Vec<Settled> = starts
-        .iter()
-        .zip(&first)
-        .map(|(&start, &(loss, _))| Settled {
-            pos: start,
-            loss,
-            steps: 0,
-            status: rules.at_start(start, loss),
-        })
-        .collect();
-    let mut block = Block::default();
-    for (i, (start, &(loss, grad))) in starts.iter().zip(&first).enumerate() {
-        if ends[i].status.is_running() {
-            block.live.push(i);
-            block.x.extend(start);
-            block.g.extend(grad);
-            block.loss.push(loss);
-        }
-    }
-    block.window = block.loss.clone();
-    block.before = block.x.clone();
+    let (mut ends, mut block) = Block::start(f, plan, starts);
     let mut opt = VectorOptimizer::new(plan.kind, plan.hyper.clone(), block.x.len()).ok()?;
-    let mut running: Vec<bool> = Vec::with_capacity(block.live.len());
     // Every start in the block has taken the same number of steps.
     let mut steps = 0;
     while !block.live.is_empty() {
@@ -91,41 +65,7 @@ pub fn settle(
         block.before.copy_from_slice(&block.x);
         opt.descend(&mut block.x, &block.g);
         steps += 1;
-        let window_ends = rules.window_ends(steps);
-        let mut finished = 0;
-        running.clear();
-        running.resize(block.live.len(), true);
-        block.jets.resize(3 * block.live.len(), 0.0);
-        f.gradients(&block.x, &mut block.jets);
-        for k in 0..block.live.len() {
-            let to = [block.x[2 * k], block.x[2 * k + 1]];
-            let [loss, gx, gy] = [0, 1, 2].map(|c| block.jets[3 * k + c]);
-            let grad = [gx, gy];
-            let status = match rules.divergence(to, loss) {
-                Some(why) => Status::Diverged(why),
-                None => {
-                    block.loss[k] = loss;
-                    [block.g[2 * k], block.g[2 * k + 1]] = grad;
-                    let standing = Standing {
-                        pos: to,
-                        loss,
-                        grad,
-                        steps,
-                        window_ends,
-                        window_loss: &mut block.window[k],
-                    };
-                    rules.judge(f, plan.kind, None, standing)
-                }
-            };
-            if !status.is_running() {
-                ends[block.live[k]] = block.settled(k, steps, status);
-                running[k] = false;
-                finished += 1;
-            }
-        }
-        if finished > 0 {
-            // Both coordinates of each start.
-            let keep: Vec<bool> = running.iter().flat_map(|&r| [r, r]).collect();
+        if let Some(keep) = block.judge(f, plan, steps, &mut ends) {
             block.retain(&keep);
             opt.retain(&keep);
         }
@@ -148,6 +88,75 @@ struct Block {
 }
 
 impl Block {
+    /// Every start's status before a step (as [`Run::new`](crate::core::optim::run::Run)
+    /// gives it), and the block of those still running.
+    fn start(f: &Formula, plan: &Plan, starts: &[[f64; 2]]) -> (Vec<Settled>, Block) {
+        let mut ends = Vec::with_capacity(starts.len());
+        let mut block = Block::default();
+        for (i, &start) in starts.iter().enumerate() {
+            let (loss, grad) = f.gradient(start);
+            let status = plan.rules.at_start(start, loss);
+            if status.is_running() {
+                block.live.push(i);
+                block.x.extend(start);
+                block.g.extend(grad);
+                block.loss.push(loss);
+            }
+            ends.push(Settled {
+                pos: start,
+                loss,
+                steps: 0,
+                status,
+            });
+        }
+        block.window = block.loss.clone();
+        block.before = block.x.clone();
+        (ends, block)
+    }
+
+    /// f and ∇f at every lane's new point (one call of the compiled loop), and the stop
+    /// rules there, as [`Run::step`](crate::core::optim::run::Run::step) applies them. Lanes
+    /// that stopped are written to `ends`; returns which coordinates to keep when any did.
+    fn judge(
+        &mut self,
+        f: &Formula,
+        plan: &Plan,
+        steps: u64,
+        ends: &mut [Settled],
+    ) -> Option<Vec<bool>> {
+        let rules = &plan.rules;
+        let window_ends = rules.window_ends(steps);
+        self.jets.resize(3 * self.live.len(), 0.0);
+        f.gradients(&self.x, &mut self.jets);
+        let mut keep: Option<Vec<bool>> = None;
+        for k in 0..self.live.len() {
+            let to = [self.x[2 * k], self.x[2 * k + 1]];
+            let [loss, gx, gy] = [0, 1, 2].map(|c| self.jets[3 * k + c]);
+            let status = match rules.divergence(to, loss) {
+                Some(why) => Status::Diverged(why),
+                None => {
+                    self.loss[k] = loss;
+                    [self.g[2 * k], self.g[2 * k + 1]] = [gx, gy];
+                    let standing = Standing {
+                        pos: to,
+                        loss,
+                        grad: [gx, gy],
+                        steps,
+                        window_ends,
+                        window_loss: &mut self.window[k],
+                    };
+                    rules.judge(f, plan.kind, None, standing)
+                }
+            };
+            if !status.is_running() {
+                ends[self.live[k]] = self.settled(k, steps, status);
+                let keep = keep.get_or_insert_with(|| vec![true; self.x.len()]);
+                keep[2 * k..2 * k + 2].fill(false);
+            }
+        }
+        keep
+    }
+
     /// How lane `k` ended, as its own run leaves it: at its new point, or, diverged, at its
     /// last finite one.
     fn settled(&self, k: usize, steps: u64, status: Status) -> Settled {

@@ -93,6 +93,13 @@ impl Kind {
         )
     }
 
+    /// Whether it is a first-order method: a step from ∇f alone (no Hessian, no values
+    /// compared), its state kept per coordinate. These take finite differences, and the atlas
+    /// steps many starts of them side by side.
+    pub fn is_first_order(self) -> bool {
+        self.uses_gradient() && self != Kind::Newton
+    }
+
     /// Whether a step moves a population (drawn as a swarm, its mean the ball).
     pub fn is_population(self) -> bool {
         matches!(self, Kind::CmaEs | Kind::Pso)

@@ -152,7 +152,7 @@ impl Optimizer {
         };
         s.t += 1;
         // Newton takes its own derivatives; the derivative-free methods take none.
-        let (loss, grad) = if self.kind.uses_gradient() && self.kind != Kind::Newton {
+        let (loss, grad) = if self.kind.is_first_order() {
             match known.filter(|_| seen.rows.is_none() && seen.fd == 0.0) {
                 Some(k) => {
                     seen.count(4);

@@ -61,7 +61,7 @@ impl State {
     pub(super) fn deal(&mut self, size: u64, seed: u64, f: &Formula) -> Option<Vec<u32>> {
         let rows = f.data()?.rows();
         // A batch as large as the data is the full batch, summed in row order.
-        if size == 0 || size >= rows as u64 {
+        if crate::core::data::is_full_batch(size, rows) {
             return None;
         }
         let fresh = |b: &Batches| b.rows() != rows;

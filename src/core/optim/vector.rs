@@ -109,28 +109,26 @@ impl VectorOptimizer {
     /// move it. False, and nothing moved, for the kinds that are not gradient methods. The
     /// atlas steps many starts this way, their coordinates side by side.
     pub fn descend(&mut self, x: &mut [f64], grad: &[f64]) -> bool {
-        if !self.kind.uses_gradient() || self.kind == Kind::Newton {
+        if !self.kind.is_first_order() {
             return false;
         }
         let lr = self.hyper.schedule.lr(self.hyper.lr, self.t);
         self.t += 1;
         self.g.copy_from_slice(grad);
-        self.update(x, lr)
+        self.update(x, lr);
+        true
     }
 
-    /// The gradient methods' update of `x` from the gradient in `self.g`; false for the
-    /// other kinds, which step through their own families.
-    fn update(&mut self, x: &mut [f64], lr: f64) -> bool {
+    /// A first-order method's update of `x` from the gradient in `self.g` (the other kinds
+    /// step through their own families and never come here).
+    fn update(&mut self, x: &mut [f64], lr: f64) {
         match self.kind {
             Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => self.sgd(x, lr),
             Kind::Adagrad => self.adagrad(x, lr),
             Kind::RmsProp => self.rmsprop(x, lr),
             Kind::Adam | Kind::AdamW | Kind::AmsGrad => self.adam(x, lr),
-            Kind::Newton | Kind::NelderMead | Kind::Annealing | Kind::CmaEs | Kind::Pso => {
-                return false;
-            }
+            Kind::Newton | Kind::NelderMead | Kind::Annealing | Kind::CmaEs | Kind::Pso => {}
         }
-        true
     }
 
     /// Keeps the coordinates where `keep` is true, with their state, in order; the others
