@@ -2,13 +2,14 @@
 // iso-contours at even levels, an optional x–y grid, the clipped top hatched, lit by PBR.
 // Mirrors src/core/colormap.rs (the colour bar and tests use the Rust twin).
 //
-// Per vertex, the colour attribute carries data, not colour:
-//   r = height fraction s (0 at the bottom of the drawn range, 1 at the top, > 1 clipped),
-//   g, b = landscape x and y.
+// The mesh carries the shape only, as coarse as it allows (src/core/view/shape.rs); height
+// and normal come per pixel from the field, a texel per grid node. Per vertex, the colour
+// attribute carries where to read it: g, b = x and y as fractions of the domain.
 
 #import bevy_pbr::{
     pbr_fragment::pbr_input_from_standard_material,
-    pbr_functions::alpha_discard,
+    pbr_functions::{alpha_discard, prepare_world_normal},
+    pbr_types::STANDARD_MATERIAL_FLAGS_DOUBLE_SIDED_BIT,
 }
 
 #ifdef PREPASS_PIPELINE
@@ -51,6 +52,27 @@ var<uniform> look: Look;
 var basin_map: texture_2d<f32>;
 @group(#{MATERIAL_BIND_GROUP}) @binding(102)
 var basin_sampler: sampler;
+// Per grid node: (height fraction s, normal x, normal z, 1), or 0 in a hole; row 0 at ymin.
+@group(#{MATERIAL_BIND_GROUP}) @binding(103)
+var field: texture_2d<f32>;
+
+// The field at `uv` (fractions of the domain): bilinear over the four nodes around it, a
+// hole's nodes left out (the triangles beside a hole are drawn, their pixels still read).
+fn field_at(uv: vec2<f32>) -> vec4<f32> {
+    let size = vec2<i32>(textureDimensions(field));
+    let at = clamp(uv, vec2(0.0), vec2(1.0)) * vec2<f32>(size - 1);
+    let i = min(vec2<i32>(floor(at)), max(size - 2, vec2(0)));
+    let t = at - vec2<f32>(i);
+    let j = min(i + 1, size - 1);
+    let a = textureLoad(field, i, 0);
+    let b = textureLoad(field, vec2(j.x, i.y), 0);
+    let c = textureLoad(field, vec2(i.x, j.y), 0);
+    let d = textureLoad(field, j, 0);
+    let w = vec4((1.0 - t.x) * (1.0 - t.y), t.x * (1.0 - t.y), (1.0 - t.x) * t.y, t.x * t.y)
+        * vec4(a.w, b.w, c.w, d.w);
+    let sum = w.x + w.y + w.z + w.w;
+    return (w.x * a + w.y * b + w.z * c + w.w * d) / max(sum, 1e-6);
+}
 
 fn poly6(t: f32, c0: vec3<f32>, c1: vec3<f32>, c2: vec3<f32>, c3: vec3<f32>,
          c4: vec3<f32>, c5: vec3<f32>, c6: vec3<f32>) -> vec3<f32> {
@@ -134,14 +156,22 @@ fn fragment(
 ) -> FragmentOutput {
     var pbr_input = pbr_input_from_standard_material(in, is_front);
 #ifdef VERTEX_COLORS
-    let s = in.color.r;
-    let p = in.color.gb;
+    let uv = in.color.gb;
+    let here = field_at(uv);
+    let s = here.x;
+    let p = look.domain.xy + uv * look.domain.zw;
+    if look.floor < 0.5 {
+        // The normal of the full grid, not of the coarse triangle (the gradient's, exact).
+        let n = vec3(here.y, sqrt(max(1.0 - here.y * here.y - here.z * here.z, 0.0)), here.z);
+        let double_sided = (pbr_input.material.flags & STANDARD_MATERIAL_FLAGS_DOUBLE_SIDED_BIT) != 0u;
+        pbr_input.world_normal = prepare_world_normal(n, double_sided, is_front);
+        pbr_input.N = normalize(pbr_input.world_normal);
+    }
     var rgb = colormap(s);
     if look.basins > 0.5 && look.floor < 0.5 {
         // Texture v runs down the image, whose first row is the domain's top (ymax).
-        let uv = vec2((p.x - look.domain.x) / look.domain.z, 1.0 - (p.y - look.domain.y) / look.domain.w);
         // The texture holds sRGB bytes read as linear numbers: the same 0..1 as colormap's.
-        rgb = textureSample(basin_map, basin_sampler, clamp(uv, vec2(0.0), vec2(1.0))).rgb;
+        rgb = textureSample(basin_map, basin_sampler, clamp(vec2(uv.x, 1.0 - uv.y), vec2(0.0), vec2(1.0))).rgb;
     }
     var contour = 0.0;
     if look.contours > 0.0 {

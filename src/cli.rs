@@ -371,6 +371,13 @@ pub struct RaceArgs {
     pub steps: u64,
 }
 
+/// `render --antialias`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Antialias {
+    Msaa,
+    Fxaa,
+}
+
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// A scene file or a shipped scene's name.
@@ -398,6 +405,14 @@ pub struct RenderArgs {
     /// Also write the timeline's captions as SubRip subtitles, timed to the frames.
     #[arg(long)]
     pub srt: Option<std::path::PathBuf>,
+    /// Mesh every grid cell (slower on a software renderer; the look is the same: the
+    /// default mesh is as coarse as the shape allows and is checked against this one).
+    #[arg(long)]
+    pub full_mesh: bool,
+    /// How edges are smoothed: msaa (4× multisampling) or fxaa (a pass over the picture;
+    /// much faster on a software renderer). Default: fxaa on a software renderer, else msaa.
+    #[arg(long, value_enum)]
+    pub antialias: Option<Antialias>,
 }
 
 impl LandscapeArgs {
@@ -731,6 +746,15 @@ fn render(args: &RenderArgs) -> Result<()> {
         fps: args.fps,
         size: args.size,
         orbit: args.orbit,
+        density: if args.full_mesh {
+            crate::core::view::Density::Full
+        } else {
+            crate::core::view::Density::Needed
+        },
+        smoothing: args.antialias.map(|a| match a {
+            Antialias::Msaa => crate::app::camera::Smoothing::Msaa,
+            Antialias::Fxaa => crate::app::camera::Smoothing::Fxaa,
+        }),
     });
     let took = started.elapsed().as_secs_f64();
     // The racers' positions per frame, so two renders can be compared exactly.

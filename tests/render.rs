@@ -457,3 +457,90 @@ fn a_lesson_records_its_caption_in_the_frames_of_its_time_span_and_in_the_srt() 
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Frame 1 of `gradscape render SCENE` at 640×360, with `extra` options.
+fn first_frame(tag: &str, scene: &str, extra: &[&str]) -> image::RgbImage {
+    let dir = std::env::temp_dir().join(format!("gradscape-mesh-{tag}-{}", std::process::id()));
+    let mut args = vec![scene, "--out", dir.to_str().unwrap()];
+    args.extend(["--seconds", "0.1", "--fps", "10", "--size", "640x360"]);
+    args.extend(extra);
+    render(&args);
+    let frame = load(&dir.join("frame_00001.png"));
+    std::fs::remove_dir_all(&dir).ok();
+    frame
+}
+
+/// How far apart two pictures are: the mean difference per channel (0 to 255), and the
+/// pixels that are background in one and not in the other (the silhouette's change), as a
+/// share of the surface's pixels.
+fn apart(a: &image::RgbImage, b: &image::RgbImage) -> (f64, f64) {
+    let background = |img: &image::RgbImage, p: &image::Rgb<u8>| {
+        let c = img.get_pixel(0, 0);
+        p.0.iter().zip(c.0).all(|(u, v)| u.abs_diff(v) <= 6)
+    };
+    let mut diff = 0u64;
+    let (mut moved, mut surface) = (0usize, 0usize);
+    for (p, q) in a.pixels().zip(b.pixels()) {
+        diff +=
+            p.0.iter()
+                .zip(q.0)
+                .map(|(u, v)| u64::from(u.abs_diff(v)))
+                .sum::<u64>();
+        moved += usize::from(background(a, p) != background(b, q));
+        surface += usize::from(!background(a, p));
+    }
+    let (w, h) = a.dimensions();
+    (
+        diff as f64 / f64::from(w * h * 3),
+        moved as f64 / surface as f64,
+    )
+}
+
+#[test]
+fn the_mesh_the_shape_needs_looks_like_every_cell_drawn() {
+    // The default: the mesh as coarse as the shape allows and, on this software renderer,
+    // FXAA. Today's picture: every grid cell meshed, 4× multisampling.
+    let needed = first_frame("needed", "rosenbrock-race", &[]);
+    let full = first_frame("full", "rosenbrock-race", &["--full-mesh"]);
+    let today = first_frame(
+        "today",
+        "rosenbrock-race",
+        &["--full-mesh", "--antialias", "msaa"],
+    );
+    // The mesh alone (the same smoothing): contours and silhouette within a fraction of a pixel.
+    let (mean, silhouette) = apart(&full, &needed);
+    assert!(
+        mean < 0.3 && silhouette < 0.002,
+        "the default mesh differs from the full one: {mean:.2} per channel, silhouette {:.2}%",
+        silhouette * 100.0
+    );
+    // With the smoothing too: FXAA's edges against multisampling's.
+    let (mean, silhouette) = apart(&today, &needed);
+    assert!(
+        mean < 1.5 && silhouette < 0.02,
+        "the default picture differs from today's: {mean:.2} per channel, silhouette {:.2}%",
+        silhouette * 100.0
+    );
+    // The measure has teeth: the same landscape sampled at 24 cells a side (a coarser shape
+    // and coarser colours) is told apart.
+    let dir = std::env::temp_dir().join(format!("gradscape-mesh-24-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scene = dir.join("coarse.ron");
+    let shipped = include_str!("../assets/scenes/rosenbrock-race.ron");
+    std::fs::write(
+        &scene,
+        shipped.replace(
+            r#"(preset: Some("rosenbrock"))"#,
+            r#"(preset: Some("rosenbrock"), resolution: 24)"#,
+        ),
+    )
+    .unwrap();
+    let coarse = first_frame("coarse", scene.to_str().unwrap(), &["--full-mesh"]);
+    let (mean, silhouette) = apart(&full, &coarse);
+    assert!(
+        mean >= 0.3 || silhouette >= 0.002,
+        "a 24-cell surface passes as the full one: {mean:.2}, {:.2}%",
+        silhouette * 100.0
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

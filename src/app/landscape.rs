@@ -7,7 +7,7 @@ use crate::core::landscape::Landscape as Launched;
 use crate::core::optim::run::StopRules;
 use crate::core::presets::{Preset, ZScale};
 use crate::core::surface::{self, Domain, SurfaceGrid};
-use crate::core::view::{self, MeshData, WorldMap};
+use crate::core::view::{self, Density, MeshData, WorldMap};
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
@@ -20,6 +20,8 @@ pub struct Landscape {
     pub domain: Domain,
     pub z_scale: ZScale,
     pub resolution: usize,
+    /// How densely the surface is meshed (its look is per pixel either way).
+    pub density: Density,
     pub vertical_scale: f64,
     pub preset: Option<&'static Preset>,
     /// Where a data landscape's rows came from.
@@ -40,6 +42,7 @@ impl Landscape {
             domain: p.domain,
             z_scale: p.z_scale,
             resolution: 64,
+            density: Density::Needed,
             vertical_scale: 1.0,
             preset: None,
             data: None,
@@ -71,6 +74,7 @@ impl Landscape {
             domain: core.domain,
             z_scale: core.preset.map_or(ZScale::Linear, |p| p.z_scale),
             resolution: crate::core::landscape::DEFAULT_RESOLUTION,
+            density: Density::Needed,
             vertical_scale: 1.0,
             preset: core.preset,
             data: core.data.clone(),
@@ -107,8 +111,9 @@ impl Landscape {
 pub struct Surface {
     pub grid: SurfaceGrid,
     pub map: WorldMap,
-    /// The surface and floor meshes, built in the background; taken when uploaded.
-    pub meshes: Option<(Mesh, Mesh)>,
+    /// The surface and floor meshes and the field the shader reads per pixel, built in the
+    /// background; taken when uploaded.
+    pub meshes: Option<(Mesh, Mesh, Image)>,
     pub critical: Vec<CriticalPoint>,
     pub generation: u64,
 }
@@ -170,9 +175,11 @@ fn next_build(l: &Landscape, s: &Surface) -> Option<usize> {
 pub fn build(l: &Landscape, n: usize) -> Surface {
     let grid = surface::sample(&l.formula, l.domain, n, true);
     let map = WorldMap::new(l.domain, &grid.range, l.z_scale, l.vertical_scale);
-    let mesh = view::surface_mesh(&grid, &map);
+    let mesh = view::surface_mesh(&grid, &map, l.density);
+    let field = field_image(&view::field(&mesh), grid.n);
+    let mesh = mesh.compact();
     let floor = view::floor_mesh(&mesh, FLOOR_Y);
-    let meshes = Some((to_bevy(mesh), to_bevy(floor)));
+    let meshes = Some((to_bevy(mesh), to_bevy(floor), field));
     let critical = critical::find(&l.formula, l.domain);
     Surface {
         grid,
@@ -219,6 +226,30 @@ pub(super) fn rebuild(
 
 /// World height of the contour floor, just under the lowest point of the surface.
 pub const FLOOR_Y: f32 = -0.6;
+
+/// The field (`view::field`) as a 32-bit float texture, a texel per grid node: read with
+/// `textureLoad` and interpolated in the shader (32-bit floats are not filterable everywhere,
+/// and 16 bits would step flat contours).
+fn field_image(texels: &[[f32; 4]], n: usize) -> Image {
+    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+    let bytes = texels
+        .iter()
+        .flatten()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let size = Extent3d {
+        width: n as u32,
+        height: n as u32,
+        depth_or_array_layers: 1,
+    };
+    Image::new(
+        size,
+        TextureDimension::D2,
+        bytes,
+        TextureFormat::Rgba32Float,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+}
 
 /// A core mesh as Bevy's: positions, normals, the per-vertex data and the triangles.
 pub fn to_bevy(data: MeshData) -> Mesh {

@@ -4,7 +4,7 @@ mod arrows;
 mod axes;
 mod balls;
 pub mod basins;
-mod camera;
+pub(crate) mod camera;
 mod caption;
 mod capture;
 pub mod encode;
@@ -122,6 +122,13 @@ pub fn build(launch: Launch) -> App {
                 }),
                 ..default()
             })
+            .set(bevy::render::RenderPlugin {
+                // Scripted screenshots show the whole picture at their frame: no frame is
+                // drawn with a pipeline still compiling (a blank 3D view for the first few
+                // seconds on a loaded software renderer).
+                synchronous_pipeline_compilation: launch.capture.is_some(),
+                ..default()
+            })
             .set(log_plugin()),
     )
     .insert_resource(ClearColor(camera::BACKGROUND))
@@ -129,6 +136,8 @@ pub fn build(launch: Launch) -> App {
     app.add_plugins((
         bevy_egui::EguiPlugin::default(),
         bevy_panorbit_camera::PanOrbitCameraPlugin,
+        // The panel shows the frame rate the machine manages.
+        bevy::diagnostic::FrameTimeDiagnosticsPlugin::default(),
     ));
     app.insert_resource(camera::TopDown(launch.top_down));
     if launch.scene.is_none() {

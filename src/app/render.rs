@@ -26,6 +26,10 @@ pub struct RenderRequest {
     pub size: [u32; 2],
     /// Camera orbit speed in degrees per second (0: still).
     pub orbit: f64,
+    /// How densely the surface is meshed.
+    pub density: crate::core::view::Density,
+    /// How edges are smoothed (None: as the renderer suits, `Smoothing::for_adapter`).
+    pub smoothing: Option<camera::Smoothing>,
 }
 
 /// Shaders compile in the background and a mesh whose pipeline is not ready is not drawn, so
@@ -119,6 +123,9 @@ pub fn render(request: RenderRequest) -> Trajectories {
         Update,
         (orbit, record_frame).chain().in_set(AppSet::Present),
     );
+    app.world_mut()
+        .resource_mut::<landscape::Landscape>()
+        .density = request.density;
     app.insert_resource(Pending(Some(request)));
     app.run();
     record.0.lock().map(|t| t.clone()).unwrap_or_default()
@@ -127,7 +134,12 @@ pub fn render(request: RenderRequest) -> Trajectories {
 #[derive(Resource)]
 struct Pending(Option<RenderRequest>);
 
-fn setup(mut commands: Commands, mut images: ResMut<Assets<Image>>, mut pending: ResMut<Pending>) {
+fn setup(
+    mut commands: Commands,
+    mut images: ResMut<Assets<Image>>,
+    mut pending: ResMut<Pending>,
+    adapter: Option<Res<bevy::render::renderer::RenderAdapterInfo>>,
+) {
     let Some(request) = pending.0.take() else {
         return;
     };
@@ -141,6 +153,10 @@ fn setup(mut commands: Commands, mut images: ResMut<Assets<Image>>, mut pending:
     commands.spawn((
         Name::new("Recording camera"),
         Camera3d::default(),
+        request
+            .smoothing
+            .unwrap_or_else(|| camera::Smoothing::for_adapter(adapter.as_deref()))
+            .components(),
         RenderTarget::Image(target.clone().into()),
         pose(&request, None, 0.0),
     ));

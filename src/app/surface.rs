@@ -67,6 +67,10 @@ pub struct SurfaceLook {
     #[texture(101)]
     #[sampler(102)]
     pub basins: Option<Handle<Image>>,
+    /// The surface's field (`view::field`): height fraction and normal per grid node, read
+    /// per pixel.
+    #[texture(103, sample_type = "float", filterable = false)]
+    pub field: Option<Handle<Image>>,
 }
 
 impl MaterialExtension for SurfaceLook {
@@ -157,7 +161,7 @@ pub fn uniform(look: &Look, surface: &Surface, floor: bool) -> LookUniform {
     }
 }
 
-fn material(look: &Look, surface: &Surface, floor: bool) -> SurfaceMaterial {
+fn material(look: &Look, surface: &Surface, floor: bool, field: Handle<Image>) -> SurfaceMaterial {
     ExtendedMaterial {
         base: StandardMaterial {
             base_color: Color::WHITE,
@@ -171,6 +175,7 @@ fn material(look: &Look, surface: &Surface, floor: bool) -> SurfaceMaterial {
         extension: SurfaceLook {
             look: uniform(look, surface, floor),
             basins: None,
+            field: Some(field),
         },
     }
 }
@@ -180,44 +185,53 @@ fn spawn(
     mut surface: ResMut<Surface>,
     look: Res<Look>,
     mut meshes: ResMut<Assets<Mesh>>,
+    mut images: ResMut<Assets<Image>>,
     mut materials: ResMut<Assets<SurfaceMaterial>>,
 ) {
     // The first surface is built with the plugin, meshes included.
-    let Some((mesh, floor)) = surface.bypass_change_detection().meshes.take() else {
+    let Some((mesh, floor, field)) = surface.bypass_change_detection().meshes.take() else {
         return;
     };
+    let field = images.add(field);
     commands.spawn((
         Name::new("Surface"),
         SurfaceMesh,
         Mesh3d(meshes.add(mesh)),
-        MeshMaterial3d(materials.add(material(&look, &surface, false))),
+        MeshMaterial3d(materials.add(material(&look, &surface, false, field.clone()))),
         Transform::IDENTITY,
     ));
     commands.spawn((
         Name::new("Contour floor"),
         FloorMesh,
         Mesh3d(meshes.add(floor)),
-        MeshMaterial3d(materials.add(material(&look, &surface, true))),
+        MeshMaterial3d(materials.add(material(&look, &surface, true, field))),
         Transform::IDENTITY,
         shown(look.floor),
     ));
 }
 
-/// Swaps in the meshes the background rebuild made: no mesh work on the main thread.
+/// Swaps in the meshes and the field the background rebuild made: no mesh work on the main
+/// thread. The field is a new image, so the materials' bind groups are made anew.
 fn upload(
     mut surface: ResMut<Surface>,
-    surfaces: Query<&Mesh3d, With<SurfaceMesh>>,
-    floors: Query<&Mesh3d, With<FloorMesh>>,
+    parts: Query<(&Mesh3d, &MeshMaterial3d<SurfaceMaterial>, Has<FloorMesh>)>,
     mut meshes: ResMut<Assets<Mesh>>,
+    mut images: ResMut<Assets<Image>>,
+    mut materials: ResMut<Assets<SurfaceMaterial>>,
 ) {
-    let Some((new_surface, new_floor)) = surface.bypass_change_detection().meshes.take() else {
+    let Some((new_surface, new_floor, field)) = surface.bypass_change_detection().meshes.take()
+    else {
         return;
     };
-    for (handle, new) in surfaces.iter().zip([new_surface]) {
-        meshes.insert(&handle.0, new).ok();
-    }
-    for (handle, new) in floors.iter().zip([new_floor]) {
-        meshes.insert(&handle.0, new).ok();
+    let field = images.add(field);
+    let mut new = [Some(new_surface), Some(new_floor)];
+    for (mesh, material, floor) in parts {
+        if let Some(m) = new[usize::from(floor)].take() {
+            meshes.insert(&mesh.0, m).ok();
+        }
+        if let Some(mut m) = materials.get_mut(&material.0) {
+            m.extension.field = Some(field.clone());
+        }
     }
 }
 

@@ -224,6 +224,7 @@ struct Panel<'w, 's> {
     open_scene: MessageWriter<'w, OpenScene>,
     scene_request: MessageWriter<'w, SceneRequest>,
     director: ResMut<'w, super::lesson::Director>,
+    diagnostics: Option<Res<'w, bevy::diagnostic::DiagnosticsStore>>,
 }
 
 fn panel_ui(mut contexts: EguiContexts, mut p: Panel) -> Result {
@@ -369,7 +370,11 @@ fn race_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Race")
         .default_open(true)
         .show(ui, |ui| {
-            race::controls_ui(ui, &mut p.sim, &mut p.restart);
+            let fps = p.diagnostics.as_ref().and_then(|d| {
+                d.get(&bevy::diagnostic::FrameTimeDiagnosticsPlugin::FPS)?
+                    .smoothed()
+            });
+            race::controls_ui(ui, &mut p.sim, &mut p.restart, fps);
             let mut rows: Vec<_> = p.racers.iter_mut().collect();
             rows.sort_by_key(|(_, r, ..)| r.slot);
             race::lineup_ui(
@@ -619,6 +624,7 @@ mod tests {
             domain: p.domain,
             z_scale: p.z_scale,
             resolution: 64,
+            density: Default::default(),
             vertical_scale: 1.0,
             preset: Some(p),
             data: None,

@@ -5,6 +5,9 @@
 
 use crate::core::presets::ZScale;
 use crate::core::surface::{Domain, SurfaceGrid, ZRange};
+pub use shape::Density;
+
+pub mod shape;
 
 /// Width of the longer side of the domain in world units.
 pub const WORLD_SIZE: f64 = 10.0;
@@ -145,8 +148,9 @@ impl WorldMap {
 pub struct MeshData {
     pub positions: Vec<[f32; 3]>,
     pub normals: Vec<[f32; 3]>,
-    /// What the surface shader colours by, per vertex: [height fraction s (unclipped: above 1
-    /// where the top is cut), landscape x, landscape y, 1].
+    /// Where the surface shader reads its field, per vertex: [height fraction s (unclipped:
+    /// above 1 where the top is cut), x and y as fractions of the domain (0 at xmin, ymin; 1
+    /// at xmax, ymax), 1 (0 for a hole's placeholder)].
     pub data: Vec<[f32; 4]>,
     pub indices: Vec<u32>,
 }
@@ -211,9 +215,10 @@ impl WorldMap {
     }
 }
 
-/// Builds the surface mesh: one vertex per grid cell, two triangles per quad whose corners are
-/// all finite (holes stay open), normals from the exact gradient. Rows are built in parallel.
-pub fn surface_mesh(grid: &SurfaceGrid, map: &WorldMap) -> MeshData {
+/// Builds the surface mesh: one vertex per grid node, normals from the exact gradient, the
+/// triangles as dense as `density` asks (see [`shape`]); holes stay open. Rows are built in
+/// parallel.
+pub fn surface_mesh(grid: &SurfaceGrid, map: &WorldMap, density: Density) -> MeshData {
     use rayon::prelude::*;
     let n = grid.n;
     let mut mesh = MeshData {
@@ -222,6 +227,7 @@ pub fn surface_mesh(grid: &SurfaceGrid, map: &WorldMap) -> MeshData {
         data: vec![[0.0; 4]; n * n],
         indices: Vec::new(),
     };
+    let last = (n - 1) as f64;
     mesh.positions
         .par_chunks_mut(n)
         .zip(mesh.normals.par_chunks_mut(n))
@@ -239,30 +245,58 @@ pub fn surface_mesh(grid: &SurfaceGrid, map: &WorldMap) -> MeshData {
                 };
                 pos[i] = p;
                 nor[i] = normal;
-                data[i] = [s as f32, x as f32, y as f32, 1.0];
+                data[i] = [
+                    s as f32,
+                    (i as f64 / last) as f32,
+                    (j as f64 / last) as f32,
+                    1.0,
+                ];
             }
         });
-    // Counter-clockwise seen from above (+Y) given +y maps to −Z.
-    let rows: Vec<Vec<u32>> = (0..n - 1)
-        .into_par_iter()
-        .map(|j| {
-            let mut row = Vec::with_capacity((n - 1) * 6);
-            let ok = |k: u32| grid.z[k as usize].is_finite();
-            for i in 0..n - 1 {
-                let a = (j * n + i) as u32;
-                let (b, c, d) = (a + 1, a + n as u32, a + n as u32 + 1);
-                if ok(a) && ok(b) && ok(d) {
-                    row.extend([a, b, d]);
-                }
-                if ok(a) && ok(d) && ok(c) {
-                    row.extend([a, d, c]);
-                }
-            }
-            row
-        })
-        .collect();
-    mesh.indices = rows.concat();
+    shape::triangulate(&mut mesh, n, density, &|k| grid.z[k].is_finite());
     mesh
+}
+
+/// The surface as the shader reads it per pixel, a texel per grid node (rows from ymin):
+/// [height fraction s (unclipped), normal x, normal z, 1], or all 0 in a hole. The normal's
+/// y is positive, so x and z give it.
+pub fn field(mesh: &MeshData) -> Vec<[f32; 4]> {
+    mesh.data
+        .iter()
+        .zip(&mesh.normals)
+        .map(|(d, n)| {
+            if d[3] > 0.0 {
+                [d[0], n[0], n[2], 1.0]
+            } else {
+                [0.0; 4]
+            }
+        })
+        .collect()
+}
+
+impl MeshData {
+    /// The mesh without the vertices no triangle uses (a coarse mesh uses few of the grid's
+    /// nodes; a renderer would still shade every one).
+    pub fn compact(self) -> MeshData {
+        const UNUSED: u32 = u32::MAX;
+        let mut new_index = vec![UNUSED; self.positions.len()];
+        let mut out = MeshData::default();
+        for &k in &self.indices {
+            let k = k as usize;
+            if new_index[k] == UNUSED {
+                new_index[k] = out.positions.len() as u32;
+                out.positions.push(self.positions[k]);
+                out.normals.push(self.normals[k]);
+                out.data.push(self.data[k]);
+            }
+        }
+        out.indices = self
+            .indices
+            .iter()
+            .map(|&k| new_index[k as usize])
+            .collect();
+        out
+    }
 }
 
 /// The floor under the surface: the same grid flattened to world height `y`, facing up, with
@@ -327,7 +361,7 @@ mod tests {
     #[test]
     fn vertex_and_triangle_counts() {
         let (g, map) = grid("x^2 + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 16);
-        let m = surface_mesh(&g, &map);
+        let m = surface_mesh(&g, &map, Density::Full);
         assert_eq!(m.positions.len(), 256);
         assert_eq!(m.indices.len(), 15 * 15 * 6);
         assert!(m.positions.iter().flatten().all(|v| v.is_finite()));
@@ -337,7 +371,7 @@ mod tests {
     fn normals_equal_the_exact_gradient_normal() {
         let d = Domain::new(-2.0, 2.0, -2.0, 2.0);
         let (g, map) = grid("x^2 + 3*y", d, 9);
-        let m = surface_mesh(&g, &map);
+        let m = surface_mesh(&g, &map, Density::Full);
         // At (1, −1): ∇f = (2, 3). Compare with the normal of the tangent plane built from
         // world-space tangents along x and y.
         let (i, j) = (6, 2);
@@ -363,7 +397,7 @@ mod tests {
     #[test]
     fn holes_are_skipped() {
         let (g, map) = grid("ln(x)", Domain::new(-1.0, 1.0, -1.0, 1.0), 11);
-        let m = surface_mesh(&g, &map);
+        let m = surface_mesh(&g, &map, Density::Full);
         // Columns 0..=5 (x ≤ 0) are holes: only the 4 quad columns between x = 0.2 and 1 remain.
         assert_eq!(m.indices.len(), 4 * 10 * 6);
         for &k in &m.indices {
@@ -372,10 +406,49 @@ mod tests {
     }
 
     #[test]
+    fn the_field_holds_each_nodes_height_fraction_and_normal() {
+        let (g, map) = grid("ln(x) + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 11);
+        let m = surface_mesh(&g, &map, Density::Needed);
+        let texels = field(&m);
+        for (k, t) in texels.iter().enumerate() {
+            let (x, y) = (g.domain.x_at(k % 11, 11), g.domain.y_at(k / 11, 11));
+            if x <= 0.0 {
+                assert_eq!(*t, [0.0; 4], "a hole at ({x}, {y})");
+                continue;
+            }
+            let f = x.ln() + y * y;
+            let s = map.unclipped_fraction(f);
+            let nor = map.normal(f, [1.0 / x, 2.0 * y]);
+            assert!(
+                (t[0] as f64 - s).abs() < 1e-5,
+                "s at ({x}, {y}): {t:?} vs {s}"
+            );
+            assert_eq!([t[1], t[2], t[3]], [nor[0], nor[2], 1.0]);
+        }
+    }
+
+    #[test]
+    fn compacting_keeps_the_triangles_and_drops_unused_vertices() {
+        let (g, map) = grid("ln(x) + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 11);
+        let m = surface_mesh(&g, &map, Density::Full);
+        let c = m.clone().compact();
+        // x ≤ 0 is a hole: 5 of 11 columns of nodes are used.
+        assert_eq!(c.positions.len(), 5 * 11);
+        assert_eq!(c.indices.len(), m.indices.len());
+        for (a, b) in m.indices.iter().zip(&c.indices) {
+            let (a, b) = (*a as usize, *b as usize);
+            assert_eq!(
+                (m.positions[a], m.normals[a], m.data[a]),
+                (c.positions[b], c.normals[b], c.data[b])
+            );
+        }
+    }
+
+    #[test]
     fn heights_are_clipped_to_the_robust_range() {
         let (g, mut map) = grid("x^2 + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 5);
         map.hi = map.lo + 0.5;
-        let m = surface_mesh(&g, &map);
+        let m = surface_mesh(&g, &map, Density::Full);
         let top = m.positions.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
         assert_eq!(top, map.height as f32);
         assert_eq!(m.normals[0], [0.0, 1.0, 0.0], "clipped corners are flat");
@@ -397,13 +470,15 @@ mod tests {
     }
 
     #[test]
-    fn vertex_data_carries_the_unclipped_height_and_the_landscape_point() {
+    fn vertex_data_carries_the_unclipped_height_and_the_point_in_the_domain() {
         let (g, mut map) = grid("x^2 + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 5);
         map.hi = map.lo + 0.5;
-        let m = surface_mesh(&g, &map);
+        let m = surface_mesh(&g, &map, Density::Full);
         // Corner (−1, −1): f = 2 is 4× the clipped range of 0.5 above f = 0.
         let d = m.data[0];
-        assert_eq!([d[1], d[2]], [-1.0, -1.0]);
+        assert_eq!([d[1], d[2], d[3]], [0.0, 0.0, 1.0]);
+        // Node (3, 1) of 5 × 5: x = 0.5 (3/4 of the way), y = −0.5 (1/4).
+        assert_eq!([m.data[8][1], m.data[8][2]], [0.75, 0.25]);
         assert!((d[0] as f64 - (2.0 - map.lo) / 0.5).abs() < 1e-6, "{d:?}");
         assert!(d[0] > 1.0, "clipped tops are marked above 1");
         let floor = floor_mesh(&m, -0.2);

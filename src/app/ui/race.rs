@@ -22,7 +22,14 @@ pub struct TableActions {
     pub hovered: Option<Entity>,
 }
 
-pub fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter<Restart>) {
+/// Play, step and reset; the speed; and the frame rate the machine draws at (`fps`), so a
+/// slow machine says so.
+pub fn controls_ui(
+    ui: &mut egui::Ui,
+    sim: &mut Sim,
+    restart: &mut MessageWriter<Restart>,
+    fps: Option<f64>,
+) {
     ui.horizontal(|ui| {
         let play = if sim.playing { "⏸ Pause" } else { "▶ Play" };
         if ui.button(play).on_hover_text("Space").clicked() {
@@ -37,6 +44,17 @@ pub fn controls_ui(ui: &mut egui::Ui, sim: &mut Sim, restart: &mut MessageWriter
         }
         if ui.button("⟲ Reset").on_hover_text("R").clicked() {
             restart.write(Restart(None));
+        }
+        if let Some(fps) = fps.filter(|f| f.is_finite()) {
+            ui.label(
+                egui::RichText::new(format!("{fps:.0} frames/s"))
+                    .small()
+                    .weak(),
+            )
+            .on_hover_text(
+                "How often the view is drawn here. The race keeps its steps per second of \
+                     wall time at any frame rate down to 1 a second.",
+            );
         }
     });
     ui.horizontal(|ui| {

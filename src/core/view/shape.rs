@@ -1,0 +1,180 @@
+//! The surface's triangles at the density its shape needs: a quadtree over the grid's cells
+//! whose leaves are drawn as two triangles each, split until those stray less than
+//! [`TOLERANCE`] from the grid's heights (down to single cells at bumps, steep walls, the
+//! rim of a clipped top and holes).
+//!
+//! Why: a software rasteriser (llvmpipe on a school laptop or a virtual machine) shades
+//! whole pixel blocks per triangle, so a 192² mesh in a few hundred pixels costs 4–5× the
+//! pixels' worth. Colour, contours and normals do not need the triangles: the shader reads
+//! them per pixel from the full grid (the surface's field), so the mesh only carries the
+//! silhouette and the parallax.
+
+use super::MeshData;
+use rayon::prelude::*;
+
+/// Cells per side of the largest block drawn as two triangles: the tiles the quadtree
+/// starts from (in parallel).
+pub const TILE: usize = 64;
+
+/// How far (world units, the domain being 10 across) the drawn shape may stray from the
+/// grid's heights: about a third of a pixel with the landscape filling a 1280-pixel view.
+pub const TOLERANCE: f32 = 0.004;
+
+/// How densely the surface is meshed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Density {
+    /// Blocks as coarse as [`TOLERANCE`] allows.
+    #[default]
+    Needed,
+    /// Every grid cell, two triangles each (what `Needed` is checked against).
+    Full,
+}
+
+/// A block of `w × h` grid cells from node (i0, j0), drawn as two triangles: a quadtree
+/// leaf of side `side` (`w`, `h` are less at the grid's far edges).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Leaf {
+    i0: usize,
+    j0: usize,
+    w: usize,
+    h: usize,
+    side: usize,
+}
+
+impl Leaf {
+    fn nodes(self) -> impl Iterator<Item = (usize, usize)> {
+        (self.j0..=self.j0 + self.h)
+            .flat_map(move |j| (self.i0..=self.i0 + self.w).map(move |i| (i, j)))
+    }
+
+    /// The quadrants of side `side / 2` that hold cells.
+    fn children(self, cells: usize) -> impl Iterator<Item = Leaf> {
+        let side = self.side / 2;
+        [(0, 0), (1, 0), (0, 1), (1, 1)]
+            .into_iter()
+            .filter_map(move |(a, b)| {
+                let (i0, j0) = (self.i0 + a * side, self.j0 + b * side);
+                (i0 < self.i0 + self.w && j0 < self.j0 + self.h).then(|| Leaf {
+                    i0,
+                    j0,
+                    w: side.min(cells - i0).min(self.i0 + self.w - i0),
+                    h: side.min(cells - j0).min(self.j0 + self.h - j0),
+                    side,
+                })
+            })
+    }
+}
+
+/// The triangle indices of the mesh over `mesh.positions` (an `n × n` grid, row-major),
+/// snapping the heights of nodes that lie on a larger neighbour's edge onto that edge so the
+/// surface has no cracks. `finite(k)` says whether node k exists (holes are drawn open, cell
+/// by cell).
+pub fn triangulate(
+    mesh: &mut MeshData,
+    n: usize,
+    density: Density,
+    finite: &(dyn Fn(usize) -> bool + Sync),
+) {
+    let cells = n - 1;
+    let (side, per_side) = match density {
+        Density::Needed => (TILE, cells.div_ceil(TILE)),
+        Density::Full => (1, cells),
+    };
+    let positions = &mesh.positions;
+    let mut leaves: Vec<Leaf> = (0..per_side * per_side)
+        .into_par_iter()
+        .flat_map_iter(|t| {
+            let (i0, j0) = ((t % per_side) * side, (t / per_side) * side);
+            let tile = Leaf {
+                i0,
+                j0,
+                w: side.min(cells - i0),
+                h: side.min(cells - j0),
+                side,
+            };
+            let mut out = Vec::new();
+            split(tile, positions, n, finite, &mut out);
+            out
+        })
+        .collect();
+    // Larger leaves first: a node on a large leaf's edge is put on it before the smaller
+    // leaves whose corners it is are used to place others.
+    leaves.sort_by_key(|l| std::cmp::Reverse(l.side));
+    snap(&mut mesh.positions, &leaves, n);
+    let mut indices = Vec::with_capacity(leaves.len() * 6);
+    for leaf in &leaves {
+        triangles(leaf, n, finite, &mut indices);
+    }
+    mesh.indices = indices;
+}
+
+/// Splits `leaf` until each part is drawn within [`TOLERANCE`] by two triangles (or is one
+/// cell); a part with a hole in it is split down to cells.
+fn split(
+    leaf: Leaf,
+    positions: &[[f32; 3]],
+    n: usize,
+    finite: &dyn Fn(usize) -> bool,
+    out: &mut Vec<Leaf>,
+) {
+    if leaf.side <= 1 || fits(leaf, positions, n, finite) {
+        out.push(leaf);
+        return;
+    }
+    for child in leaf.children(n - 1) {
+        split(child, positions, n, finite, out);
+    }
+}
+
+/// Whether every node of the leaf exists and lies within [`TOLERANCE`] of its two triangles.
+fn fits(leaf: Leaf, positions: &[[f32; 3]], n: usize, finite: &dyn Fn(usize) -> bool) -> bool {
+    let height = |i: usize, j: usize| positions[j * n + i][1];
+    let (i0, j0, w, h) = (leaf.i0, leaf.j0, leaf.w, leaf.h);
+    let (a, b) = (height(i0, j0), height(i0 + w, j0));
+    let (c, d) = (height(i0, j0 + h), height(i0 + w, j0 + h));
+    leaf.nodes().all(|(i, j)| {
+        let tx = (i - i0) as f32 / w as f32;
+        let ty = (j - j0) as f32 / h as f32;
+        // The triangles [a, b, d] (tx ≥ ty) and [a, d, c], as `triangles` draws them.
+        let drawn = if tx >= ty {
+            a + tx * (b - a) + ty * (d - b)
+        } else {
+            a + ty * (c - a) + tx * (d - c)
+        };
+        finite(j * n + i) && (drawn - height(i, j)).abs() <= TOLERANCE
+    })
+}
+
+/// Puts every node inside a leaf's edge onto that edge's straight line (the finer leaves
+/// beside it then meet it without a crack), larger leaves first.
+fn snap(positions: &mut [[f32; 3]], leaves: &[Leaf], n: usize) {
+    let mut along = |first: usize, step: usize, len: usize| {
+        let (a, b) = (positions[first][1], positions[first + len * step][1]);
+        for k in 1..len {
+            positions[first + k * step][1] = a + (k as f32 / len as f32) * (b - a);
+        }
+    };
+    for l in leaves.iter().filter(|l| l.side > 1) {
+        let (corner, far_row) = (l.j0 * n + l.i0, (l.j0 + l.h) * n + l.i0);
+        along(corner, 1, l.w);
+        along(far_row, 1, l.w);
+        along(corner, n, l.h);
+        along(corner + l.w, n, l.h);
+    }
+}
+
+/// A leaf's two triangles, counter-clockwise seen from above (+Y, with +y mapping to −Z); a
+/// triangle with a corner in a hole is left out.
+fn triangles(l: &Leaf, n: usize, finite: &dyn Fn(usize) -> bool, out: &mut Vec<u32>) {
+    let a = l.j0 * n + l.i0;
+    let (b, c, d) = (a + l.w, a + l.h * n, a + l.h * n + l.w);
+    if finite(a) && finite(b) && finite(d) {
+        out.extend([a, b, d].map(|k| k as u32));
+    }
+    if finite(a) && finite(d) && finite(c) {
+        out.extend([a, d, c].map(|k| k as u32));
+    }
+}
+
+#[cfg(test)]
+mod tests;
