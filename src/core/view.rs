@@ -253,7 +253,7 @@ pub fn surface_mesh(grid: &SurfaceGrid, map: &WorldMap, density: Density) -> Mes
                 ];
             }
         });
-    shape::triangulate(&mut mesh, n, density, &|k| grid.z[k].is_finite());
+    shape::triangulate(&mut mesh, n, density);
     mesh
 }
 

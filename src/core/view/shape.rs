@@ -42,11 +42,6 @@ struct Leaf {
 }
 
 impl Leaf {
-    fn nodes(self) -> impl Iterator<Item = (usize, usize)> {
-        (self.j0..=self.j0 + self.h)
-            .flat_map(move |j| (self.i0..=self.i0 + self.w).map(move |i| (i, j)))
-    }
-
     /// The quadrants of side `side / 2` that hold cells.
     fn children(self, cells: usize) -> impl Iterator<Item = Leaf> {
         let side = self.side / 2;
@@ -67,20 +62,14 @@ impl Leaf {
 
 /// The triangle indices of the mesh over `mesh.positions` (an `n × n` grid, row-major),
 /// snapping the heights of nodes that lie on a larger neighbour's edge onto that edge so the
-/// surface has no cracks. `finite(k)` says whether node k exists (holes are drawn open, cell
-/// by cell).
-pub fn triangulate(
-    mesh: &mut MeshData,
-    n: usize,
-    density: Density,
-    finite: &(dyn Fn(usize) -> bool + Sync),
-) {
+/// surface has no cracks. Holes (nodes whose data says so) are drawn open, cell by cell.
+pub fn triangulate(mesh: &mut MeshData, n: usize, density: Density) {
     let cells = n - 1;
     let (side, per_side) = match density {
         Density::Needed => (TILE, cells.div_ceil(TILE)),
         Density::Full => (1, cells),
     };
-    let positions = &mesh.positions;
+    let grid = &*mesh;
     let mut leaves: Vec<Leaf> = (0..per_side * per_side)
         .into_par_iter()
         .flat_map_iter(|t| {
@@ -93,7 +82,7 @@ pub fn triangulate(
                 side,
             };
             let mut out = Vec::new();
-            split(tile, positions, n, finite, &mut out);
+            split(tile, grid, n, &mut out);
             out
         })
         .collect();
@@ -103,46 +92,52 @@ pub fn triangulate(
     snap(&mut mesh.positions, &leaves, n);
     let mut indices = Vec::with_capacity(leaves.len() * 6);
     for leaf in &leaves {
-        triangles(leaf, n, finite, &mut indices);
+        triangles(leaf, mesh, n, &mut indices);
     }
     mesh.indices = indices;
 }
 
 /// Splits `leaf` until each part is drawn within [`TOLERANCE`] by two triangles (or is one
 /// cell); a part with a hole in it is split down to cells.
-fn split(
-    leaf: Leaf,
-    positions: &[[f32; 3]],
-    n: usize,
-    finite: &dyn Fn(usize) -> bool,
-    out: &mut Vec<Leaf>,
-) {
-    if leaf.side <= 1 || fits(leaf, positions, n, finite) {
+fn split(leaf: Leaf, mesh: &MeshData, n: usize, out: &mut Vec<Leaf>) {
+    if leaf.side <= 1 || fits(leaf, mesh, n) {
         out.push(leaf);
         return;
     }
     for child in leaf.children(n - 1) {
-        split(child, positions, n, finite, out);
+        split(child, mesh, n, out);
     }
 }
 
 /// Whether every node of the leaf exists and lies within [`TOLERANCE`] of its two triangles.
-fn fits(leaf: Leaf, positions: &[[f32; 3]], n: usize, finite: &dyn Fn(usize) -> bool) -> bool {
-    let height = |i: usize, j: usize| positions[j * n + i][1];
+fn fits(leaf: Leaf, mesh: &MeshData, n: usize) -> bool {
     let (i0, j0, w, h) = (leaf.i0, leaf.j0, leaf.w, leaf.h);
+    let height = |i: usize, j: usize| mesh.positions[j * n + i][1];
     let (a, b) = (height(i0, j0), height(i0 + w, j0));
     let (c, d) = (height(i0, j0 + h), height(i0 + w, j0 + h));
-    leaf.nodes().all(|(i, j)| {
-        let tx = (i - i0) as f32 / w as f32;
-        let ty = (j - j0) as f32 / h as f32;
-        // The triangles [a, b, d] (tx ≥ ty) and [a, d, c], as `triangles` draws them.
-        let drawn = if tx >= ty {
-            a + tx * (b - a) + ty * (d - b)
-        } else {
-            a + ty * (c - a) + tx * (d - c)
-        };
-        finite(j * n + i) && (drawn - height(i, j)).abs() <= TOLERANCE
-    })
+    let (per_w, per_h) = (1.0 / w as f32, 1.0 / h as f32);
+    for j in j0..=j0 + h {
+        let ty = (j - j0) as f32 * per_h;
+        let row = j * n;
+        for i in i0..=i0 + w {
+            let tx = (i - i0) as f32 * per_w;
+            // The triangles [a, b, d] (tx ≥ ty) and [a, d, c], as `triangles` draws them.
+            let drawn = if tx >= ty {
+                a + tx * (b - a) + ty * (d - b)
+            } else {
+                a + ty * (c - a) + tx * (d - c)
+            };
+            if !exists(mesh, row + i) || (drawn - mesh.positions[row + i][1]).abs() > TOLERANCE {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Whether grid node k is on the surface (not a hole's placeholder).
+fn exists(mesh: &MeshData, k: usize) -> bool {
+    mesh.data[k][3] > 0.0
 }
 
 /// Puts every node inside a leaf's edge onto that edge's straight line (the finer leaves
@@ -165,7 +160,8 @@ fn snap(positions: &mut [[f32; 3]], leaves: &[Leaf], n: usize) {
 
 /// A leaf's two triangles, counter-clockwise seen from above (+Y, with +y mapping to −Z); a
 /// triangle with a corner in a hole is left out.
-fn triangles(l: &Leaf, n: usize, finite: &dyn Fn(usize) -> bool, out: &mut Vec<u32>) {
+fn triangles(l: &Leaf, mesh: &MeshData, n: usize, out: &mut Vec<u32>) {
+    let finite = |k: usize| exists(mesh, k);
     let a = l.j0 * n + l.i0;
     let (b, c, d) = (a + l.w, a + l.h * n, a + l.h * n + l.w);
     if finite(a) && finite(b) && finite(d) {
