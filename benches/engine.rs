@@ -200,7 +200,7 @@ fn mesh(c: &mut Criterion) {
         b.iter(|| {
             let grid = sample(&f, d, 512, true);
             let map = WorldMap::new(d, &grid.range, ZScale::Log, 1.0);
-            let mesh = surface_mesh(&grid, &map, Density::Needed);
+            let mesh = surface_mesh(&grid, &map, Density::default());
             (field(&mesh).len(), mesh.indices.len())
         })
     });

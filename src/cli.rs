@@ -749,7 +749,7 @@ fn render(args: &RenderArgs) -> Result<()> {
         density: if args.full_mesh {
             crate::core::view::Density::Full
         } else {
-            crate::core::view::Density::Needed
+            crate::core::view::Density::Screen(args.size[0])
         },
         smoothing: args.antialias.map(|a| match a {
             Antialias::Msaa => crate::app::camera::Smoothing::Msaa,

@@ -408,7 +408,7 @@ mod tests {
     #[test]
     fn the_field_holds_each_nodes_height_fraction_and_normal() {
         let (g, map) = grid("ln(x) + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 11);
-        let m = surface_mesh(&g, &map, Density::Needed);
+        let m = surface_mesh(&g, &map, Density::default());
         let texels = field(&m);
         for (k, t) in texels.iter().enumerate() {
             let (x, y) = (g.domain.x_at(k % 11, 11), g.domain.y_at(k / 11, 11));

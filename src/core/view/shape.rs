@@ -1,6 +1,6 @@
 //! The surface's triangles at the density its shape needs: a quadtree over the grid's cells
 //! whose leaves are drawn as two triangles each, split until those stray less than
-//! [`TOLERANCE`] from the grid's heights (down to single cells at bumps, steep walls, the
+//! a tolerance from the grid's heights (a share of a pixel) (down to single cells at bumps, steep walls, the
 //! rim of a clipped top and holes).
 //!
 //! Why: a software rasteriser (llvmpipe on a school laptop or a virtual machine) shades
@@ -17,17 +17,35 @@ use rayon::prelude::*;
 pub const TILE: usize = 64;
 
 /// How far (world units, the domain being 10 across) the drawn shape may stray from the
-/// grid's heights: about a third of a pixel with the landscape filling a 1280-pixel view.
-pub const TOLERANCE: f32 = 0.004;
+/// grid's heights in a view 1280 pixels wide: about a third of a pixel with the landscape
+/// filling it.
+pub const TOLERANCE_AT_1280: f32 = 0.004;
 
 /// How densely the surface is meshed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Density {
-    /// Blocks as coarse as [`TOLERANCE`] allows.
-    #[default]
-    Needed,
-    /// Every grid cell, two triangles each (what `Needed` is checked against).
+    /// Leaves as coarse as a view this many pixels wide allows: the tolerance is a fixed
+    /// share of a pixel, so a 320-pixel recording gets 4× the tolerance of a 1280-pixel
+    /// one, a 4K recording a third of it.
+    Screen(u32),
+    /// Every grid cell, two triangles each (what `Screen` is checked against).
     Full,
+}
+
+impl Default for Density {
+    fn default() -> Density {
+        Density::Screen(1280)
+    }
+}
+
+impl Density {
+    /// How far the drawn shape may stray from the grid's heights, in world units.
+    pub fn tolerance(self) -> f32 {
+        match self {
+            Density::Screen(pixels) => TOLERANCE_AT_1280 * 1280.0 / pixels.max(64) as f32,
+            Density::Full => 0.0,
+        }
+    }
 }
 
 /// A block of `w × h` grid cells from node (i0, j0), drawn as two triangles: a quadtree
@@ -66,9 +84,10 @@ impl Leaf {
 pub fn triangulate(mesh: &mut MeshData, n: usize, density: Density) {
     let cells = n - 1;
     let (side, per_side) = match density {
-        Density::Needed => (TILE, cells.div_ceil(TILE)),
+        Density::Screen(_) => (TILE, cells.div_ceil(TILE)),
         Density::Full => (1, cells),
     };
+    let tolerance = density.tolerance();
     let grid = &*mesh;
     let mut leaves: Vec<Leaf> = (0..per_side * per_side)
         .into_par_iter()
@@ -82,7 +101,7 @@ pub fn triangulate(mesh: &mut MeshData, n: usize, density: Density) {
                 side,
             };
             let mut out = Vec::new();
-            split(tile, grid, n, &mut out);
+            split(tile, grid, n, tolerance, &mut out);
             out
         })
         .collect();
@@ -97,20 +116,20 @@ pub fn triangulate(mesh: &mut MeshData, n: usize, density: Density) {
     mesh.indices = indices;
 }
 
-/// Splits `leaf` until each part is drawn within [`TOLERANCE`] by two triangles (or is one
+/// Splits `leaf` until each part is drawn within `tolerance` by two triangles (or is one
 /// cell); a part with a hole in it is split down to cells.
-fn split(leaf: Leaf, mesh: &MeshData, n: usize, out: &mut Vec<Leaf>) {
-    if leaf.side <= 1 || fits(leaf, mesh, n) {
+fn split(leaf: Leaf, mesh: &MeshData, n: usize, tolerance: f32, out: &mut Vec<Leaf>) {
+    if leaf.side <= 1 || fits(leaf, mesh, n, tolerance) {
         out.push(leaf);
         return;
     }
     for child in leaf.children(n - 1) {
-        split(child, mesh, n, out);
+        split(child, mesh, n, tolerance, out);
     }
 }
 
-/// Whether every node of the leaf exists and lies within [`TOLERANCE`] of its two triangles.
-fn fits(leaf: Leaf, mesh: &MeshData, n: usize) -> bool {
+/// Whether every node of the leaf exists and lies within `tolerance` of its two triangles.
+fn fits(leaf: Leaf, mesh: &MeshData, n: usize, tolerance: f32) -> bool {
     let (i0, j0, w, h) = (leaf.i0, leaf.j0, leaf.w, leaf.h);
     let height = |i: usize, j: usize| mesh.positions[j * n + i][1];
     let (a, b) = (height(i0, j0), height(i0 + w, j0));
@@ -127,7 +146,7 @@ fn fits(leaf: Leaf, mesh: &MeshData, n: usize) -> bool {
             } else {
                 a + ty * (c - a) + tx * (d - c)
             };
-            if !exists(mesh, row + i) || (drawn - mesh.positions[row + i][1]).abs() > TOLERANCE {
+            if !exists(mesh, row + i) || (drawn - mesh.positions[row + i][1]).abs() > tolerance {
                 return false;
             }
         }

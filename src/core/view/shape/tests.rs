@@ -1,7 +1,6 @@
 //! The adaptive mesh against the full one: heights within the tolerance, no cracks, holes
 //! and bumps drawn cell by cell, flat ground drawn coarse.
 
-use super::*;
 use crate::core::expr::Formula;
 use crate::core::presets::ZScale;
 use crate::core::surface::{Domain, sample};
@@ -12,7 +11,7 @@ fn meshes(src: &str, d: Domain, n: usize) -> (MeshData, MeshData) {
     let g = sample(&f, d, n, true);
     let map = WorldMap::new(d, &g.range, ZScale::Linear, 1.0);
     (
-        surface_mesh(&g, &map, Density::Needed),
+        surface_mesh(&g, &map, Density::default()),
         surface_mesh(&g, &map, Density::Full),
     )
 }
@@ -72,7 +71,7 @@ fn the_drawn_shape_stays_within_the_tolerance_without_cracks() {
     let g = sample(&f, d, n, true);
     let map = WorldMap::new(d, &g.range, ZScale::Log, 1.0);
     let (needed, full) = (
-        surface_mesh(&g, &map, Density::Needed),
+        surface_mesh(&g, &map, Density::default()),
         surface_mesh(&g, &map, Density::Full),
     );
     let (coarse, fine) = (needed.indices.len(), full.indices.len());
@@ -89,7 +88,7 @@ fn the_drawn_shape_stays_within_the_tolerance_without_cracks() {
         let truth = f64::from(full.positions[k as usize][1]);
         let drawn = drawn_height(&needed, n, at(k, n)).expect("every node is covered");
         assert!(
-            (drawn - truth).abs() <= 2.0 * f64::from(TOLERANCE) + 1e-6,
+            (drawn - truth).abs() <= 2.0 * f64::from(Density::default().tolerance()) + 1e-6,
             "node {:?}: drawn {drawn}, true {truth}",
             at(k, n)
         );
@@ -136,4 +135,22 @@ fn holes_and_bumps_are_drawn_cell_by_cell() {
         t.concat()
     };
     assert!(sorted(&needed) == sorted(&full), "bumps need every cell");
+}
+
+#[test]
+fn a_wider_view_gets_a_finer_mesh() {
+    let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+    let d = Domain::new(-2.0, 2.0, -1.0, 3.0);
+    let g = sample(&f, d, 192, true);
+    let map = WorldMap::new(d, &g.range, ZScale::Log, 1.0);
+    let count = |density| surface_mesh(&g, &map, density).indices.len();
+    let widths = [320, 1280, 3840].map(|w| count(Density::Screen(w)));
+    assert!(
+        widths[0] < widths[1] && widths[1] < widths[2] && widths[2] < count(Density::Full),
+        "indices at 320, 1280 and 3840 pixels: {widths:?}"
+    );
+    assert_eq!(
+        Density::Screen(320).tolerance(),
+        4.0 * Density::Screen(1280).tolerance()
+    );
 }
