@@ -1,9 +1,10 @@
 //! The landscape's mesh and its look: a PBR-lit surface whose shader (shaders/surface.wgsl)
 //! colours by height, draws contours, a grid and the clipped top; an optional contour floor.
 
-use super::landscape::Surface;
+use super::landscape::{Landscape, Surface};
 use super::sets::{AppSet, StartSet};
 use crate::core::colormap::Colormap;
+use crate::core::view::Density;
 use crate::core::view::ticks;
 use bevy::asset::uuid_handle;
 use bevy::pbr::{ExtendedMaterial, MaterialExtension};
@@ -103,6 +104,12 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(Startup, spawn.in_set(StartSet::Spawn))
         .add_systems(
             Update,
+            follow_view_width
+                .in_set(AppSet::Rebuild)
+                .before(super::landscape::rebuild),
+        )
+        .add_systems(
+            Update,
             (
                 upload.run_if(surface_rebuilt),
                 restyle.run_if(resource_changed::<Look>.or_eager(resource_changed::<Surface>)),
@@ -111,6 +118,33 @@ pub(super) fn plugin(app: &mut App) {
                 .in_set(AppSet::Rebuild)
                 .after(super::landscape::rebuild),
         );
+}
+
+/// The density for a view `width` pixels wide, if the mesh should change: the tolerance is a
+/// share of a pixel, so a view that grew to twice the width (or shrank to half) the mesh was
+/// made for gets a new one; smaller changes keep it (a resize drag does not rebuild the
+/// surface at every step, and the panel beside the view does not count).
+pub fn retuned(density: Density, width: u32) -> Option<Density> {
+    match density {
+        Density::Screen(made_for)
+            if width > 0 && (width >= 2 * made_for || 2 * width <= made_for) =>
+        {
+            Some(Density::Screen(width))
+        }
+        _ => None,
+    }
+}
+
+/// Rebuilds the surface when the 3D view's width left the range its mesh was made for.
+fn follow_view_width(cameras: Query<&Camera, With<Camera3d>>, mut landscape: ResMut<Landscape>) {
+    let Some(size) = cameras.iter().find_map(Camera::physical_viewport_size) else {
+        return;
+    };
+    if let Some(density) = retuned(landscape.density, size.x) {
+        landscape.density = density;
+        // A display change: the racers keep going.
+        landscape.generation += 1;
+    }
 }
 
 /// A new surface after start-up (`spawn` already meshed the first one).
@@ -268,5 +302,25 @@ fn restyle(
                 *visibility = want;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_twice_or_half_as_wide_gets_a_new_mesh() {
+        let made = Density::Screen(1280);
+        assert_eq!(retuned(made, 912), None, "the panel beside the view");
+        assert_eq!(retuned(made, 2000), None);
+        assert_eq!(retuned(made, 2560), Some(Density::Screen(2560)));
+        assert_eq!(retuned(made, 640), Some(Density::Screen(640)));
+        assert_eq!(retuned(made, 0), None, "a minimised window");
+        assert_eq!(
+            retuned(Density::Full, 4000),
+            None,
+            "every cell stays every cell"
+        );
     }
 }
