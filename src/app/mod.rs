@@ -162,7 +162,8 @@ pub fn build(launch: Launch) -> App {
     ));
     app.add_plugins((search::plugin, basins::plugin, sweeps::plugin));
     app.add_plugins((lesson::plugin, lesson::drawing, lesson::window));
-    // The mesh as fine as the window's width needs (a resize later keeps it).
+    // The first mesh as fine as the window's width needs (`surface::follow_view_width`
+    // re-meshes when the view becomes twice or half as wide).
     app.world_mut()
         .resource_mut::<landscape::Landscape>()
         .density = crate::core::view::Density::Screen(launch.size[0]);

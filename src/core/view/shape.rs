@@ -60,8 +60,9 @@ struct Leaf {
 }
 
 impl Leaf {
-    /// The quadrants of side `side / 2` that hold cells.
-    fn children(self, cells: usize) -> impl Iterator<Item = Leaf> {
+    /// The quadrants of side `side / 2` that hold cells (clipped to this leaf at the grid's far
+    /// edges, as it is).
+    fn children(self) -> impl Iterator<Item = Leaf> {
         let side = self.side / 2;
         [(0, 0), (1, 0), (0, 1), (1, 1)]
             .into_iter()
@@ -70,8 +71,8 @@ impl Leaf {
                 (i0 < self.i0 + self.w && j0 < self.j0 + self.h).then(|| Leaf {
                     i0,
                     j0,
-                    w: side.min(cells - i0).min(self.i0 + self.w - i0),
-                    h: side.min(cells - j0).min(self.j0 + self.h - j0),
+                    w: side.min(self.i0 + self.w - i0),
+                    h: side.min(self.j0 + self.h - j0),
                     side,
                 })
             })
@@ -123,7 +124,7 @@ fn split(leaf: Leaf, mesh: &MeshData, n: usize, tolerance: f32, out: &mut Vec<Le
         out.push(leaf);
         return;
     }
-    for child in leaf.children(n - 1) {
+    for child in leaf.children() {
         split(child, mesh, n, tolerance, out);
     }
 }
