@@ -15,7 +15,7 @@ use std::process::ExitCode;
 mod atlas;
 mod slice;
 mod torch;
-mod train;
+pub mod train;
 
 #[derive(Debug, Parser)]
 #[command(name = "gradscape", version, about = "Watch optimizers race across loss landscapes.", long_about = None)]
@@ -443,6 +443,20 @@ impl LandscapeArgs {
         crate::core::scene::load(name).map_err(|e| anyhow!(e))
     }
 
+    /// [`LandscapeArgs::scene`] for a command that steps racers on a plane (race, tune,
+    /// basins, sweeps): a network scene is refused, its racers being networks.
+    pub fn plane_scene(&self, name: &str) -> Result<crate::core::scene::Loaded> {
+        let loaded = self.scene(name)?;
+        if loaded.landscape.formula.stage().is_some() {
+            bail!(
+                "{} is a network scene: it races in the app (gradscape {}); `gradscape train` trains its network from the command line",
+                crate::core::escape::quote(name),
+                crate::core::escape::shell_word(name)
+            );
+        }
+        Ok(loaded)
+    }
+
     /// The landscape named on the command line; the default preset when none is.
     pub fn resolve(&self) -> Result<Landscape> {
         if self.data.is_none() {
@@ -619,7 +633,7 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write) -> Result<String> {
 pub fn race(args: &RaceArgs, out: &mut dyn Write) -> Result<()> {
     let (land, specs) = match &args.scene {
         Some(name) => {
-            let l = args.landscape.scene(name)?;
+            let l = args.landscape.plane_scene(name)?;
             let land = l.landscape;
             let specs = match (args.race, l.racers.first()) {
                 (Some(which), Some(lead)) => crate::core::race::lineup(
@@ -722,6 +736,12 @@ pub fn presets_csv(out: &mut dyn Write) -> Result<()> {
 
 fn export_torch(scene: &str, out: &mut dyn Write) -> Result<()> {
     let loaded = crate::core::scene::load(scene).map_err(|e| anyhow!(e))?;
+    if loaded.landscape.formula.stage().is_some() {
+        bail!(
+            "{} is a network scene: export-torch does not write networks yet",
+            crate::core::escape::quote(scene)
+        );
+    }
     out.write_all(torch::script(&loaded, scene).as_bytes())?;
     Ok(())
 }
@@ -869,7 +889,7 @@ pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<()> {
 /// `gradscape tune`: every optimizer at its best learning rate from one start.
 pub fn tune(args: &TuneArgs, out: &mut dyn Write) -> Result<()> {
     let land = match &args.scene {
-        Some(name) => args.landscape.scene(name)?.landscape,
+        Some(name) => args.landscape.plane_scene(name)?.landscape,
         None => args.landscape.resolve()?,
     };
     let start = match &args.start {

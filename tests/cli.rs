@@ -1755,3 +1755,27 @@ fn the_2d_path_is_byte_for_byte_what_it_was() {
         assert!(o.stdout == want, "{line}: differs from tests/golden/{file}");
     }
 }
+
+/// A network scene's racers are networks: the commands that step racers on a plane and
+/// export-torch refuse it by name instead of racing its plane's shadow.
+#[test]
+fn network_scenes_are_refused_by_the_plane_commands() {
+    let o = gradscape(&["race", "network-learns", "--steps", "5"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "'network-learns' is a network scene: it races in the app (gradscape network-learns)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = gradscape(&["export-torch", "network-learns"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains(
+            "'network-learns' is a network scene: export-torch does not write networks yet"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

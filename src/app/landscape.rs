@@ -149,12 +149,12 @@ fn first_surface(world: &mut World) {
 /// Cells per side of a data landscape's first, coarse surface: shown at once, refined next.
 pub const COARSE: usize = 48;
 
-/// A new landscape's first surface: over a dataset every node is a pass over all rows, so a
+/// A new landscape's first surface: over a dataset or a network every node is a pass over all rows, so a
 /// coarse one comes first (the refinement follows in the background).
 fn first_resolution(l: &Landscape) -> usize {
-    match l.formula.data() {
-        Some(_) => l.resolution.min(COARSE),
-        None => l.resolution,
+    match l.formula.averages() {
+        true => l.resolution.min(COARSE),
+        false => l.resolution,
     }
 }
 
@@ -180,7 +180,11 @@ pub fn build(l: &Landscape, n: usize) -> Surface {
     let mesh = mesh.compact();
     let floor = view::floor_mesh(&mesh, FLOOR_Y);
     let meshes = Some((to_bevy(mesh), to_bevy(floor), field));
-    let critical = critical::find(&l.formula, l.domain);
+    // A network's plane is not searched: thousands of passes for points no racer seeks.
+    let critical = match l.formula.stage() {
+        Some(_) => Vec::new(),
+        None => critical::find(&l.formula, l.domain),
+    };
     Surface {
         grid,
         map,

@@ -4,19 +4,83 @@
 
 use super::landscape::{Landscape, Surface};
 use super::sets::{AppSet, StartSet};
-use crate::core::optim::Optimizer;
-use crate::core::optim::run::Run;
+use crate::core::net::stage::Learner;
+use crate::core::optim::run::{Run, Status};
+use crate::core::optim::{Hyper, Kind, Optimizer};
 use crate::core::race::{Lineup, RacerSpec};
 use bevy::prelude::*;
 
 /// One optimizer racing from its start.
 #[derive(Component)]
 pub struct Racer {
+    /// On a formula or dataset, the run itself; on a network, its shadow on the plane (the
+    /// projection, the true loss, the steps and status), written after each network step.
     pub run: Run,
     pub color: Color,
     pub label: String,
     /// Position in the line-up: the key (1–9) that toggles it, and its default colour.
     pub slot: usize,
+    /// On a network landscape: the network this racer trains (its own copy).
+    pub learner: Option<Box<Learner>>,
+}
+
+impl Racer {
+    /// One step: the run's own on a formula, the network's on a network (its shadow then
+    /// follows); whether a finite point was reached (a diverged step is not taken).
+    fn step_once(&mut self, landscape: &Landscape) -> bool {
+        let (Some(learner), Some(stage)) = (self.learner.as_mut(), landscape.formula.stage())
+        else {
+            self.run.step(&landscape.formula);
+            return self.run.last.as_ref().is_some_and(|u| u.to == self.run.pos);
+        };
+        // The panel and a lesson's tweens set the rate on the run; the network follows.
+        learner.training.optimizer.hyper.lr = self.run.optimizer.hyper.lr;
+        stage.step(learner);
+        shadow(&mut self.run, learner);
+        self.run.status.is_running()
+    }
+
+    /// A sample of where it stands now.
+    pub fn sample(&self) -> Sample {
+        let mut s = Sample::of(&self.run);
+        if let Some(l) = &self.learner {
+            s.grad_norm = l.standing.grad_norm;
+            s.evals = l.training.evals;
+            s.batch_loss = l.seen;
+            s.noise = None;
+        }
+        s
+    }
+}
+
+/// A network racer's run as the plane shows it: its projection, its true loss over every
+/// row, the slope along the plane, its steps; diverged once its loss is not finite.
+fn shadow(run: &mut Run, learner: &Learner) {
+    run.pos = learner.at.at;
+    run.loss = learner.standing.loss;
+    run.grad = learner.along;
+    run.steps = learner.steps;
+    let finite = learner.standing.loss.is_finite() && learner.at.at.iter().all(|v| v.is_finite());
+    if !finite {
+        run.status = Status::Diverged("the loss is not finite".into());
+    } else if learner.standing.grad_norm <= run.rules.grad_tol {
+        run.status = Status::Converged;
+    } else if run.rules.max_steps.is_some_and(|m| learner.steps >= m) {
+        run.status = Status::StepLimit;
+    }
+}
+
+/// A network racer's learner for `spec` on `landscape` (None on a formula or dataset, or
+/// where the network refuses the optimizer: Newton beyond its size; the run then stands).
+fn learner_for(kind: Kind, hyper: &Hyper, landscape: &Landscape) -> Option<Box<Learner>> {
+    let stage = landscape.formula.stage()?;
+    match stage.learner(kind, hyper.clone()) {
+        Ok(l) => Some(Box::new(l)),
+        Err(e) => {
+            warn!("{e}");
+            None
+        }
+    }
 }
 
 /// A point of a racer's path: where, how high, how steep, and when; on data, also what the
@@ -363,16 +427,21 @@ pub fn racer_bundle(
         landscape.stop_rules(),
         &landscape.formula,
     );
+    let mut racer = Racer {
+        learner: learner_for(spec.kind, &spec.hyper, landscape),
+        run,
+        color: PALETTE[slot % PALETTE.len()],
+        label: spec.label.clone(),
+        slot,
+    };
+    if let Some(l) = &racer.learner {
+        shadow(&mut racer.run, l);
+    }
     let mut trail = Trail::default();
-    trail.push(Sample::of(&run));
+    trail.push(racer.sample());
     (
         Name::new(format!("Racer {}", spec.label)),
-        Racer {
-            run,
-            color: PALETTE[slot % PALETTE.len()],
-            label: spec.label.clone(),
-            slot,
-        },
+        racer,
         trail,
         Credit::default(),
         Transform::IDENTITY,
@@ -396,8 +465,13 @@ fn restart_on_new_math(
 fn restart_racer(racer: &mut Racer, trail: &mut Trail, start: [f64; 2], landscape: &Landscape) {
     racer.run.rules = landscape.stop_rules();
     racer.run.restart(start, &landscape.formula);
+    let opt = &racer.run.optimizer;
+    racer.learner = learner_for(opt.kind, &opt.hyper, landscape);
+    if let Some(l) = &racer.learner {
+        shadow(&mut racer.run, l);
+    }
     trail.points.clear();
-    trail.push(Sample::of(&racer.run));
+    trail.push(racer.sample());
 }
 
 fn restart(
@@ -469,15 +543,9 @@ pub fn advance(racer: &mut Racer, trail: &mut Trail, n: u32, landscape: &Landsca
         if !racer.run.status.is_running() {
             break;
         }
-        racer.run.step(&landscape.formula);
         // A diverged step is not taken: the trail ends at the last finite point.
-        if racer
-            .run
-            .last
-            .as_ref()
-            .is_some_and(|u| u.to == racer.run.pos)
-        {
-            trail.push(Sample::of(&racer.run));
+        if racer.step_once(landscape) {
+            trail.push(racer.sample());
         }
     }
 }
@@ -509,10 +577,15 @@ pub(super) fn step(
 pub fn spend(racer: &mut Racer, trail: &mut Trail, credit: &mut Credit, n: u32, land: &Landscape) {
     credit.0 += STEP_EVALS * i64::from(n);
     while credit.0 > 0 && racer.run.status.is_running() {
-        let before = racer.run.optimizer.evals();
+        let evals = |r: &Racer| {
+            r.learner
+                .as_ref()
+                .map_or(r.run.optimizer.evals(), |l| l.training.evals)
+        };
+        let before = evals(racer);
         advance(racer, trail, 1, land);
         // Every step pays at least one evaluation, so the loop ends.
-        let paid = (racer.run.optimizer.evals() - before).max(1);
+        let paid = (evals(racer) - before).max(1);
         credit.0 -= paid as i64;
     }
 }

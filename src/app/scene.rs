@@ -183,14 +183,18 @@ impl Showing<'_, '_> {
             version: scene::VERSION,
             name,
             description: String::new(),
-            landscape: SceneLandscape {
-                preset: land.preset.map(|p| p.name.to_string()),
-                formula: land.data.is_none().then(|| f.source().to_string()),
-                data: land.data.as_ref().map(|d| scene_data(d, f)),
-                params: f.named_values().map(|(n, v)| (n.to_string(), v)).collect(),
-                domain: Some([d.x[0], d.x[1], d.y[0], d.y[1]]),
-                z_scale: Some(land.z_scale),
-                resolution: land.resolution,
+            landscape: match f.stage() {
+                // The plane is fitted again on opening, on the same deterministic race.
+                Some(stage) => SceneLandscape {
+                    network: Some(stage.spec.clone()),
+                    ..landscape_part(land, None, None, None)
+                },
+                None => landscape_part(
+                    land,
+                    land.data.is_none().then(|| f.source().to_string()),
+                    land.data.as_ref().map(|d| scene_data(d, f)),
+                    Some([d.x[0], d.x[1], d.y[0], d.y[1]]),
+                ),
             },
             look: SceneLook {
                 colormap: self.look.colormap,
@@ -206,6 +210,10 @@ impl Showing<'_, '_> {
             racers: racers
                 .iter()
                 .map(|r| SceneRacer::from_spec(&spec(r)))
+                .map(|r| match f.stage() {
+                    Some(_) => SceneRacer { start: None, ..r },
+                    None => r,
+                })
                 .collect(),
             speed: self.sim.steps_per_second,
             by_evaluations: self.sim.by_evals,
@@ -219,6 +227,30 @@ impl Showing<'_, '_> {
                 ]
             }),
         }
+    }
+}
+
+/// The landscape's part of a scene: what it is made of, its parameters, scale and
+/// resolution.
+fn landscape_part(
+    land: &Landscape,
+    formula: Option<String>,
+    data: Option<SceneData>,
+    domain: Option<[f64; 4]>,
+) -> SceneLandscape {
+    SceneLandscape {
+        preset: land.preset.map(|p| p.name.to_string()),
+        formula,
+        data,
+        params: land
+            .formula
+            .named_values()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect(),
+        domain,
+        z_scale: Some(land.z_scale),
+        resolution: land.resolution,
+        network: None,
     }
 }
 

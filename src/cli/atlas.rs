@@ -31,7 +31,7 @@ pub struct Where {
 impl Where {
     fn land(&self) -> Result<Landscape> {
         match &self.scene {
-            Some(name) => Ok(self.landscape.scene(name)?.landscape),
+            Some(name) => Ok(self.landscape.plane_scene(name)?.landscape),
             None => self.landscape.resolve(),
         }
     }

@@ -6,7 +6,9 @@
 
 use crate::core::data::{DataError, Dataset, builtin};
 use crate::core::expr::{Formula, FormulaError};
+use crate::core::net::stage::{NetworkSpec, Stage, StageError};
 use crate::core::optim::run::StopRules;
+use crate::core::optim::{Hyper, Kind};
 use crate::core::presets::{self, Preset};
 use crate::core::surface::{Domain, DomainError};
 use std::sync::Arc;
@@ -33,6 +35,8 @@ pub enum LandscapeError {
     Domain(DomainError),
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error(transparent)]
+    Network(#[from] StageError),
     #[error("unknown dataset '{0}': use a CSV file's path or one of {names}", names = builtin::names())]
     UnknownDataset(String),
     #[error("a CSV file needs --loss: the per-example loss, a formula of its columns and two axes")]
@@ -196,6 +200,21 @@ impl Landscape {
         })
     }
 
+    /// A network's loss on the plane `spec` asks for, fitted (for the trajectories' plane)
+    /// on a pilot run of `racers`; its domain is the plane's square the surface covers.
+    pub fn of_network(
+        spec: &NetworkSpec,
+        racers: &[(Kind, Hyper)],
+    ) -> Result<Landscape, LandscapeError> {
+        let stage = Arc::new(Stage::new(spec, racers)?);
+        Ok(Landscape {
+            domain: stage.domain,
+            formula: Formula::network(stage),
+            preset: None,
+            data: None,
+        })
+    }
+
     pub fn stop_rules(&self) -> StopRules {
         stop_rules(self.domain)
     }
@@ -352,6 +371,10 @@ pub fn stop_rules(d: Domain) -> StopRules {
 pub fn default_start(f: &Formula, d: Domain, preset: Option<&Preset>) -> [f64; 2] {
     if let Some(p) = preset.and_then(|p| p.starts.first()) {
         return *p;
+    }
+    // A network starts where every racer starts: its initialisation.
+    if let Some(stage) = f.stage() {
+        return stage.project(&stage.init).at;
     }
     // A model starts untrained: all weights zero, where the domain allows.
     if f.data().is_some() && d.contains([0.0, 0.0]) {

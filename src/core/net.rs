@@ -17,6 +17,7 @@ pub mod classes;
 pub(crate) mod dense;
 mod hessian;
 pub mod plane;
+pub mod stage;
 
 pub use hessian::{Curvature, CurvatureWork, MAX_HESSIAN};
 
@@ -353,6 +354,16 @@ impl Training {
         let seen = self.optimizer.step(&mut self.theta, &mut f);
         self.evals += f.evals;
         seen
+    }
+
+    /// Whether its steps see mini-batches (not every row).
+    pub fn batched(&self) -> bool {
+        self.batches.is_some()
+    }
+
+    /// ∇L over every row at θ, as the last [`Training::standing`] found it.
+    pub fn gradient(&self) -> &[f64] {
+        &self.grad
     }
 
     /// The sharpness now: the largest eigenvalue of the Hessian of the loss over every row

@@ -4,6 +4,7 @@
 
 use crate::core::colormap::Colormap;
 use crate::core::landscape::{DataSource, DataSpec, Landscape, LandscapeError, LandscapeSpec};
+use crate::core::net::stage::NetworkSpec;
 use crate::core::optim::schedule::ScheduleError;
 use crate::core::optim::{Field, Hyper, HyperError, Kind};
 use crate::core::presets::ZScale;
@@ -17,10 +18,10 @@ use std::path::{Path, PathBuf};
 mod layout;
 use layout::Layout;
 
-/// The scene format this build reads and writes (3: timelines).
-pub const VERSION: u32 = 3;
-/// The oldest version still read: version 1 had no data landscapes and 2 no timelines, and
-/// both mean the same.
+/// The scene format this build reads and writes (4: network landscapes).
+pub const VERSION: u32 = 4;
+/// The oldest version still read: version 1 had no data landscapes, 2 no timelines and 3 no
+/// networks, and all mean the same.
 pub const OLDEST: u32 = 1;
 /// Larger files are refused before parsing.
 pub const MAX_BYTES: usize = 1 << 20;
@@ -77,6 +78,10 @@ pub struct SceneLandscape {
     /// A dataset whose mean loss is the landscape (instead of a preset or formula).
     #[serde(default)]
     pub data: Option<SceneData>,
+    /// A network learning a dataset, its loss drawn on a plane through its parameters;
+    /// every racer is a copy of the network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkSpec>,
 }
 
 /// A data landscape in a scene: a built-in dataset by name and seed, or a CSV file by its path
@@ -135,7 +140,10 @@ pub struct SceneRacer {
     pub optimizer: Kind,
     #[serde(default)]
     pub label: Option<String>,
-    pub start: [f64; 2],
+    /// Where it starts on a formula or dataset; a network's racers start from its
+    /// initialisation and have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<[f64; 2]>,
     /// Hyperparameters by torch name; unnamed ones take torch's defaults for the optimizer.
     #[serde(default)]
     pub hyper: BTreeMap<String, f64>,
@@ -224,7 +232,7 @@ impl SceneRacer {
         SceneRacer {
             optimizer: spec.kind,
             label: (spec.label != spec.kind.label()).then(|| spec.label.clone()),
-            start: spec.start,
+            start: Some(spec.start),
             hyper: hyper_map(spec.kind, &spec.hyper),
             schedule: (spec.hyper.schedule != Default::default())
                 .then(|| crate::core::optim::schedule::text(&spec.hyper.schedule)),
@@ -290,9 +298,12 @@ fn check(
     layout: &Layout,
     base: Option<&std::path::Path>,
 ) -> Result<Loaded, SceneError> {
-    let landscape = landscape_of(&scene.landscape, layout, base)?;
     check_look_and_timing(&scene)?;
     let racers = racers_of(&scene, layout)?;
+    let landscape = match &scene.landscape.network {
+        Some(spec) => network_of(&scene.landscape, spec, &racers, layout)?,
+        None => landscape_of(&scene.landscape, layout, base)?,
+    };
     check_timeline(&scene, &landscape, &racers, layout)?;
     Ok(Loaded {
         z_scale: scene
@@ -354,6 +365,28 @@ fn landscape_of(
         | LandscapeError::UnknownName { .. } => in_field("data", e.to_string()),
         other => SceneError::new(other.to_string()),
     })
+}
+
+/// A network landscape, its plane fitted on a pilot run of the scene's racers; the network
+/// stands alone (no preset, formula or data beside it).
+fn network_of(
+    l: &SceneLandscape,
+    spec: &NetworkSpec,
+    racers: &[RacerSpec],
+    layout: &Layout,
+) -> Result<Landscape, SceneError> {
+    let at = layout.field_line(&["landscape", "network"]);
+    let in_field = |reason: String| SceneError {
+        field: Some("network"),
+        ..SceneError::new(reason).at(at)
+    };
+    if l.preset.is_some() || l.formula.is_some() || l.data.is_some() || l.domain.is_some() {
+        return Err(in_field(
+            "a network landscape stands alone: remove preset, formula, data and domain (the plane's square follows the race)".into(),
+        ));
+    }
+    let pairs: Vec<_> = racers.iter().map(|r| (r.kind, r.hyper.clone())).collect();
+    Landscape::of_network(spec, &pairs).map_err(|e| in_field(e.to_string()))
 }
 
 /// A message about a file, cut to a readable length, control characters escaped.
@@ -533,18 +566,27 @@ fn racers_of(scene: &Scene, layout: &Layout) -> Result<Vec<RacerSpec>, SceneErro
             hyper.schedule = s.parse().map_err(|e: ScheduleError| refuse(e.into()))?;
         }
         hyper.validate_for(r.optimizer).map_err(refuse)?;
-        if !r.start.iter().all(|v| v.is_finite()) {
-            return Err(place(format!(
-                "the start must be finite, got {:?}",
-                r.start
-            )));
-        }
+        let start = match (r.start, scene.landscape.network.is_some()) {
+            (Some(s), false) if s.iter().all(|v| v.is_finite()) => s,
+            (Some(s), false) => {
+                return Err(place(format!("the start must be finite, got {s:?}")));
+            }
+            (None, false) => return Err(place("a racer needs a start: start: (x, y)".into())),
+            (Some(_), true) => {
+                return Err(place(
+                    "a network's racers start from its initialisation (init_seed): remove start"
+                        .into(),
+                ));
+            }
+            // The plane passes through the initialisation: its origin.
+            (None, true) => [0.0, 0.0],
+        };
         racers.push(RacerSpec {
             label: r
                 .label
                 .clone()
                 .unwrap_or_else(|| r.optimizer.label().to_string()),
-            ..RacerSpec::new(r.optimizer, hyper, r.start)
+            ..RacerSpec::new(r.optimizer, hyper, start)
         });
     }
     Ok(racers)
@@ -557,7 +599,7 @@ pub fn to_text(scene: &Scene) -> String {
 }
 
 /// The lecture scenes shipped in assets/scenes, compiled in: (file stem, RON text).
-pub const SHIPPED: [(&str, &str); 14] = [
+pub const SHIPPED: [(&str, &str); 15] = [
     (
         "update-rule",
         include_str!("../../assets/scenes/update-rule.ron"),
@@ -610,6 +652,10 @@ pub const SHIPPED: [(&str, &str); 14] = [
     (
         "black-box",
         include_str!("../../assets/scenes/black-box.ron"),
+    ),
+    (
+        "network-learns",
+        include_str!("../../assets/scenes/network-learns.ron"),
     ),
 ];
 

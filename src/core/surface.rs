@@ -163,12 +163,12 @@ pub fn evaluate(formula: &Formula, domain: Domain, n: usize) -> Vec<f64> {
 /// Samples `formula` on `n × n` points: values, optionally exact gradients, and the z-range.
 pub fn sample(formula: &Formula, domain: Domain, n: usize, with_gradient: bool) -> SurfaceGrid {
     let n = n.max(2);
-    let (z, gradient) = if with_gradient && formula.data().is_none() {
+    let (z, gradient) = if with_gradient && !formula.averages() {
         let (z, g) = values_and_gradients(formula, domain, n);
         (z, Some(g))
     } else {
         let z = evaluate(formula, domain, n);
-        // Over a dataset an exact ∇f is a pass over every row per node: the grid's own
+        // Over a dataset or a network an exact ∇f is a pass over every row per node: the grid's own
         // differences are close enough to light the mesh.
         let g = with_gradient.then(|| grid_gradient(&z, domain, n));
         (z, g)

@@ -474,3 +474,115 @@ fn a_race_by_evaluations_gives_every_racer_the_same_budget() {
     // Newton takes fewer steps than gradient descent, Nelder–Mead more.
     assert!(steps[1] < steps[0] && steps[2] > steps[0], "{steps:?}");
 }
+
+/// A network race through the ECS: each racer's losses are `gradscape train`'s, row for row
+/// (the CSV prints shortest round-trip numbers, so equality is exact), its ball sits at the
+/// projection of its parameters onto the plane and at the height of its true loss.
+#[test]
+fn a_network_race_is_gradscape_train_row_for_row_and_its_balls_sit_at_the_projection() {
+    use crate::core::net::stage::NetworkSpec;
+    let net = NetworkSpec {
+        hidden: "6".into(),
+        pilot: 40,
+        ..NetworkSpec::of("moons")
+    };
+    let sgd = Hyper {
+        lr: 0.2,
+        batch: 16,
+        seed: 1,
+        ..Hyper::defaults(Kind::Sgd)
+    };
+    let specs = vec![
+        spec(Kind::Adam, 0.01, [0.0, 0.0]),
+        RacerSpec::new(Kind::Sgd, sgd.clone(), [0.0, 0.0]),
+    ];
+    let pairs: Vec<_> = specs.iter().map(|s| (s.kind, s.hyper.clone())).collect();
+    let land = Launched::of_network(&net, &pairs).unwrap();
+    let stage = land.formula.stage().unwrap().clone();
+    let mut app = race(land, specs, 2);
+    for _ in 0..20 {
+        app.update();
+    }
+    let train = |args: &[&str]| {
+        let mut all = vec![
+            "gradscape",
+            "train",
+            "--data",
+            "moons",
+            "--net",
+            "2-6-1",
+            "--steps",
+            "40",
+        ];
+        all.extend_from_slice(args);
+        let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(all).unwrap();
+        let Some(crate::cli::Command::Train(a)) = &cli.command else {
+            panic!("train parses as train")
+        };
+        let mut out = Vec::new();
+        crate::cli::train::train(a, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        text.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
+            .collect::<Vec<f64>>()
+    };
+    let expected = [
+        train(&["--optimizer", "adam", "--lr", "0.01"]),
+        train(&[
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.2",
+            "--batch",
+            "16",
+            "--seed",
+            "1",
+        ]),
+    ];
+    let map = app.world().resource::<Surface>().map;
+    let mut q = app.world_mut().query::<(&Racer, &Trail, &Contact)>();
+    let mut seen: Vec<_> = q
+        .iter(app.world())
+        .map(|(r, t, c)| (r.slot, r, t, c.0))
+        .collect();
+    seen.sort_by_key(|s| s.0);
+    assert_eq!(seen.len(), 2);
+    for ((_, racer, trail, contact), want) in seen.into_iter().zip(&expected) {
+        let losses: Vec<f64> = trail.points.iter().map(|s| s.f).collect();
+        assert_eq!(&losses, want, "{}", racer.label);
+        let learner = racer.learner.as_ref().unwrap();
+        // The trajectories' directions are orthonormal: the projection is two dot products.
+        let v: Vec<f64> = learner
+            .training
+            .theta
+            .iter()
+            .zip(&stage.init)
+            .map(|(t, o)| t - o)
+            .collect();
+        let at = stage
+            .plane
+            .directions
+            .clone()
+            .map(|d| v.iter().zip(&d).map(|(a, b)| a * b).sum::<f64>());
+        for k in 0..2 {
+            assert!(
+                (racer.run.pos[k] - at[k]).abs() < 1e-12,
+                "{k}: {:?} vs {at:?}",
+                racer.run.pos
+            );
+        }
+        let loss = stage
+            .net
+            .loss(
+                &learner.training.theta,
+                &stage.rows,
+                None,
+                &mut stage.net.work(),
+            )
+            .0;
+        assert_eq!(racer.run.loss, loss);
+        let want = Vec3::from(map.world_from_landscape(racer.run.pos, loss).unwrap());
+        assert!(contact.distance(want) < 1e-5, "{contact} vs {want}");
+    }
+}

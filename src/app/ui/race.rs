@@ -489,6 +489,7 @@ mod tests {
             color: PALETTE[0],
             label: kind.label().into(),
             slot: 0,
+            learner: None,
         }
     }
 

@@ -24,6 +24,7 @@ pub use parse::{FormulaError, MAX_LEN};
 pub use program::{LANES, Lanes, Program};
 
 use crate::core::data::Shared;
+use crate::core::net::stage::Stage;
 
 use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
@@ -51,6 +52,8 @@ pub struct Formula {
     hidden: usize,
     axes: [String; 2],
     rows: Option<Shared>,
+    /// A network's loss on a plane through its parameters (see [`Formula::network`]).
+    network: Option<Arc<Stage>>,
     gradient_text: [String; 2],
     native: Native,
 }
@@ -111,6 +114,33 @@ impl Formula {
         Ok(f)
     }
 
+    /// A network's mean loss over its rows on its stage's plane, f(α, β) = L(θ₀ + α·δ + β·η),
+    /// with the exact gradient and Hessian along the plane (backpropagation, and
+    /// Hessian-vector products along δ and η). It has no formula text: no parameters, no
+    /// PyTorch expression.
+    pub fn network(stage: Arc<Stage>) -> Formula {
+        let mut f = Formula::parse("0").expect("0 is a formula");
+        f.source = format!("loss of {} on {}", stage.net.text(), stage.spec.data);
+        f.axes = ["α".into(), "β".into()];
+        f.gradient_text = [
+            "∇L·δ (backpropagation)".into(),
+            "∇L·η (backpropagation)".into(),
+        ];
+        f.network = Some(stage);
+        f
+    }
+
+    /// Whether each value is a pass over rows (a dataset's or a network's): grids of it are
+    /// built coarse first and lit by their own differences.
+    pub fn averages(&self) -> bool {
+        self.rows.is_some() || self.network.is_some()
+    }
+
+    /// The network whose loss this is, on its plane; None for a formula or a dataset.
+    pub fn stage(&self) -> Option<&Arc<Stage>> {
+        self.network.as_ref()
+    }
+
     fn parse_names(source: &str, names: parse::Names) -> Result<Formula, FormulaError> {
         let parsed = parse::parse(source, names)?;
         let program = Program::compile(&parsed.tree);
@@ -139,6 +169,7 @@ impl Formula {
             hidden: 0,
             axes: names.axes.map(str::to_string),
             rows: None,
+            network: None,
             gradient_text,
             native: Native::default(),
         })
@@ -240,6 +271,9 @@ impl Formula {
         if let Some(data) = &self.rows {
             return self.mean_value(data, p);
         }
+        if let Some(stage) = &self.network {
+            return stage.on_plane(p, 0)[0];
+        }
         match self.compiled() {
             Some(c) => c.value(p[0], p[1], &self.values),
             None => self.interpreted_value(p),
@@ -249,9 +283,10 @@ impl Formula {
     /// f and the exact ∇f.
     #[inline(always)]
     pub fn gradient(&self, p: [f64; 2]) -> (f64, [f64; 2]) {
-        let [v, gx, gy] = match &self.rows {
-            Some(data) => self.mean_gradient(data, p),
-            None => self.gradient_at(p, &self.values),
+        let [v, gx, gy] = match (&self.rows, &self.network) {
+            (Some(data), _) => self.mean_gradient(data, p),
+            (None, Some(stage)) => plane_gradient(stage, p),
+            (None, None) => self.gradient_at(p, &self.values),
         };
         (v, [gx, gy])
     }
@@ -261,6 +296,7 @@ impl Formula {
     /// call to the compiled code where there is one (the atlas steps blocks of starts so).
     pub fn gradients(&self, xy: &[f64], out: &mut [f64]) {
         if self.rows.is_none()
+            && self.network.is_none()
             && let Some(c) = self.compiled()
         {
             return c.gradients(xy, &self.values, out);
@@ -274,9 +310,10 @@ impl Formula {
     /// f, ∇f and the exact Hessian.
     #[inline]
     pub fn derivatives(&self, p: [f64; 2]) -> Derivatives {
-        derivatives_of(match &self.rows {
-            Some(data) => self.mean_hessian(data, p),
-            None => self.hessian_at(p, &self.values),
+        derivatives_of(match (&self.rows, &self.network) {
+            (Some(data), _) => self.mean_hessian(data, p),
+            (None, Some(stage)) => stage.on_plane(p, 2),
+            (None, None) => self.hessian_at(p, &self.values),
         })
     }
 
@@ -343,17 +380,26 @@ impl Formula {
 
     /// f on a mini-batch: the mean loss over these rows (the whole f for a plain formula).
     pub fn value_on(&self, p: [f64; 2], rows: &[u32]) -> f64 {
+        if self.network.is_some() {
+            return self.value(p);
+        }
         self.mean_on(batch(rows), |params| [self.gradient_at(p, params)[0]])[0]
     }
 
     /// f and ∇f on a mini-batch.
     pub fn gradient_on(&self, p: [f64; 2], rows: &[u32]) -> (f64, [f64; 2]) {
+        if self.network.is_some() {
+            return self.gradient(p);
+        }
         let [v, gx, gy] = self.mean_on(batch(rows), |params| self.gradient_at(p, params));
         (v, [gx, gy])
     }
 
     /// f, ∇f and ∇²f on a mini-batch.
     pub fn derivatives_on(&self, p: [f64; 2], rows: &[u32]) -> Derivatives {
+        if self.network.is_some() {
+            return self.derivatives(p);
+        }
         derivatives_of(self.mean_on(batch(rows), |params| self.hessian_at(p, params)))
     }
 
@@ -422,7 +468,7 @@ impl Formula {
         out: &mut [f64],
         slots: &mut Vec<[f64; LANES]>,
     ) {
-        if self.rows.is_some() {
+        if self.rows.is_some() || self.network.is_some() {
             for ((x, y), out) in xs.iter().zip(ys).zip(out) {
                 *out = self.value([*x, *y]);
             }
@@ -436,6 +482,13 @@ impl Formula {
             self.program.values_batch(xs, ys, &self.values, out, slots);
         }
     }
+}
+
+// Out of line: a formula's gradient stays small enough to inline into an optimizer's step.
+#[inline(never)]
+fn plane_gradient(stage: &Stage, p: [f64; 2]) -> [f64; 3] {
+    let [v, gx, gy, ..] = stage.on_plane(p, 1);
+    [v, gx, gy]
 }
 
 /// A mini-batch's row indices as positions.

@@ -15,6 +15,17 @@ pub struct Plane {
     pub directions: [Vec<f64>; 2],
 }
 
+impl Plane {
+    /// θ = origin + α·δ + β·η into `theta`: the one formula for a point of the plane, so the
+    /// app's surface and `slice` agree bit for bit.
+    pub fn point(&self, alpha: f64, beta: f64, theta: &mut [f64]) {
+        let [d, e] = &self.directions;
+        for (i, t) in theta.iter_mut().enumerate() {
+            *t = self.origin[i] + alpha * d[i] + beta * e[i];
+        }
+    }
+}
+
 impl Net {
     /// A Gaussian direction, filter-normalised: each neuron's incoming weights rescaled to the
     /// norm of that neuron's weights in θ; the biases' directions zero.
@@ -73,10 +84,7 @@ impl Net {
                 || (self.work(), vec![0.0; plane.origin.len()]),
                 |(work, theta), k| {
                     let (alpha, beta) = (at(k / grid), at(k % grid));
-                    let [d, e] = &plane.directions;
-                    for (i, t) in theta.iter_mut().enumerate() {
-                        *t = plane.origin[i] + alpha * d[i] + beta * e[i];
-                    }
+                    plane.point(alpha, beta, theta);
                     let loss = self.loss(theta, data, None, work).0;
                     done();
                     [alpha, beta, loss]

@@ -1,0 +1,380 @@
+//! A network as a landscape the app draws: its rows, its one shared initialisation, and a
+//! plane through its parameter space (fitted to where the race goes, or random), with the
+//! projection that puts a racer's parameters on that plane and the distance it lies off it.
+
+use super::plane::{Plane, principal_directions};
+use super::{Activation, Loss, Net, NetError, Rows, Training, classes};
+use crate::core::optim::{Hyper, Kind};
+use crate::core::surface::Domain;
+use serde::{Deserialize, Serialize};
+
+/// How the plane through parameter space is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum PlaneKind {
+    /// The first two principal components of the racers' paths on a pilot run of the race
+    /// (deterministic, so the race retraces it), through the initialisation: the whole
+    /// journey lies on screen.
+    #[default]
+    Trajectories,
+    /// Two filter-normalised Gaussian directions from a seed (Li et al. 2018) through the
+    /// initialisation.
+    Random(u64),
+}
+
+/// A network landscape as a scene or the panel states it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// A built-in dataset: moons, circles, spirals, xor or gaussians.
+    pub data: String,
+    #[serde(default)]
+    pub data_seed: u64,
+    /// The dataset's noise (standard deviation, 0 to 10).
+    #[serde(default = "default_noise")]
+    pub noise: f64,
+    /// The hidden layers' widths, e.g. "16-16" (inputs and outputs follow from the data and
+    /// the loss); "" for none.
+    #[serde(default = "default_hidden")]
+    pub hidden: String,
+    #[serde(default = "default_activation")]
+    pub activation: String,
+    /// bce, ce or mse (default: the dataset's).
+    #[serde(default)]
+    pub loss: Option<String>,
+    /// The seed every racer's parameters start from (torch's nn.Linear initialisation).
+    #[serde(default)]
+    pub init_seed: u64,
+    #[serde(default)]
+    pub plane: PlaneKind,
+    /// Steps of the pilot run the trajectories plane is fitted on.
+    #[serde(default = "default_pilot")]
+    pub pilot: u64,
+}
+
+fn default_noise() -> f64 {
+    0.1
+}
+
+fn default_hidden() -> String {
+    "16-16".into()
+}
+
+fn default_activation() -> String {
+    "tanh".into()
+}
+
+fn default_pilot() -> u64 {
+    300
+}
+
+/// The longest pilot run (a few seconds of five racers on a small network).
+pub const MAX_PILOT: u64 = 5_000;
+
+impl NetworkSpec {
+    /// A built-in dataset with every other setting at its default.
+    pub fn of(data: &str) -> NetworkSpec {
+        NetworkSpec {
+            data: data.into(),
+            data_seed: 0,
+            noise: default_noise(),
+            hidden: default_hidden(),
+            activation: default_activation(),
+            loss: None,
+            init_seed: 0,
+            plane: PlaneKind::default(),
+            pilot: default_pilot(),
+        }
+    }
+
+    /// The network and its rows, checked against each other.
+    pub fn resolve(&self) -> Result<(Net, Rows), StageError> {
+        let builtin = classes::find(&self.data)
+            .ok_or_else(|| StageError::Dataset(crate::core::escape::quote(&self.data)))?;
+        if !(self.noise.is_finite() && (0.0..=10.0).contains(&self.noise)) {
+            return Err(StageError::Noise(self.noise));
+        }
+        if self.pilot > MAX_PILOT {
+            return Err(StageError::Pilot(self.pilot));
+        }
+        let rows = builtin.generate(self.data_seed, self.noise);
+        let loss: Loss = match &self.loss {
+            Some(l) => l.parse()?,
+            None => builtin.loss,
+        };
+        let outputs = if loss == Loss::Ce { builtin.classes } else { 1 };
+        let hidden = self.hidden.trim();
+        let text = match hidden {
+            "" => format!("{}-{outputs}", rows.features),
+            h => format!("{}-{h}-{outputs}", rows.features),
+        };
+        let activation: Activation = self.activation.parse()?;
+        let net = Net::new(super::widths(&text)?, activation, loss)?;
+        net.check(&rows)?;
+        Ok((net, rows))
+    }
+}
+
+/// Why a network landscape could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StageError {
+    #[error("unknown dataset {0}: a network landscape learns one of {names}", names = classes::names())]
+    Dataset(String),
+    #[error("noise must be 0 to 10, got {0}")]
+    Noise(f64),
+    #[error("pilot must be at most {MAX_PILOT} steps, got {0}")]
+    Pilot(u64),
+    #[error(transparent)]
+    Net(#[from] NetError),
+}
+
+/// A network landscape: what every racer learns from, where each starts, and the plane the
+/// surface is drawn on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub spec: NetworkSpec,
+    pub net: Net,
+    pub rows: Rows,
+    /// Every racer's starting parameters.
+    pub init: Vec<f64>,
+    pub plane: Plane,
+    /// The square of (α, β) the surface covers.
+    pub domain: Domain,
+    /// (DᵀD)⁻¹ for D = [δ η]: the projection's normal equations, solved once.
+    inverse_gram: [[f64; 2]; 2],
+}
+
+/// Where a point of parameter space lies as the plane sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Projection {
+    /// The plane's coordinates of the nearest point of the plane.
+    pub at: [f64; 2],
+    /// ‖θ − that point‖: how far θ lies off the plane.
+    pub off: f64,
+}
+
+/// Parameter vectors kept from each racer on a pilot run (the start and about 100 more).
+const KEPT: u64 = 100;
+
+impl Stage {
+    /// The network of `spec`, its plane fitted on a pilot run of `racers` (each optimizer
+    /// and its hyperparameters) when the spec asks for the trajectories' plane. A pilot that
+    /// does not spread in two directions (one racer going straight) falls back to the random
+    /// plane of seed 0.
+    pub fn new(spec: &NetworkSpec, racers: &[(Kind, Hyper)]) -> Result<Stage, StageError> {
+        let (net, rows) = spec.resolve()?;
+        let init = net.init(spec.init_seed);
+        let paths = match spec.plane {
+            PlaneKind::Trajectories => pilot(&net, &rows, &init, racers, spec.pilot)?,
+            PlaneKind::Random(_) => Vec::new(),
+        };
+        let plane = match (spec.plane, principal_directions(&paths)) {
+            (PlaneKind::Trajectories, Some(directions)) => Plane {
+                origin: init.clone(),
+                directions,
+            },
+            (PlaneKind::Random(seed), _) => net.random_plane(&init, seed),
+            (PlaneKind::Trajectories, None) => net.random_plane(&init, 0),
+        };
+        let inverse_gram = inverse_gram(&plane).ok_or(StageError::Net(NetError::Malformed(
+            "a plane whose directions are parallel".into(),
+        )))?;
+        let mut stage = Stage {
+            spec: spec.clone(),
+            net,
+            rows,
+            init,
+            plane,
+            domain: Domain::new(-1.0, 1.0, -1.0, 1.0),
+            inverse_gram,
+        };
+        stage.domain = stage.square_around(&paths);
+        Ok(stage)
+    }
+
+    /// The least-squares projection of θ onto the plane: (α, β) solving DᵀD·(α, β) =
+    /// Dᵀ(θ − origin), and the distance left over.
+    pub fn project(&self, theta: &[f64]) -> Projection {
+        let [d, e] = &self.plane.directions;
+        let (mut bd, mut be) = (0.0, 0.0);
+        for ((t, o), (d, e)) in theta.iter().zip(&self.plane.origin).zip(d.iter().zip(e)) {
+            let v = t - o;
+            bd += d * v;
+            be += e * v;
+        }
+        let g = &self.inverse_gram;
+        let at = [g[0][0] * bd + g[0][1] * be, g[1][0] * bd + g[1][1] * be];
+        let mut off = 0.0;
+        for (i, t) in theta.iter().enumerate() {
+            let r = t - (self.plane.origin[i] + at[0] * d[i] + at[1] * e[i]);
+            off += r * r;
+        }
+        Projection {
+            at,
+            off: off.sqrt(),
+        }
+    }
+
+    /// A square of (α, β) holding every pilot point with a margin (α and β at one scale, so
+    /// the plane's distances are not stretched); ±1 around the origin without a pilot.
+    fn square_around(&self, paths: &[Vec<f64>]) -> Domain {
+        let (mut lo, mut hi) = ([0.0f64; 2], [0.0f64; 2]);
+        for p in paths {
+            let at = self.project(p).at;
+            if at.iter().all(|v| v.is_finite()) {
+                for k in 0..2 {
+                    lo[k] = lo[k].min(at[k]);
+                    hi[k] = hi[k].max(at[k]);
+                }
+            }
+        }
+        let side = (hi[0] - lo[0]).max(hi[1] - lo[1]);
+        let half = if side > 1e-9 { 0.65 * side } else { 1.0 };
+        let centre = [0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])];
+        Domain::new(
+            centre[0] - half,
+            centre[0] + half,
+            centre[1] - half,
+            centre[1] + half,
+        )
+    }
+}
+
+/// (DᵀD)⁻¹ of the plane's two directions; None when they are parallel.
+fn inverse_gram(plane: &Plane) -> Option<[[f64; 2]; 2]> {
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let [d, e] = &plane.directions;
+    let (a, b, c) = (dot(d, d), dot(d, e), dot(e, e));
+    let det = a * c - b * b;
+    (det > 1e-12 * a * c && det.is_finite()).then(|| [[c / det, -b / det], [-b / det, a / det]])
+}
+
+/// Each racer's parameters every `steps / KEPT` steps of a run from `init` (the start
+/// included), up to its first non-finite point.
+fn pilot(
+    net: &Net,
+    rows: &Rows,
+    init: &[f64],
+    racers: &[(Kind, Hyper)],
+    steps: u64,
+) -> Result<Vec<Vec<f64>>, NetError> {
+    let every = (steps / KEPT).max(1);
+    let mut kept = Vec::new();
+    for (kind, hyper) in racers {
+        let mut t = Training::new(
+            net.clone(),
+            rows.clone(),
+            init.to_vec(),
+            *kind,
+            hyper.clone(),
+        )?;
+        kept.push(t.theta.clone());
+        for step in 1..=steps {
+            t.step();
+            if !t.theta.iter().all(|v| v.is_finite()) {
+                break;
+            }
+            if step % every == 0 {
+                kept.push(t.theta.clone());
+            }
+        }
+    }
+    Ok(kept)
+}
+
+impl Stage {
+    /// f(α, β) = L(origin + α·δ + β·η) over every row, and by `order` (0, 1 or 2) its
+    /// exact derivatives along the plane: [f, f_α, f_β, f_αα, f_αβ, f_ββ] (backpropagation
+    /// for ∇L·δ and ∇L·η; Hessian-vector products for δᵀHδ, ηᵀHδ and ηᵀHη). Entries not
+    /// asked for are NaN.
+    pub fn on_plane(&self, p: [f64; 2], order: u8) -> [f64; 6] {
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        let mut theta = vec![0.0; self.init.len()];
+        self.plane.point(p[0], p[1], &mut theta);
+        let mut work = self.net.work();
+        let mut out = [f64::NAN; 6];
+        if order == 0 {
+            out[0] = self.net.loss(&theta, &self.rows, None, &mut work).0;
+            return out;
+        }
+        let [d, e] = &self.plane.directions;
+        let mut g = vec![0.0; theta.len()];
+        out[0] = self
+            .net
+            .gradient(&theta, &self.rows, None, &mut g, &mut work);
+        out[1] = dot(&g, d);
+        out[2] = dot(&g, e);
+        if order >= 2 {
+            let mut curvature = self.net.curvature_work();
+            let mut hv = vec![0.0; theta.len()];
+            let mut c = self.net.curvature(&theta, &self.rows, None, &mut curvature);
+            c.product(d, &mut hv);
+            out[3] = dot(d, &hv);
+            out[4] = dot(e, &hv);
+            c.product(e, &mut hv);
+            out[5] = dot(e, &hv);
+        }
+        out
+    }
+}
+
+/// One network racer: its training, and where it stands after its last step (over every
+/// row) and on the plane.
+#[derive(Debug, Clone)]
+pub struct Learner {
+    pub training: Training,
+    pub standing: super::Standing,
+    pub at: Projection,
+    /// ∇L·δ and ∇L·η at its parameters: the slope under the ball, along the plane.
+    pub along: [f64; 2],
+    /// The loss its last step's mini-batch saw (None on the full batch or before a step).
+    pub seen: Option<f64>,
+    pub steps: u64,
+}
+
+impl Stage {
+    /// A racer on this network: `kind` with `hyper` from the shared initialisation.
+    pub fn learner(&self, kind: Kind, hyper: Hyper) -> Result<Learner, NetError> {
+        let training = Training::new(
+            self.net.clone(),
+            self.rows.clone(),
+            self.init.clone(),
+            kind,
+            hyper,
+        )?;
+        let mut learner = Learner {
+            training,
+            standing: super::Standing {
+                loss: f64::NAN,
+                accuracy: None,
+                grad_norm: f64::NAN,
+            },
+            at: self.project(&self.init),
+            along: [f64::NAN; 2],
+            seen: None,
+            steps: 0,
+        };
+        self.stand(&mut learner);
+        Ok(learner)
+    }
+
+    /// One step of `learner`, then where it stands.
+    pub fn step(&self, learner: &mut Learner) {
+        let seen = learner.training.step();
+        learner.steps += 1;
+        let batched = learner.training.batched();
+        learner.seen = batched.then_some(seen);
+        self.stand(learner);
+    }
+
+    fn stand(&self, learner: &mut Learner) {
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        learner.standing = learner.training.standing();
+        let g = learner.training.gradient();
+        let [d, e] = &self.plane.directions;
+        learner.along = [dot(g, d), dot(g, e)];
+        learner.at = self.project(&learner.training.theta);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,200 @@
+//! The network landscape against mathematics and against `slice`: projections, values on
+//! the plane, derivatives along it, scenes.
+
+use super::*;
+use crate::core::expr::Formula;
+use std::sync::Arc;
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn adam() -> Vec<(Kind, Hyper)> {
+    let h = Hyper {
+        lr: 0.01,
+        ..Hyper::defaults(Kind::Adam)
+    };
+    let g = Hyper {
+        lr: 0.5,
+        ..Hyper::defaults(Kind::Gd)
+    };
+    vec![(Kind::Adam, h), (Kind::Gd, g)]
+}
+
+fn small() -> NetworkSpec {
+    NetworkSpec {
+        hidden: "6".into(),
+        pilot: 60,
+        ..NetworkSpec::of("moons")
+    }
+}
+
+/// A point built as origin + a·δ + b·η + w, with w orthogonal to both directions, projects
+/// to (a, b) at distance ‖w‖: on the random plane, whose directions are neither unit nor
+/// orthogonal.
+#[test]
+fn a_point_projects_to_its_plane_coordinates_and_its_distance_off() {
+    let spec = NetworkSpec {
+        plane: PlaneKind::Random(3),
+        ..small()
+    };
+    let stage = Stage::new(&spec, &adam()).unwrap();
+    let [d, e] = &stage.plane.directions;
+    assert!(
+        dot(d, e).abs() > 1e-3,
+        "the random directions are not orthogonal"
+    );
+    // w: a vector made orthogonal to δ and η by Gram–Schmidt.
+    let mut w: Vec<f64> = (0..d.len())
+        .map(|i| ((i * 7 % 13) as f64 - 6.0) / 5.0)
+        .collect();
+    let u1: Vec<f64> = d.iter().map(|x| x / dot(d, d).sqrt()).collect();
+    let along = dot(e, &u1);
+    let e2: Vec<f64> = e.iter().zip(&u1).map(|(x, u)| x - along * u).collect();
+    let u2: Vec<f64> = e2.iter().map(|x| x / dot(&e2, &e2).sqrt()).collect();
+    for u in [&u1, &u2] {
+        let c = dot(&w, u);
+        w.iter_mut().zip(u.iter()).for_each(|(w, u)| *w -= c * u);
+    }
+    let (a, b) = (0.3, -0.7);
+    let theta: Vec<f64> = (0..d.len())
+        .map(|i| stage.plane.origin[i] + a * d[i] + b * e[i] + w[i])
+        .collect();
+    let p = stage.project(&theta);
+    assert!(
+        (p.at[0] - a).abs() < 1e-12 && (p.at[1] - b).abs() < 1e-12,
+        "{:?}",
+        p.at
+    );
+    assert!(
+        (p.off - dot(&w, &w).sqrt()).abs() < 1e-12,
+        "{} vs {}",
+        p.off,
+        dot(&w, &w).sqrt()
+    );
+    let on = stage.project(&stage.init);
+    assert_eq!(
+        (on.at, on.off),
+        ([0.0, 0.0], 0.0),
+        "the plane passes through the start"
+    );
+}
+
+/// The trajectories' plane: two orthonormal directions, the origin the shared start, and a
+/// square that holds every pilot point.
+#[test]
+fn the_trajectories_plane_holds_the_pilot_race() {
+    let stage = Stage::new(&small(), &adam()).unwrap();
+    let [d, e] = &stage.plane.directions;
+    assert!((dot(d, d) - 1.0).abs() < 1e-12 && (dot(e, e) - 1.0).abs() < 1e-12);
+    assert!(dot(d, e).abs() < 1e-9);
+    assert_eq!(stage.plane.origin, stage.init);
+    let dm = stage.domain;
+    assert!((dm.width() - dm.height()).abs() < 1e-12, "a square: {dm:?}");
+    for (kind, hyper) in adam() {
+        let mut learner = stage.learner(kind, hyper).unwrap();
+        for _ in 0..60 {
+            stage.step(&mut learner);
+            assert!(
+                dm.contains(learner.at.at),
+                "{kind:?} at {:?} off {dm:?}",
+                learner.at.at
+            );
+        }
+        // Orthonormal directions: the projection is two dot products.
+        let v: Vec<f64> = learner
+            .training
+            .theta
+            .iter()
+            .zip(&stage.init)
+            .map(|(t, o)| t - o)
+            .collect();
+        assert!((learner.at.at[0] - dot(&v, d)).abs() < 1e-12);
+        assert!((learner.at.at[1] - dot(&v, e)).abs() < 1e-12);
+    }
+}
+
+/// The surface's value at a point of the plane is `slice`'s there, bit for bit.
+#[test]
+fn the_surface_is_the_slice() {
+    let stage = Arc::new(Stage::new(&small(), &adam()).unwrap());
+    let f = Formula::network(stage.clone());
+    let points = stage.net.slice(&stage.rows, &stage.plane, 2.0, 5, &|| ());
+    for [a, b, loss] in points {
+        assert_eq!(f.value([a, b]).to_bits(), loss.to_bits(), "at ({a}, {b})");
+        assert_eq!(f.gradient([a, b]).0.to_bits(), loss.to_bits());
+    }
+}
+
+/// ∂f/∂α, ∂f/∂β and the 2 × 2 Hessian along the plane against central differences of the
+/// value and of the gradient.
+#[test]
+fn derivatives_along_the_plane_match_differences() {
+    let stage = Arc::new(Stage::new(&small(), &adam()).unwrap());
+    let f = Formula::network(stage);
+    let p = [0.4, -0.3];
+    let h = 1e-5;
+    let d = f.derivatives(p);
+    for k in 0..2 {
+        let (mut lo, mut hi) = (p, p);
+        lo[k] -= h;
+        hi[k] += h;
+        let slope = (f.value(hi) - f.value(lo)) / (2.0 * h);
+        assert!(
+            (d.gradient[k] - slope).abs() < 1e-6 * (1.0 + slope.abs()),
+            "{k}: {} vs {slope}",
+            d.gradient[k]
+        );
+        for j in 0..2 {
+            let bend = (f.gradient(hi).1[j] - f.gradient(lo).1[j]) / (2.0 * h);
+            let got = d.hessian[k][j];
+            assert!(
+                (got - bend).abs() < 1e-5 * (1.0 + bend.abs()),
+                "{k}{j}: {got} vs {bend}"
+            );
+        }
+    }
+}
+
+/// A learner steps as `Training` does (what `gradscape train` runs), loss for loss.
+#[test]
+fn a_learner_trains_as_train_does() {
+    let stage = Stage::new(&small(), &adam()).unwrap();
+    let (kind, hyper) = adam()[0].clone();
+    let mut learner = stage.learner(kind, hyper.clone()).unwrap();
+    let mut alone = Training::new(
+        stage.net.clone(),
+        stage.rows.clone(),
+        stage.init.clone(),
+        kind,
+        hyper,
+    )
+    .unwrap();
+    for _ in 0..30 {
+        stage.step(&mut learner);
+        alone.step();
+        assert_eq!(learner.standing, alone.standing());
+    }
+    assert_eq!(learner.training.theta, alone.theta);
+}
+
+#[test]
+fn bad_specs_are_refused_by_name() {
+    let refused = |spec: NetworkSpec| Stage::new(&spec, &adam()).unwrap_err().to_string();
+    assert!(refused(NetworkSpec::of("nope")).contains("unknown dataset 'nope'"));
+    let noisy = NetworkSpec {
+        noise: -1.0,
+        ..small()
+    };
+    assert_eq!(refused(noisy), "noise must be 0 to 10, got -1");
+    let wide = NetworkSpec {
+        hidden: "16-x".into(),
+        ..small()
+    };
+    assert!(refused(wide).contains("'2-16-x-1' is not a network's widths"));
+    let long = NetworkSpec {
+        pilot: MAX_PILOT + 1,
+        ..small()
+    };
+    assert!(refused(long).starts_with("pilot must be at most"));
+}
