@@ -145,6 +145,9 @@ fn draw_status(
             gizmos.circle(flat(Vec3::from(w) + Vec3::Y * 0.02), 1.6 * s, racer.color);
         }
         let at = contact.0;
+        if racer.learner.is_some() {
+            stalk(&mut gizmos, &surface, &landscape, racer, at);
+        }
         match run.status {
             Status::Diverged(_) => {
                 let (a, b) = (
@@ -161,6 +164,26 @@ fn draw_status(
             }
             _ => {}
         }
+    }
+}
+
+/// A network racer's stalk: from its ball (its true loss) to the surface under it (the loss
+/// on the plane at its projection), so a ball far off the plane is seen to float or sink.
+fn stalk(
+    gizmos: &mut Gizmos<OverlayGizmos>,
+    surface: &Surface,
+    l: &Landscape,
+    r: &Racer,
+    at: Vec3,
+) {
+    let under = l.formula.value(r.run.pos);
+    let Some(w) = surface.map.world_from_landscape(r.run.pos, under) else {
+        return;
+    };
+    let w = Vec3::from(w);
+    if w.is_finite() && w.distance(at) > 1e-3 {
+        gizmos.line(at, w, r.color.with_alpha(0.8));
+        gizmos.sphere(Isometry3d::from_translation(w), 0.01, r.color);
     }
 }
 

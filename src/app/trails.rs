@@ -1,4 +1,5 @@
-//! Trails: each racer's path drawn as a polyline that follows the surface, just above it.
+//! Trails: each racer's path drawn as a polyline that follows the surface, just above it
+//! (a network racer's at its true losses, over the surface).
 
 use super::landscape::{Landscape, Surface};
 use super::racers::{Racer, Trail};
@@ -17,8 +18,11 @@ pub(super) fn plugin(app: &mut App) {
 const MAX_SEGMENT: f32 = 0.2;
 const MAX_SPLIT: usize = 24;
 
+/// A network racer's trail is drawn over the surface (its heights are its true losses, which
+/// may lie under the plane's) and is not split: a point between two steps has no true loss.
 fn draw(
     mut gizmos: Gizmos,
+    mut over: Gizmos<super::balls::OverlayGizmos>,
     surface: Res<Surface>,
     landscape: Res<Landscape>,
     racers: Query<(&Racer, &Trail, &InheritedVisibility)>,
@@ -29,6 +33,7 @@ fn draw(
         if !visibility.get() {
             continue;
         }
+        let network = racer.learner.is_some();
         // Only the part inside the domain is drawn: a path that leaves is cut where it left.
         let domain = map.domain;
         for run in trail.points.split(|p| !domain.contains(p.pos)) {
@@ -39,7 +44,10 @@ fn draw(
                     continue;
                 };
                 if let Some((q, wq)) = prev {
-                    let pieces = ((w.distance(wq) / MAX_SEGMENT) as usize).min(MAX_SPLIT);
+                    let pieces = match network {
+                        true => 0,
+                        false => ((w.distance(wq) / MAX_SEGMENT) as usize).min(MAX_SPLIT),
+                    };
                     for k in 1..pieces {
                         let t = k as f64 / pieces as f64;
                         let at = [q[0] + t * (p.pos[0] - q[0]), q[1] + t * (p.pos[1] - q[1])];
@@ -50,7 +58,10 @@ fn draw(
                 points.push(w + lift);
                 prev = Some((p.pos, w));
             }
-            gizmos.linestrip(points, racer.color);
+            match network {
+                true => over.linestrip(points, racer.color.with_alpha(0.85)),
+                false => gizmos.linestrip(points, racer.color),
+            }
         }
     }
 }

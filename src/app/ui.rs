@@ -1,12 +1,14 @@
 //! The side panel and the keyboard: landscape, race, plots, inspector, view and presentation.
 //! Each section lives in its own file as plain functions over plain data.
 
+mod boundary;
 mod data;
 mod drop;
 mod inspector;
 mod keys;
 mod landscape;
 mod lesson;
+mod network;
 mod plots;
 mod present;
 mod race;
@@ -43,6 +45,8 @@ pub struct PanelState {
     pub plot: plots::PlotSettings,
     /// The "your data" box.
     pub csv: landscape::CsvBox,
+    /// The Network box (on a network landscape).
+    pub network: network::NetworkBox,
     /// The data view's model, made for this dataset and model formula.
     model: Option<(crate::core::data::Shared, data::Model)>,
     /// The Lesson section's fields.
@@ -267,6 +271,7 @@ fn panel_ui(mut contexts: EguiContexts, mut p: Panel) -> Result {
     // Physical layout is in logical pixels; egui's points are those divided by the zoom.
     p.width.0 = panel.response.rect.width() * ctx.zoom_factor();
     data_window(&ctx, &mut p);
+    boundary_window(&ctx, &mut p);
     Ok(())
 }
 
@@ -332,14 +337,21 @@ fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Landscape")
         .default_open(true)
         .show(ui, |ui| {
-            let actions = landscape::landscape_ui(
-                ui,
-                &mut p.landscape,
-                &mut p.edit,
-                &mut p.look,
-                &mut p.state.csv,
-            );
-            if p.rebuilding.busy() && p.landscape.data.is_some() {
+            let mut rows: Vec<_> = p.racers.iter().map(|(_, r, ..)| r).collect();
+            rows.sort_by_key(|r| r.slot);
+            let lineup: Vec<_> = rows
+                .iter()
+                .map(|r| (r.run.optimizer.kind, r.run.optimizer.hyper.clone()))
+                .collect();
+            let state = &mut *p.state;
+            let boxes = landscape::Boxes {
+                edit: &mut p.edit,
+                look: &mut p.look,
+                csv: &mut state.csv,
+                network: &mut state.network,
+            };
+            let actions = landscape::landscape_ui(ui, &mut p.landscape, boxes, &lineup);
+            if p.rebuilding.busy() && p.landscape.formula.averages() {
                 ui.horizontal(|ui| {
                     ui.spinner();
                     ui.label(egui::RichText::new("building the surface…").small().weak());
@@ -444,6 +456,48 @@ fn data_window(ctx: &egui::Context, p: &mut Panel) {
                 .map(|(_, r, ..)| r.slot);
             let model = p.state.model.as_ref().map(|(_, m)| m);
             data::data_ui(ui, &rows, model, &racers, highlight);
+        });
+}
+
+/// A network landscape's decision boundary: the rows and what the hovered, selected or first
+/// racer's network says over their plane, at the top right of the view.
+fn boundary_window(ctx: &egui::Context, p: &mut Panel) {
+    let Some(stage) = p.landscape.formula.stage().cloned() else {
+        return;
+    };
+    let focus = p.state.hovered.or(p.state.selected);
+    let mut shown: Vec<&Racer> = p.racers.iter().map(|(_, r, ..)| r).collect();
+    shown.sort_by_key(|r| r.slot);
+    let racer = focus
+        .and_then(|e| p.racers.get(e).ok())
+        .map(|(_, r, ..)| r)
+        .or(shown.first().copied());
+    let Some(racer) = racer else {
+        return;
+    };
+    let title = egui::RichText::new(format!("Decision boundary · {}", racer.label))
+        .color(race::colour32(racer.color));
+    egui::Window::new(title)
+        .id(egui::Id::new("decision boundary"))
+        .anchor(egui::Align2::RIGHT_TOP, [-10.0, 10.0])
+        .resizable(false)
+        .collapsible(true)
+        .show(ctx, |ui| {
+            boundary::boundary_ui(ui, &stage, racer, 220.0);
+            let accuracy = racer
+                .learner
+                .as_ref()
+                .and_then(|l| l.standing.accuracy)
+                .map_or(String::new(), |a| format!(" · {:.1}% right", 100.0 * a));
+            ui.label(
+                egui::RichText::new(format!(
+                    "{} rows of {}{accuracy}; click a racer to see its network",
+                    stage.rows.len(),
+                    stage.spec.data
+                ))
+                .small()
+                .weak(),
+            );
         });
 }
 

@@ -769,6 +769,25 @@ impl Net {
         (total / n as f64, share)
     }
 
+    /// What the network says of each row of `data` (targets unused): for bce the probability
+    /// of class 1, for ce the class it picks, for mse its value.
+    pub fn predictions(&self, theta: &[f64], data: &Rows, work: &mut Work) -> Vec<f64> {
+        let out = self.widths[self.widths.len() - 1];
+        let mut said = Vec::with_capacity(data.len());
+        for start in (0..data.len()).step_by(BLOCK) {
+            let m = BLOCK.min(data.len() - start);
+            self.forward(theta, data, |k| start + k, m, work);
+            for k in 0..m {
+                let z = &work.z[work.z.len() - 1][k * out..(k + 1) * out];
+                said.push(match self.loss {
+                    Loss::Bce => sigmoid(z[0]),
+                    _ => self.predict_from(k, work),
+                });
+            }
+        }
+        said
+    }
+
     /// The class row k's logits in `work` say (a regression's prediction is its value).
     fn predict_from(&self, k: usize, work: &Work) -> f64 {
         let out = self.widths[self.widths.len() - 1];

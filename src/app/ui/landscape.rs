@@ -144,43 +144,34 @@ pub struct LandscapeActions {
 enum Pick {
     Preset(&'static Preset),
     Data(&'static builtin::Builtin),
+    Network(&'static crate::core::net::classes::Classes),
 }
 
+/// The section's editing boxes.
+pub struct Boxes<'a> {
+    pub edit: &'a mut FormulaEdit,
+    pub look: &'a mut Look,
+    pub csv: &'a mut CsvBox,
+    pub network: &'a mut super::network::NetworkBox,
+}
+
+/// The section; `lineup` is the race's optimizers and settings, what a network's plane is
+/// fitted on.
 pub fn landscape_ui(
     ui: &mut egui::Ui,
     landscape: &mut Landscape,
-    edit: &mut FormulaEdit,
-    look: &mut Look,
-    csv: &mut CsvBox,
+    boxes: Boxes,
+    lineup: &[(crate::core::optim::Kind, crate::core::optim::Hyper)],
 ) -> LandscapeActions {
+    let Boxes {
+        edit,
+        look,
+        csv,
+        network,
+    } = boxes;
     let mut actions = LandscapeActions::default();
-    match presets_ui(ui, landscape) {
-        Some(Pick::Preset(preset)) => match apply_preset(preset, landscape) {
-            Ok(_) => {
-                *edit = FormulaEdit::new(preset.formula);
-                actions.preset_view = Some(preset.view);
-            }
-            Err(e) => edit.error = Some(e),
-        },
-        Some(Pick::Data(b)) => {
-            let source = DataSource::Builtin {
-                name: b.name.into(),
-                seed: 0,
-            };
-            let spec = DataSpec {
-                source,
-                loss: None,
-                axes: None,
-            };
-            match apply_data(spec, landscape) {
-                Ok(()) => {
-                    *edit = FormulaEdit::new(b.loss);
-                    actions.preset_view = Some(crate::core::presets::view_of(None));
-                }
-                Err(e) => edit.error = Some(e),
-            }
-        }
-        None => {}
+    if let Some(pick) = presets_ui(ui, landscape) {
+        actions.preset_view = apply_pick(pick, landscape, edit, network);
     }
     if let Some(p) = landscape.preset {
         ui.label(egui::RichText::new(p.teaches).small());
@@ -193,8 +184,12 @@ pub fn landscape_ui(
     if let Some(b) = landscape.data.as_ref().and_then(|d| d.builtin()) {
         ui.label(egui::RichText::new(b.teaches).small());
     }
-    formula_ui(ui, edit, landscape);
-    params_ui(ui, landscape);
+    if landscape.formula.stage().is_some() {
+        super::network::network_ui(ui, network, landscape, lineup);
+    } else {
+        formula_ui(ui, edit, landscape);
+        params_ui(ui, landscape);
+    }
     look_ui(ui, look);
     egui::CollapsingHeader::new("Domain, resolution, height")
         .id_salt("domain")
@@ -212,6 +207,63 @@ pub fn landscape_ui(
             }
         });
     actions
+}
+
+/// Opens what the menu picked; the view to turn to, or None (the refusal kept in its box).
+fn apply_pick(
+    pick: Pick,
+    landscape: &mut Landscape,
+    edit: &mut FormulaEdit,
+    network: &mut super::network::NetworkBox,
+) -> Option<[f64; 2]> {
+    let fresh = Some(crate::core::presets::view_of(None));
+    match pick {
+        Pick::Network(c) => {
+            let spec = crate::core::net::stage::NetworkSpec::of(c.name);
+            let race: Vec<_> = crate::core::race::network_race([0.0, 0.0])
+                .into_iter()
+                .map(|r| (r.kind, r.hyper))
+                .collect();
+            match super::network::apply_network(&spec, &race, landscape) {
+                Ok(()) => fresh,
+                Err(e) => {
+                    network.error = Some(e);
+                    None
+                }
+            }
+        }
+        Pick::Preset(preset) => match apply_preset(preset, landscape) {
+            Ok(_) => {
+                *edit = FormulaEdit::new(preset.formula);
+                Some(preset.view)
+            }
+            Err(e) => {
+                edit.error = Some(e);
+                None
+            }
+        },
+        Pick::Data(b) => {
+            let source = DataSource::Builtin {
+                name: b.name.into(),
+                seed: 0,
+            };
+            let spec = DataSpec {
+                source,
+                loss: None,
+                axes: None,
+            };
+            match apply_data(spec, landscape) {
+                Ok(()) => {
+                    *edit = FormulaEdit::new(b.loss);
+                    fresh
+                }
+                Err(e) => {
+                    edit.error = Some(e);
+                    None
+                }
+            }
+        }
+    }
 }
 
 /// A CSV file, the per-row loss over its columns and the two axes; true when it opened.
@@ -267,10 +319,15 @@ fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<Pick> {
         .formula
         .data()
         .map(|d| format!("Data: {} ({} rows)", d.name, d.rows()));
-    let current = match (&data, landscape.preset) {
-        (Some(d), _) => d.as_str(),
-        (None, Some(p)) => p.title,
-        (None, None) => "Custom formula",
+    let network = landscape
+        .formula
+        .stage()
+        .map(|s| format!("Network: {} ({})", s.spec.data, s.net.text()));
+    let current = match (&data, landscape.preset, &network) {
+        (Some(d), ..) => d.as_str(),
+        (None, Some(p), _) => p.title,
+        (None, None, Some(n)) => n.as_str(),
+        (None, None, None) => "Custom formula",
     };
     egui::ComboBox::from_id_salt("preset")
         .selected_text(current)
@@ -301,6 +358,10 @@ fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<Pick> {
                     picked = Some(Pick::Data(b));
                 }
             }
+            ui.separator();
+            picked = super::network::menu_ui(ui, landscape)
+                .map(Pick::Network)
+                .or(picked.take());
         });
     picked
 }

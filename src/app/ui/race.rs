@@ -199,7 +199,8 @@ where
                 .show(ui, |ui| {
                     let rows = landscape.formula.data().map(|d| d.rows());
                     progress_ui(ui, racer, rows);
-                    settings_ui(ui, racer, landscape.data.is_some());
+                    let batches = landscape.data.is_some() || landscape.formula.stage().is_some();
+                    settings_ui(ui, racer, batches);
                 });
         }
         None if any => {
@@ -262,13 +263,18 @@ fn row_ui(
             let (glyph, colour) = status_mark(status);
             ui.label(egui::RichText::new(glyph).color(colour))
                 .on_hover_text(status.to_string());
-            let numbers = format!(
+            let mut numbers = format!(
                 "{:>6} {:>9}",
                 racer.run.steps,
                 super::format_loss(racer.run.loss)
             );
-            ui.monospace(numbers)
-                .on_hover_text("steps taken, and f where it stands");
+            let mut hover = "steps taken, and f where it stands";
+            if let Some(l) = &racer.learner {
+                let share = l.standing.accuracy.map_or("—".into(), |a| format!("{:.0}%", 100.0 * a));
+                numbers.push_str(&format!(" {share:>4}"));
+                hover = "steps taken, the loss over every row, and the share of rows it classifies right";
+            }
+            ui.monospace(numbers).on_hover_text(hover);
             let name = egui::RichText::new(&racer.label)
                 .color(colour32(racer.color))
                 .strong();
@@ -306,6 +312,9 @@ fn status_mark(status: &Status) -> (&'static str, egui::Color32) {
 /// mini-batches its epoch and the examples it has seen.
 fn progress_ui(ui: &mut egui::Ui, racer: &Racer, data_rows: Option<usize>) {
     ui.label(racer.run.status.to_string());
+    if let Some(l) = &racer.learner {
+        return learner_ui(ui, l);
+    }
     let o = &racer.run.optimizer;
     let mut cost = format!("{} evaluations of f", o.evals());
     if o.hyper.fd > 0.0 && o.kind.uses_gradient() {
@@ -335,6 +344,32 @@ fn progress_ui(ui: &mut egui::Ui, racer: &Racer, data_rows: Option<usize>) {
         .on_hover_text(
             "A value counts 1, a gradient 4 (central differences in 2D), a Hessian 9; a population pays one per point",
         );
+}
+
+/// A network racer's cost and where it stands against the plane.
+fn learner_ui(ui: &mut egui::Ui, l: &crate::core::net::stage::Learner) {
+    let rows = l.training.rows.len();
+    let mut cost = format!("{} rows through the network", l.training.evals);
+    let batch = l.training.optimizer.hyper.batch;
+    if batch > 0 && is_full_batch(batch, rows) {
+        cost.push_str(&format!(" · batch {batch} ≥ {rows} rows: the full batch"));
+    } else if batch > 0 {
+        let epoch = l.steps * batch / rows as u64;
+        cost.push_str(&format!(" · batch {batch} · epoch {epoch}"));
+    }
+    ui.label(egui::RichText::new(cost).small().weak());
+    let accuracy = l
+        .standing
+        .accuracy
+        .map_or(String::new(), |a| format!(" · accuracy {:.1}%", 100.0 * a));
+    ui.label(format!(
+        "‖∇L‖ {}{accuracy} · off the plane by {}",
+        crate::core::number::short(l.standing.grad_norm, 3),
+        crate::core::number::short(l.at.off, 3)
+    ))
+    .on_hover_text(
+        "The ball is where the network's parameters project onto the plane, at the height of its true loss; off the plane, the surface under it is another network's loss (the stalk shows the gap)",
+    );
 }
 
 /// One racer's optimizer, colour and hyperparameters (on data, also where its gradients come

@@ -19,6 +19,9 @@ pub enum PlaneKind {
     /// Two filter-normalised Gaussian directions from a seed (Li et al. 2018) through the
     /// initialisation.
     Random(u64),
+    /// The plane through the initialisation and where the first two racers end the pilot
+    /// run: two optimizers reaching two minima, both exactly on the surface there.
+    Ends,
 }
 
 /// A network landscape as a scene or the panel states it.
@@ -164,16 +167,23 @@ impl Stage {
         let (net, rows) = spec.resolve()?;
         let init = net.init(spec.init_seed);
         let paths = match spec.plane {
-            PlaneKind::Trajectories => pilot(&net, &rows, &init, racers, spec.pilot)?,
             PlaneKind::Random(_) => Vec::new(),
+            _ => pilot(&net, &rows, &init, racers, spec.pilot)?,
         };
-        let plane = match (spec.plane, principal_directions(&paths)) {
-            (PlaneKind::Trajectories, Some(directions)) => Plane {
+        let directions = match spec.plane {
+            PlaneKind::Random(_) => None,
+            PlaneKind::Ends => {
+                ends(&paths, &init).or_else(|| principal_directions(&paths.concat()))
+            }
+            PlaneKind::Trajectories => principal_directions(&paths.concat()),
+        };
+        let plane = match (spec.plane, directions) {
+            (PlaneKind::Random(seed), _) => net.random_plane(&init, seed),
+            (_, Some(directions)) => Plane {
                 origin: init.clone(),
                 directions,
             },
-            (PlaneKind::Random(seed), _) => net.random_plane(&init, seed),
-            (PlaneKind::Trajectories, None) => net.random_plane(&init, 0),
+            (_, None) => net.random_plane(&init, 0),
         };
         let inverse_gram = inverse_gram(&plane).ok_or(StageError::Net(NetError::Malformed(
             "a plane whose directions are parallel".into(),
@@ -187,7 +197,7 @@ impl Stage {
             domain: Domain::new(-1.0, 1.0, -1.0, 1.0),
             inverse_gram,
         };
-        stage.domain = stage.square_around(&paths);
+        stage.domain = stage.square_around(&paths.concat());
         Ok(stage)
     }
 
@@ -248,18 +258,34 @@ fn inverse_gram(plane: &Plane) -> Option<[[f64; 2]; 2]> {
     (det > 1e-12 * a * c && det.is_finite()).then(|| [[c / det, -b / det], [-b / det, a / det]])
 }
 
-/// Each racer's parameters every `steps / KEPT` steps of a run from `init` (the start
-/// included), up to its first non-finite point.
+/// The directions from `init` to where the first two paths end; None with fewer than two
+/// paths or ends that do not span a plane with the start.
+fn ends(paths: &[Vec<Vec<f64>>], init: &[f64]) -> Option<[Vec<f64>; 2]> {
+    let from = |k: usize| -> Option<Vec<f64>> {
+        let end = paths.get(k)?.last()?;
+        Some(end.iter().zip(init).map(|(e, o)| e - o).collect())
+    };
+    let directions = [from(0)?, from(1)?];
+    let plane = Plane {
+        origin: init.to_vec(),
+        directions,
+    };
+    inverse_gram(&plane).map(|_| plane.directions)
+}
+
+/// Each racer's parameters every `steps / KEPT` steps of a run from `init` (the start and
+/// the last step included), up to its first non-finite point.
 fn pilot(
     net: &Net,
     rows: &Rows,
     init: &[f64],
     racers: &[(Kind, Hyper)],
     steps: u64,
-) -> Result<Vec<Vec<f64>>, NetError> {
+) -> Result<Vec<Vec<Vec<f64>>>, NetError> {
     let every = (steps / KEPT).max(1);
-    let mut kept = Vec::new();
+    let mut paths = Vec::new();
     for (kind, hyper) in racers {
+        let mut kept = Vec::new();
         let mut t = Training::new(
             net.clone(),
             rows.clone(),
@@ -273,12 +299,13 @@ fn pilot(
             if !t.theta.iter().all(|v| v.is_finite()) {
                 break;
             }
-            if step % every == 0 {
+            if step % every == 0 || step == steps {
                 kept.push(t.theta.clone());
             }
         }
+        paths.push(kept);
     }
-    Ok(kept)
+    Ok(paths)
 }
 
 impl Stage {
@@ -378,3 +405,85 @@ impl Stage {
 
 #[cfg(test)]
 mod tests;
+
+/// What a network says over the input plane: an n × n grid over the rows' box (with a
+/// margin), row by row from the bottom; each value as [`Net::predictions`] gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Boundary {
+    /// x from, x to, y from, y to.
+    pub area: [f64; 4],
+    pub n: usize,
+    pub said: Vec<f64>,
+}
+
+impl Stage {
+    /// The network at `theta` over its inputs' plane (two features), `n` points a side;
+    /// None for data of another number of features.
+    pub fn boundary(&self, theta: &[f64], n: usize, work: &mut super::Work) -> Option<Boundary> {
+        if self.rows.features != 2 || n < 2 {
+            return None;
+        }
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for p in self.rows.x.chunks_exact(2) {
+            for k in 0..2 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
+        }
+        let pad = |k: usize| 0.1 * (hi[k] - lo[k]).max(1e-9);
+        let area = [
+            lo[0] - pad(0),
+            hi[0] + pad(0),
+            lo[1] - pad(1),
+            hi[1] + pad(1),
+        ];
+        let at = |k: usize, i: usize| {
+            area[2 * k] + (area[2 * k + 1] - area[2 * k]) * i as f64 / (n - 1) as f64
+        };
+        let x = (0..n * n)
+            .flat_map(|c| [at(0, c % n), at(1, c / n)])
+            .collect();
+        let grid = Rows {
+            features: 2,
+            x,
+            y: vec![0.0; n * n],
+        };
+        let said = self.net.predictions(theta, &grid, work);
+        Some(Boundary { area, n, said })
+    }
+}
+
+impl Boundary {
+    /// The segments where the value crosses `level` (marching squares, linear along each
+    /// cell's edges), in the input plane's coordinates.
+    pub fn crossings(&self, level: f64) -> Vec<[[f64; 2]; 2]> {
+        let n = self.n;
+        let pos = |i: f64, j: f64| {
+            let [x0, x1, y0, y1] = self.area;
+            let s = (n - 1) as f64;
+            [x0 + (x1 - x0) * i / s, y0 + (y1 - y0) * j / s]
+        };
+        let v = |i: usize, j: usize| self.said[j * n + i] - level;
+        let mut out = Vec::new();
+        for j in 0..n - 1 {
+            for i in 0..n - 1 {
+                // The cell's corners in order round it, and where each edge crosses.
+                let c = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)];
+                let mut hits = Vec::with_capacity(4);
+                for e in 0..4 {
+                    let (a, b) = (c[e], c[(e + 1) % 4]);
+                    let (va, vb) = (v(a.0, a.1), v(b.0, b.1));
+                    if (va < 0.0) != (vb < 0.0) && va.is_finite() && vb.is_finite() {
+                        let t = va / (va - vb);
+                        let lerp = |p: usize, q: usize| p as f64 + t * (q as f64 - p as f64);
+                        hits.push(pos(lerp(a.0, b.0), lerp(a.1, b.1)));
+                    }
+                }
+                for pair in hits.chunks_exact(2) {
+                    out.push([pair[0], pair[1]]);
+                }
+            }
+        }
+        out
+    }
+}

@@ -198,3 +198,42 @@ fn bad_specs_are_refused_by_name() {
     };
     assert!(refused(long).starts_with("pilot must be at most"));
 }
+
+/// The boundary of a one-layer logistic model with weights (1, −1) and bias 0.25 is the line
+/// x − y + 0.25 = 0: its probabilities are σ(x − y + 0.25), every crossing of ½ lies on that
+/// line (to a small share of a cell: σ is interpolated linearly along an edge), and the box
+/// holds every row.
+#[test]
+fn a_logistic_models_boundary_is_its_line() {
+    let spec = NetworkSpec {
+        hidden: String::new(),
+        plane: PlaneKind::Random(0),
+        ..small()
+    };
+    let stage = Stage::new(&spec, &adam()).unwrap();
+    assert_eq!(stage.net.text(), "2-1");
+    let theta = [1.0, -1.0, 0.25];
+    let b = stage.boundary(&theta, 33, &mut stage.net.work()).unwrap();
+    let [x0, x1, y0, y1] = b.area;
+    for p in stage.rows.x.chunks_exact(2) {
+        assert!((x0..=x1).contains(&p[0]) && (y0..=y1).contains(&p[1]));
+    }
+    let at = |i: usize, j: usize| {
+        let x = x0 + (x1 - x0) * i as f64 / 32.0;
+        let y = y0 + (y1 - y0) * j as f64 / 32.0;
+        1.0 / (1.0 + (-(x - y + 0.25)).exp())
+    };
+    for (k, said) in b.said.iter().enumerate() {
+        assert!((said - at(k % 33, k / 33)).abs() < 1e-15);
+    }
+    let cell = ((x1 - x0) / 32.0).max((y1 - y0) / 32.0);
+    let line = b.crossings(0.5);
+    assert!(line.len() > 20, "{} segments", line.len());
+    for [p, q] in line {
+        for r in [p, q] {
+            // σ is odd about ½, so interpolating it along an edge lands on the line itself
+            // up to the curvature within one cell.
+            assert!((r[0] - r[1] + 0.25).abs() < 0.05 * cell, "{r:?}");
+        }
+    }
+}

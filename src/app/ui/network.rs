@@ -1,0 +1,239 @@
+//! The Network part of the landscape section: which network learns which dataset, from
+//! which start, and the plane through its parameters that the surface shows.
+
+use crate::app::landscape::Landscape;
+use crate::core::net::classes::{self, CLASSES};
+use crate::core::net::stage::{MAX_PILOT, NetworkSpec, PlaneKind};
+use crate::core::optim::{Hyper, Kind};
+use crate::core::presets::ZScale;
+use bevy_egui::egui;
+
+/// The network being edited (applied on a click), and the last refusal.
+#[derive(Default)]
+pub struct NetworkBox {
+    pub spec: Option<NetworkSpec>,
+    pub error: Option<String>,
+    /// The landscape revision the box was filled from: a new landscape refills it.
+    revision: Option<u64>,
+}
+
+/// Makes `spec`'s network the landscape, its plane fitted on a pilot run of `racers`
+/// (kind and hyperparameters, in line-up order); on a refusal the landscape stays.
+pub fn apply_network(
+    spec: &NetworkSpec,
+    racers: &[(Kind, Hyper)],
+    landscape: &mut Landscape,
+) -> Result<(), String> {
+    let built =
+        crate::core::landscape::Landscape::of_network(spec, racers).map_err(|e| e.to_string())?;
+    landscape.replace(built, ZScale::Linear);
+    Ok(())
+}
+
+/// The network's settings and the plane; true when they were applied (racers restart).
+pub fn network_ui(
+    ui: &mut egui::Ui,
+    b: &mut NetworkBox,
+    landscape: &mut Landscape,
+    racers: &[(Kind, Hyper)],
+) -> bool {
+    let Some(stage) = landscape.formula.stage().cloned() else {
+        return false;
+    };
+    if b.revision != Some(landscape.revision) {
+        (b.spec, b.error, b.revision) = (Some(stage.spec.clone()), None, Some(landscape.revision));
+    }
+    let Some(spec) = b.spec.as_mut() else {
+        return false;
+    };
+    ui.label(
+        egui::RichText::new(format!(
+            "f(α, β) = mean {} loss of {} ({} parameters) over {} rows, on the plane θ₀ + α·δ + β·η",
+            stage.net.loss.name(),
+            stage.net.text(),
+            stage.net.parameters(),
+            stage.rows.len()
+        ))
+        .small(),
+    );
+    let mut applied = false;
+    egui::CollapsingHeader::new("Network and plane")
+        .id_salt("network settings")
+        .show(ui, |ui| {
+            settings_ui(ui, spec);
+            plane_ui(ui, spec);
+        });
+    ui.horizontal(|ui| {
+        let label = if *spec == stage.spec {
+            "Refit the plane"
+        } else {
+            "Apply"
+        };
+        let hover = "Runs the race as it is set up now for the pilot's steps and fits the plane to its paths; every racer restarts";
+        if ui.button(label).on_hover_text(hover).clicked() {
+            match apply_network(spec, racers, landscape) {
+                Ok(()) => applied = true,
+                Err(e) => b.error = Some(e),
+            }
+        }
+        let off = match stage.spec.plane {
+            PlaneKind::Trajectories => "the race's paths",
+            PlaneKind::Ends => "the start and two racers' ends",
+            PlaneKind::Random(_) => "random directions",
+        };
+        ui.label(egui::RichText::new(format!("plane: {off}")).small().weak());
+    });
+    if let Some(e) = &b.error {
+        ui.colored_label(super::ERROR_RED, e);
+    }
+    applied
+}
+
+/// Dataset, hidden widths, activation, loss, seeds and noise.
+fn settings_ui(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
+    egui::Grid::new("network grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            ui.label("data");
+            egui::ComboBox::from_id_salt("network data")
+                .selected_text(&spec.data)
+                .show_ui(ui, |ui| {
+                    for c in &CLASSES {
+                        ui.selectable_value(&mut spec.data, c.name.to_string(), c.name)
+                            .on_hover_text(c.teaches);
+                    }
+                });
+            ui.end_row();
+            ui.label("hidden");
+            ui.add(egui::TextEdit::singleline(&mut spec.hidden).desired_width(80.0))
+                .on_hover_text("The hidden layers' widths, e.g. 16-16 (empty: none)");
+            ui.end_row();
+            ui.label("activation");
+            egui::ComboBox::from_id_salt("network activation")
+                .selected_text(&spec.activation)
+                .show_ui(ui, |ui| {
+                    for a in crate::core::net::Activation::ALL {
+                        ui.selectable_value(&mut spec.activation, a.name().to_string(), a.name());
+                    }
+                });
+            ui.end_row();
+            ui.label("loss");
+            let shown = spec.loss.clone().unwrap_or_else(|| "the data's".into());
+            egui::ComboBox::from_id_salt("network loss")
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut spec.loss, None, "the data's");
+                    for l in crate::core::net::Loss::ALL {
+                        ui.selectable_value(&mut spec.loss, Some(l.name().to_string()), l.name());
+                    }
+                });
+            ui.end_row();
+            ui.label("init seed");
+            ui.add(egui::DragValue::new(&mut spec.init_seed));
+            ui.end_row();
+            ui.label("data seed, noise");
+            ui.horizontal(|ui| {
+                ui.add(egui::DragValue::new(&mut spec.data_seed));
+                ui.add(
+                    egui::DragValue::new(&mut spec.noise)
+                        .range(0.0..=10.0)
+                        .speed(0.01),
+                );
+            });
+            ui.end_row();
+        });
+}
+
+/// Which plane: the race's own paths (with the pilot's length) or random directions.
+fn plane_ui(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
+    ui.horizontal(|ui| {
+        ui.label("plane");
+        let trajectories = matches!(spec.plane, PlaneKind::Trajectories);
+        if ui
+            .selectable_label(trajectories, "the race's paths")
+            .on_hover_text("The first two principal components of the racers' paths on a pilot run: the whole journey lies on screen")
+            .clicked()
+        {
+            spec.plane = PlaneKind::Trajectories;
+        }
+        let ends = spec.plane == PlaneKind::Ends;
+        if ui
+            .selectable_label(ends, "two ends")
+            .on_hover_text("Through the start and where the first two racers end the pilot run: both lie on the surface there")
+            .clicked()
+        {
+            spec.plane = PlaneKind::Ends;
+        }
+        let random = matches!(spec.plane, PlaneKind::Random(_));
+        if ui
+            .selectable_label(random, "random")
+            .on_hover_text("Two filter-normalised Gaussian directions through the start (Li et al. 2018)")
+            .clicked()
+            && !random
+        {
+            spec.plane = PlaneKind::Random(0);
+        }
+    });
+    match &mut spec.plane {
+        PlaneKind::Trajectories | PlaneKind::Ends => {
+            ui.add(
+                egui::Slider::new(&mut spec.pilot, 10..=MAX_PILOT)
+                    .logarithmic(true)
+                    .text("pilot steps"),
+            );
+        }
+        PlaneKind::Random(seed) => {
+            ui.horizontal(|ui| {
+                ui.label("directions' seed");
+                ui.add(egui::DragValue::new(seed));
+            });
+        }
+    }
+}
+
+/// The menu's networks: "Network: moons" and the rest, with what each teaches.
+pub fn menu_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<&'static classes::Classes> {
+    let current = landscape.formula.stage().map(|s| s.spec.data.clone());
+    let mut picked = None;
+    for c in &CLASSES {
+        let selected = current.as_deref() == Some(c.name);
+        if ui
+            .selectable_label(selected, format!("Network: {}", c.name))
+            .on_hover_text(c.teaches)
+            .clicked()
+        {
+            picked = Some(c);
+        }
+    }
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::expr::Formula;
+
+    /// A refused network leaves the landscape as it was, with the reason; a good one becomes
+    /// the landscape (racers restart: a new revision).
+    #[test]
+    fn a_refused_network_changes_nothing_and_a_good_one_is_the_landscape() {
+        let mut l = Landscape::of_formula(Formula::parse("x^2 + y^2").unwrap());
+        let race = [(Kind::Adam, Hyper::defaults(Kind::Adam))];
+        let bad = NetworkSpec {
+            hidden: "16-x".into(),
+            ..NetworkSpec::of("moons")
+        };
+        let e = apply_network(&bad, &race, &mut l).unwrap_err();
+        assert!(e.contains("'2-16-x-1' is not a network's widths"), "{e}");
+        assert_eq!((l.formula.source(), l.revision), ("x^2 + y^2", 0));
+        let good = NetworkSpec {
+            hidden: "4".into(),
+            pilot: 20,
+            ..NetworkSpec::of("xor")
+        };
+        apply_network(&good, &race, &mut l).unwrap();
+        let stage = l.formula.stage().expect("a network landscape");
+        assert_eq!((stage.net.text().as_str(), l.revision), ("2-4-1", 1));
+        assert_eq!(l.domain, stage.domain);
+    }
+}
