@@ -736,13 +736,11 @@ pub fn presets_csv(out: &mut dyn Write) -> Result<()> {
 
 fn export_torch(scene: &str, out: &mut dyn Write) -> Result<()> {
     let loaded = crate::core::scene::load(scene).map_err(|e| anyhow!(e))?;
-    if loaded.landscape.formula.stage().is_some() {
-        bail!(
-            "{} is a network scene: export-torch does not write networks yet",
-            crate::core::escape::quote(scene)
-        );
-    }
-    out.write_all(torch::script(&loaded, scene).as_bytes())?;
+    let text = match torch::network_script(&loaded, scene) {
+        Some(made) => made.map_err(|e| anyhow!("{}: {e}", crate::core::escape::quote(scene)))?,
+        None => torch::script(&loaded, scene),
+    };
+    out.write_all(text.as_bytes())?;
     Ok(())
 }
 

@@ -48,6 +48,8 @@ impl Racer {
             s.evals = l.training.evals;
             s.batch_loss = l.seen;
             s.noise = None;
+            s.accuracy = l.standing.accuracy;
+            s.sharpness = l.sharpness;
         }
         s
     }
@@ -97,6 +99,10 @@ pub struct Sample {
     pub batch_loss: Option<f64>,
     /// ‖g_seen − ∇f‖ of the step that arrived here (None at the start).
     pub noise: Option<f64>,
+    /// A network's share of rows classified right (None elsewhere).
+    pub accuracy: Option<f64>,
+    /// A network's sharpness λ_max, where it was found this step (None elsewhere).
+    pub sharpness: Option<f64>,
 }
 
 impl Sample {
@@ -110,6 +116,8 @@ impl Sample {
             evals: run.optimizer.evals(),
             batch_loss: run.last.as_ref().filter(|_| batched).map(|u| u.seen_loss),
             noise: (run.steps > 0).then_some(run.noise),
+            accuracy: None,
+            sharpness: None,
         }
     }
 }

@@ -289,11 +289,15 @@ fn plots_section(ui: &mut egui::Ui, p: &mut Panel) {
                 .iter()
                 .map(|(_, r, _, t)| (&**r, &t.points[..]))
                 .collect();
-            let data = p.landscape.data.is_some();
+            let ground = match (p.landscape.data.is_some(), p.landscape.formula.stage()) {
+                (_, Some(_)) => plots::Ground::Network,
+                (true, None) => plots::Ground::Data,
+                (false, None) => plots::Ground::Formula,
+            };
             // A race by evaluations is plotted against them: a CMA-ES generation of 100
             // points and a gradient step then sit where their costs put them.
             p.state.plot.by_evals = p.sim.by_evals;
-            plots::plots_ui(ui, &mut p.state.plot, &series, &p.markers.points, data);
+            plots::plots_ui(ui, &mut p.state.plot, &series, &p.markers.points, ground);
         });
 }
 

@@ -32,9 +32,7 @@ fn line(s: &mut String, text: impl std::fmt::Display) {
 /// string literal, a comment, or a name proven safe (else renamed).
 pub fn script(loaded: &Loaded, source: &str) -> String {
     let scene = &loaded.scene;
-    let steps = scene
-        .duration
-        .map_or(DEFAULT_STEPS, |d| (d * scene.speed).round().max(1.0) as u64);
+    let steps = steps_of(scene);
     let mut names = PythonNames::new(&[RACE, DATA_CSV, CONSTANTS, SCRIPT_NAMES]);
     let mut s = String::new();
     header(&mut s, loaded, source);
@@ -83,6 +81,16 @@ pub fn script(loaded: &Loaded, source: &str) -> String {
 
 /// The scene's name and description and how the script came to be, as comments.
 fn header(s: &mut String, loaded: &Loaded, source: &str) {
+    title(s, loaded, source);
+    s.push_str(
+        "# Each racer is trained with torch.optim and its path printed as `gradscape trace`\n\
+         # prints it: step,x,y,loss,evals (evals counts evaluations of f the way gradscape\n\
+         # does: a gradient costs 4), stopped where trace stops it. Run: python3 race.py\n\n",
+    );
+}
+
+/// The scene's name and description, and the command that wrote the script, as comments.
+fn title(s: &mut String, loaded: &Loaded, source: &str) {
     let scene = &loaded.scene;
     line(s, python_comment(&scene.name));
     if !scene.description.is_empty() {
@@ -98,11 +106,6 @@ fn header(s: &mut String, loaded: &Loaded, source: &str) {
             "Written by `gradscape export-torch {}`.",
             shell_word(source)
         )),
-    );
-    s.push_str(
-        "# Each racer is trained with torch.optim and its path printed as `gradscape trace`\n\
-         # prints it: step,x,y,loss,evals (evals counts evaluations of f the way gradscape\n\
-         # does: a gradient costs 4), stopped where trace stops it. Run: python3 race.py\n\n",
     );
 }
 
@@ -490,6 +493,22 @@ fn wrap(text: &str, width: usize) -> String {
         line += word.chars().count();
     }
     out
+}
+
+mod network;
+
+/// The script for a network scene (see `network`): refused where torch has no counterpart.
+pub fn network_script(loaded: &Loaded, source: &str) -> Option<Result<String, String>> {
+    let stage = loaded.landscape.formula.stage()?;
+    let steps = steps_of(&loaded.scene);
+    Some(network::script(loaded, stage, source, steps))
+}
+
+/// Steps a scene is exported for: its duration at its speed.
+fn steps_of(scene: &crate::core::scene::Scene) -> u64 {
+    scene
+        .duration
+        .map_or(DEFAULT_STEPS, |d| (d * scene.speed).round().max(1.0) as u64)
 }
 
 #[cfg(test)]

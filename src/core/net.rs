@@ -392,6 +392,17 @@ impl Training {
     }
 }
 
+/// One layer's weights and biases, and their gradients, as norms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerNorms {
+    /// (inputs, outputs).
+    pub shape: (usize, usize),
+    pub weight: f64,
+    pub weight_grad: f64,
+    pub bias: f64,
+    pub bias_grad: f64,
+}
+
 /// A network's shape: widths from inputs to outputs, the hidden activation and the loss.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Net {
@@ -496,6 +507,27 @@ impl Net {
             offset += w[0] * w[1] + w[1];
             (w[0], w[1], at)
         })
+    }
+
+    /// Each layer's (inputs, outputs) and the norms of its weights and biases in `theta` and
+    /// in `grad` (a gradient laid out as θ): what backpropagation sent each layer.
+    pub fn layer_norms(&self, theta: &[f64], grad: &[f64]) -> Vec<LayerNorms> {
+        let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        self.layers()
+            .map(|(n_in, n_out, at)| {
+                let (w, b) = (
+                    at..at + n_in * n_out,
+                    at + n_in * n_out..at + n_in * n_out + n_out,
+                );
+                LayerNorms {
+                    shape: (n_in, n_out),
+                    weight: norm(&theta[w.clone()]),
+                    weight_grad: norm(&grad[w]),
+                    bias: norm(&theta[b.clone()]),
+                    bias_grad: norm(&grad[b]),
+                }
+            })
+            .collect()
     }
 
     /// How many numbers θ has.

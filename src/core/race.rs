@@ -48,12 +48,14 @@ pub enum Lineup {
 
 /// The race a network opens on: full-batch gradient descent, SGD on mini-batches of 16 and
 /// Adam, at rates that learn two moons in a few hundred steps (2-16-16-1, tanh: gradient
-/// descent reaches a loss of 0.009, Adam 0.0008, SGD 0.44 in 300 steps).
+/// descent reaches a loss of 0.009, Adam 0.0008, SGD 0.21 in 300 steps).
 pub fn network_race(start: [f64; 2]) -> Vec<RacerSpec> {
+    // SGD's noise is its mini-batches' alone (the 2D landscapes' SGD adds Gaussian noise).
     let with = |kind: Kind, lr: f64, batch: u64| Hyper {
         lr,
         batch,
         seed: 1,
+        noise: 0.0,
         ..Hyper::defaults(kind)
     };
     vec![
@@ -154,6 +156,22 @@ pub fn fitted_lr(kind: Kind, lambda: f64, size: f64) -> f64 {
         Kind::Annealing => 0.05 * size,
         Kind::CmaEs | Kind::Pso => 0.2 * size,
     }
+}
+
+/// Settings for a racer joining a network's race: the gradient-scaled methods at 1/λ_max of
+/// the loss at the start (the stable rate's half), the adaptive ones at their network rates
+/// (Adam 0.01), SGD on mini-batches of 16 with no added noise.
+pub fn network_hyper(kind: Kind, stage: &crate::core::net::stage::Stage) -> Hyper {
+    let lambda = stage
+        .net
+        .extremes(&stage.init, &stage.rows, None)
+        .map_or(1.0, |(_, top)| top.max(1e-3));
+    let mut hyper = Hyper::defaults(kind);
+    hyper.lr = fitted_lr(kind, lambda, 1.0);
+    if kind == Kind::Sgd {
+        (hyper.noise, hyper.batch, hyper.seed) = (0.0, 16, 1);
+    }
+    hyper
 }
 
 fn fitted(kind: Kind, lambda: f64, domain: Domain) -> Hyper {

@@ -599,7 +599,7 @@ pub fn to_text(scene: &Scene) -> String {
 }
 
 /// The lecture scenes shipped in assets/scenes, compiled in: (file stem, RON text).
-pub const SHIPPED: [(&str, &str); 15] = [
+pub const SHIPPED: [(&str, &str); 17] = [
     (
         "update-rule",
         include_str!("../../assets/scenes/update-rule.ron"),
@@ -656,6 +656,14 @@ pub const SHIPPED: [(&str, &str); 15] = [
     (
         "network-learns",
         include_str!("../../assets/scenes/network-learns.ron"),
+    ),
+    (
+        "edge-of-stability",
+        include_str!("../../assets/scenes/edge-of-stability.ron"),
+    ),
+    (
+        "batch-noise-network",
+        include_str!("../../assets/scenes/batch-noise-network.ron"),
     ),
 ];
 

@@ -354,6 +354,8 @@ fn long_trails_keep_their_whole_history_within_the_bound() {
             evals: 4 * i,
             batch_loss: None,
             noise: None,
+            accuracy: None,
+            sharpness: None,
         });
     }
     assert!(trail.points.len() <= TRAIL_MAX);

@@ -4,6 +4,7 @@
 use crate::app::racers::Racer;
 use crate::core::critical::{self, CriticalKind};
 use crate::core::expr::Formula;
+use crate::core::net::stage::Learner;
 use crate::core::optim::run::Run;
 use bevy_egui::egui;
 
@@ -79,6 +80,48 @@ fn rows_ui(ui: &mut egui::Ui, id: &str, rows: &[(String, String)]) {
         });
 }
 
+/// A network racer: where it stands, and each layer's weights and the gradient that
+/// backpropagation sent it this step, as norms.
+fn network_ui(ui: &mut egui::Ui, l: &Learner) {
+    let mut rows = vec![
+        ("(α, β)".to_string(), pair(l.at.at)),
+        ("off the plane".into(), num(l.at.off)),
+        ("loss L".into(), num(l.standing.loss)),
+        ("‖∇L‖".into(), num(l.standing.grad_norm)),
+    ];
+    if let Some(a) = l.standing.accuracy {
+        rows.push(("accuracy".into(), format!("{:.1}%", 100.0 * a)));
+    }
+    if let Some(s) = l.sharpness {
+        rows.push(("sharpness λ_max".into(), num(s)));
+    }
+    let lr = l.training.optimizer.hyper.lr;
+    rows.push(("2/α".into(), num(2.0 / lr)));
+    rows_ui(ui, "inspector network", &rows);
+    ui.label(egui::RichText::new("layers: ‖W‖ ‖∇W‖ ‖b‖ ‖∇b‖ (the gradient flowing back)").small());
+    let net = &l.training.net;
+    let norms = net.layer_norms(&l.training.theta, l.training.gradient());
+    egui::Grid::new("inspector layers")
+        .num_columns(5)
+        .spacing([10.0, 2.0])
+        .striped(true)
+        .show(ui, |ui| {
+            for (k, n) in norms.iter().enumerate() {
+                let last = k + 1 == norms.len();
+                let act = if last {
+                    net.loss.name()
+                } else {
+                    net.activation.name()
+                };
+                ui.label(format!("{}→{} {act}", n.shape.0, n.shape.1));
+                for v in [n.weight, n.weight_grad, n.bias, n.bias_grad] {
+                    ui.monospace(num(v));
+                }
+                ui.end_row();
+            }
+        });
+}
+
 pub fn inspector_ui(ui: &mut egui::Ui, racer: Option<&Racer>, formula: &Formula) {
     let Some(racer) = racer else {
         ui.weak("No racers: add one above.");
@@ -86,6 +129,9 @@ pub fn inspector_ui(ui: &mut egui::Ui, racer: Option<&Racer>, formula: &Formula)
     };
     let run = &racer.run;
     ui.colored_label(super::race::colour32(racer.color), &racer.label);
+    if let Some(l) = &racer.learner {
+        return network_ui(ui, l);
+    }
     rows_ui(ui, "inspector point", &point_rows(run, formula));
     let [gx, gy] = formula.gradient_text();
     ui.label(

@@ -21,15 +21,29 @@ pub enum Quantity {
     BatchLoss,
     /// ‖g_batch − g_full‖ of each step (data landscapes).
     Noise,
+    /// The share of rows classified right (networks).
+    Accuracy,
+    /// λ_max of the Hessian, with the line 2/α each racer's rate sets (networks).
+    Sharpness,
+}
+
+/// Where the plot is drawn: which quantities mean something there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ground {
+    Formula,
+    Data,
+    Network,
 }
 
 impl Quantity {
-    pub const ALL: [Quantity; 5] = [
+    pub const ALL: [Quantity; 7] = [
         Quantity::Loss,
         Quantity::GradNorm,
         Quantity::Distance,
         Quantity::BatchLoss,
         Quantity::Noise,
+        Quantity::Accuracy,
+        Quantity::Sharpness,
     ];
 
     pub fn label(self) -> &'static str {
@@ -39,12 +53,22 @@ impl Quantity {
             Quantity::Distance => "distance to minimum",
             Quantity::BatchLoss => "batch loss",
             Quantity::Noise => "‖g_batch − ∇f‖",
+            Quantity::Accuracy => "accuracy",
+            Quantity::Sharpness => "sharpness λ_max",
         }
     }
 
-    /// Whether it means anything on this landscape (the last two need data).
-    pub fn applies(self, data: bool) -> bool {
-        data || !matches!(self, Quantity::BatchLoss | Quantity::Noise)
+    /// Whether it means anything here: batch losses on data and networks, the gradient's
+    /// noise on data, accuracy and sharpness on networks, the distance to a minimum on
+    /// formulas and data (a network's plane is not searched for minima).
+    pub fn applies(self, ground: Ground) -> bool {
+        match self {
+            Quantity::Loss | Quantity::GradNorm => true,
+            Quantity::Distance => ground != Ground::Network,
+            Quantity::BatchLoss => ground != Ground::Formula,
+            Quantity::Noise => ground == Ground::Data,
+            Quantity::Accuracy | Quantity::Sharpness => ground == Ground::Network,
+        }
     }
 }
 
@@ -78,6 +102,8 @@ pub fn series(
                 Quantity::BatchLoss => s.batch_loss.unwrap_or(f64::NAN),
                 Quantity::Noise => s.noise.unwrap_or(f64::NAN),
                 Quantity::GradNorm => s.grad_norm,
+                Quantity::Accuracy => s.accuracy.unwrap_or(f64::NAN),
+                Quantity::Sharpness => s.sharpness.unwrap_or(f64::NAN),
                 Quantity::Distance => minima
                     .iter()
                     .map(|m| (s.pos[0] - m[0]).hypot(s.pos[1] - m[1]))
@@ -109,13 +135,13 @@ pub fn plots_ui(
     settings: &mut PlotSettings,
     racers: &[(&Racer, &[Sample])],
     critical: &[CriticalPoint],
-    data: bool,
+    ground: Ground,
 ) {
-    if !settings.quantity.applies(data) {
+    if !settings.quantity.applies(ground) {
         settings.quantity = Quantity::Loss;
     }
     ui.horizontal_wrapped(|ui| {
-        for q in Quantity::ALL.into_iter().filter(|q| q.applies(data)) {
+        for q in Quantity::ALL.into_iter().filter(|q| q.applies(ground)) {
             ui.selectable_value(&mut settings.quantity, q, q.label());
         }
     });
@@ -159,17 +185,38 @@ pub fn plots_ui(
         .show(ui, |plot| {
             for (racer, trail) in racers {
                 let points = series(trail, *settings, f_star, &mins);
+                let colour = super::race::colour32(racer.color);
                 plot.line(
                     Line::new(racer.label.clone(), PlotPoints::from(points))
-                        .color(super::race::colour32(racer.color))
+                        .color(colour)
                         .id(egui::Id::new((
                             "racer line",
                             racer.slot,
                             racer.label.as_str(),
                         ))),
                 );
+                if settings.quantity == Quantity::Sharpness
+                    && let Some(edge) = edge_of_stability(racer, log)
+                {
+                    plot.hline(
+                        egui_plot::HLine::new(format!("2/α · {}", racer.label), edge)
+                            .color(colour.gamma_multiply(0.7))
+                            .style(egui_plot::LineStyle::dashed_loose()),
+                    );
+                }
             }
         });
+}
+
+/// The sharpness a rate α can bear, 2/α (gradient descent on a quadratic is stable for
+/// λ < 2/α; Cohen et al. 2021 find full-batch training hovers there), on the plot's scale;
+/// None for a racer without a network or a rate.
+fn edge_of_stability(racer: &Racer, log: bool) -> Option<f64> {
+    racer.learner.as_ref()?;
+    let lr = racer.run.optimizer.hyper.lr;
+    let edge = 2.0 / lr;
+    let edge = if log { edge.log10() } else { edge };
+    (lr > 0.0 && edge.is_finite()).then_some(edge)
 }
 
 #[cfg(test)]
@@ -185,6 +232,8 @@ mod tests {
             evals: 4 * step,
             batch_loss: None,
             noise: None,
+            accuracy: None,
+            sharpness: None,
         }
     }
 

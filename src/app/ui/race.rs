@@ -113,6 +113,9 @@ pub fn lineup_ui(
 
 /// A new racer of `kind` with a learning rate fitted to the landscape.
 pub fn added(kind: Kind, landscape: &Landscape, start: [f64; 2]) -> RacerSpec {
+    if let Some(stage) = landscape.formula.stage() {
+        return RacerSpec::new(kind, race::network_hyper(kind, stage), start);
+    }
     let lambda = race::curvature(&landscape.formula, landscape.domain, start);
     let size = landscape.domain.width().max(landscape.domain.height());
     let hyper = Hyper {

@@ -733,6 +733,94 @@ fn the_network_scene_shows_what_it_claims() {
     );
 }
 
+/// Each racer of a network scene trained for `steps`: (step, loss over every row,
+/// sharpness where read) at every step.
+fn network_paths(l: &Loaded, steps: u64) -> Vec<Vec<(u64, f64, Option<f64>)>> {
+    let stage = l
+        .landscape
+        .formula
+        .stage()
+        .expect("a network landscape")
+        .clone();
+    l.racers
+        .iter()
+        .map(|r| {
+            let mut learner = stage.learner(r.kind, r.hyper.clone()).unwrap();
+            let mut path = vec![(0, learner.standing.loss, learner.sharpness)];
+            for _ in 0..steps {
+                stage.step(&mut learner);
+                path.push((learner.steps, learner.standing.loss, learner.sharpness));
+            }
+            path
+        })
+        .collect()
+}
+
+/// `edge-of-stability`: full-batch gradient descent at α = 0.1 and 0.2 starts below 2/α
+/// (at most 80 % of it), and over the second half of its 2,000 steps the sharpness stays
+/// within ±20 % of 2/α while the loss keeps falling (lower at the end than at the half),
+/// not monotonically (it rises on some steps).
+#[test]
+fn the_edge_of_stability_scene_shows_what_it_claims() {
+    let l = load("edge-of-stability").unwrap();
+    let steps = (l.scene.duration.unwrap() * l.scene.speed) as u64;
+    assert_eq!(steps, 2000);
+    for (r, path) in l.racers.iter().zip(network_paths(&l, steps)) {
+        let edge = 2.0 / r.hyper.lr;
+        let first = path[0].2.unwrap();
+        assert!(
+            first < 0.8 * edge,
+            "{}: starts at {first}, 2/α {edge}",
+            r.label
+        );
+        let half = &path[path.len() / 2..];
+        for (step, _, s) in half {
+            if let Some(s) = s {
+                assert!(
+                    (s / edge - 1.0).abs() <= 0.2,
+                    "{} step {step}: λ {s}, 2/α {edge}",
+                    r.label
+                );
+            }
+        }
+        assert!(
+            half.last().unwrap().1 < half[0].1,
+            "{}: the loss keeps falling",
+            r.label
+        );
+        let rises = path.windows(2).filter(|w| w[1].1 > w[0].1).count();
+        assert!(rises > 0, "{}: the loss never rose", r.label);
+    }
+}
+
+/// `batch-noise-network`: over the last 300 of its 600 steps the loss over every row moves
+/// most from step to step with batches of 1, less with 32, least with the full batch,
+/// which never rises.
+#[test]
+fn the_batch_noise_network_scene_shows_what_it_claims() {
+    let l = load("batch-noise-network").unwrap();
+    let steps = (l.scene.duration.unwrap() * l.scene.speed) as u64;
+    let paths = network_paths(&l, steps);
+    let jitter: Vec<f64> = paths
+        .iter()
+        .map(|p| {
+            let tail = &p[p.len() - 300..];
+            tail.windows(2)
+                .map(|w| (w[1].1 - w[0].1).abs())
+                .sum::<f64>()
+                / 299.0
+        })
+        .collect();
+    assert!(
+        jitter[0] > 3.0 * jitter[1] && jitter[1] > 3.0 * jitter[2],
+        "{jitter:?}"
+    );
+    assert!(
+        paths[2].windows(2).all(|w| w[1].1 <= w[0].1),
+        "the full batch falls every step"
+    );
+}
+
 #[test]
 fn network_scenes_are_refused_where_they_are_wrong() {
     let scene = |landscape: &str, racer: &str| {

@@ -237,3 +237,41 @@ fn a_logistic_models_boundary_is_its_line() {
         }
     }
 }
+
+/// Each layer's norms are those of its weights and biases as the parameter file lays them
+/// out (torch's `nn.Linear` state), of θ and of the gradient alike; and a racer reads its
+/// sharpness every `SHARPNESS_EVERY` steps, λ_max of the Hessian there.
+#[test]
+fn layer_norms_follow_the_parameter_files_layers_and_sharpness_is_read_on_schedule() {
+    let stage = Stage::new(&small(), &adam()).unwrap();
+    let (kind, hyper) = adam()[0].clone();
+    let mut l = stage.learner(kind, hyper).unwrap();
+    for _ in 0..SHARPNESS_EVERY {
+        assert!(l.sharpness.is_some() == l.steps.is_multiple_of(SHARPNESS_EVERY));
+        stage.step(&mut l);
+    }
+    let lambda = l.sharpness.expect("read at step 10");
+    let extremes = stage
+        .net
+        .extremes(&l.training.theta, &stage.rows, None)
+        .unwrap();
+    assert_eq!(lambda, extremes.1);
+    let norms = stage
+        .net
+        .layer_norms(&l.training.theta, l.training.gradient());
+    let files = [
+        stage.net.to_file(&l.training.theta),
+        stage.net.to_file(l.training.gradient()),
+    ];
+    assert_eq!(norms.len(), files[0].layers.len());
+    let norm = |v: Vec<f64>| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    for (k, n) in norms.iter().enumerate() {
+        let [t, g] = [&files[0].layers[k], &files[1].layers[k]];
+        assert_eq!(n.shape, (t.weight[0].len(), t.weight.len()));
+        let flat = |w: &Vec<Vec<f64>>| w.iter().flatten().copied().collect::<Vec<f64>>();
+        assert!((n.weight - norm(flat(&t.weight))).abs() < 1e-12);
+        assert!((n.weight_grad - norm(flat(&g.weight))).abs() < 1e-12);
+        assert!((n.bias - norm(t.bias.clone())).abs() < 1e-12);
+        assert!((n.bias_grad - norm(g.bias.clone())).abs() < 1e-12);
+    }
+}
