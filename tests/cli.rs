@@ -235,11 +235,11 @@ fn presets_lists_at_least_twenty() {
 }
 
 #[test]
-fn scenes_lists_the_fifteen_lecture_scenes_and_bad_scenes_exit_2() {
+fn scenes_lists_the_seventeen_lecture_scenes_and_bad_scenes_exit_2() {
     let o = gradscape(&["scenes"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert_eq!(text.lines().count(), 15, "{text}");
+    assert_eq!(text.lines().count(), 17, "{text}");
     assert!(text.lines().any(|l| l.starts_with("black-box")), "{text}");
     assert!(
         text.lines().any(|l| l.starts_with("network-learns")),
