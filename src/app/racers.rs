@@ -582,8 +582,15 @@ pub(super) fn step(
 
 /// A race by evaluations: `n` gradient steps' worth of evaluations added to the racer's
 /// credit, then steps while the credit lasts (a step may overspend; the debt carries over).
+/// On a network a gradient step over every row costs the rows (an evaluation is a row
+/// through the network), so a full-batch racer takes a step a tick and SGD on batches of
+/// 16 takes rows/16.
 pub fn spend(racer: &mut Racer, trail: &mut Trail, credit: &mut Credit, n: u32, land: &Landscape) {
-    credit.0 += STEP_EVALS * i64::from(n);
+    let rate = land
+        .formula
+        .stage()
+        .map_or(STEP_EVALS, |s| s.rows.len() as i64);
+    credit.0 += rate * i64::from(n);
     while credit.0 > 0 && racer.run.status.is_running() {
         let evals = |r: &Racer| {
             r.learner

@@ -297,7 +297,15 @@ fn plots_section(ui: &mut egui::Ui, p: &mut Panel) {
             // A race by evaluations is plotted against them: a CMA-ES generation of 100
             // points and a gradient step then sit where their costs put them.
             p.state.plot.by_evals = p.sim.by_evals;
-            plots::plots_ui(ui, &mut p.state.plot, &series, &p.markers.points, ground);
+            let stage = p.landscape.formula.stage().map(|s| &**s);
+            plots::plots_ui(
+                ui,
+                &mut p.state.plot,
+                &series,
+                &p.markers.points,
+                ground,
+                stage,
+            );
         });
 }
 

@@ -588,3 +588,35 @@ fn a_network_race_is_gradscape_train_row_for_row_and_its_balls_sit_at_the_projec
         assert!(contact.distance(want) < 1e-5, "{contact} vs {want}");
     }
 }
+
+/// A race by evaluations on a network: a tick buys one full-batch step's rows (200), so
+/// gradient descent takes a step a tick and SGD on batches of 16 an epoch a tick: twelve
+/// batches of 16 and the epoch's last 8 rows, 13 steps (130 in 10 ticks).
+#[test]
+fn a_network_race_by_evaluations_pays_in_rows() {
+    use crate::core::net::stage::NetworkSpec;
+    let net = NetworkSpec {
+        hidden: "4".into(),
+        pilot: 20,
+        ..NetworkSpec::of("xor")
+    };
+    let sgd = Hyper {
+        lr: 0.1,
+        batch: 16,
+        noise: 0.0,
+        ..Hyper::defaults(Kind::Sgd)
+    };
+    let specs = vec![
+        spec(Kind::Gd, 0.1, [0.0, 0.0]),
+        RacerSpec::new(Kind::Sgd, sgd, [0.0, 0.0]),
+    ];
+    let pairs: Vec<_> = specs.iter().map(|s| (s.kind, s.hyper.clone())).collect();
+    let land = Launched::of_network(&net, &pairs).unwrap();
+    let mut app = race(land, specs, 1);
+    app.world_mut().resource_mut::<Sim>().by_evals = true;
+    for _ in 0..10 {
+        app.update();
+    }
+    let steps: Vec<u64> = racers(&mut app).iter().map(|r| r.1.steps).collect();
+    assert_eq!(steps, [10, 130]);
+}

@@ -4,6 +4,7 @@
 
 use crate::app::racers::{Racer, Sample};
 use crate::core::critical::{CriticalKind, CriticalPoint};
+use crate::core::net::stage::Stage;
 use bevy_egui::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
@@ -25,6 +26,9 @@ pub enum Quantity {
     Accuracy,
     /// λ_max of the Hessian, with the line 2/α each racer's rate sets (networks).
     Sharpness,
+    /// The loss along the line from the start through each racer's parameters now
+    /// (networks; Goodfellow et al. 2015).
+    Line,
 }
 
 /// Where the plot is drawn: which quantities mean something there.
@@ -36,7 +40,7 @@ pub enum Ground {
 }
 
 impl Quantity {
-    pub const ALL: [Quantity; 7] = [
+    pub const ALL: [Quantity; 8] = [
         Quantity::Loss,
         Quantity::GradNorm,
         Quantity::Distance,
@@ -44,6 +48,7 @@ impl Quantity {
         Quantity::Noise,
         Quantity::Accuracy,
         Quantity::Sharpness,
+        Quantity::Line,
     ];
 
     pub fn label(self) -> &'static str {
@@ -55,6 +60,7 @@ impl Quantity {
             Quantity::Noise => "‖g_batch − ∇f‖",
             Quantity::Accuracy => "accuracy",
             Quantity::Sharpness => "sharpness λ_max",
+            Quantity::Line => "start → now",
         }
     }
 
@@ -67,7 +73,7 @@ impl Quantity {
             Quantity::Distance => ground != Ground::Network,
             Quantity::BatchLoss => ground != Ground::Formula,
             Quantity::Noise => ground == Ground::Data,
-            Quantity::Accuracy | Quantity::Sharpness => ground == Ground::Network,
+            Quantity::Accuracy | Quantity::Sharpness | Quantity::Line => ground == Ground::Network,
         }
     }
 }
@@ -104,6 +110,7 @@ pub fn series(
                 Quantity::GradNorm => s.grad_norm,
                 Quantity::Accuracy => s.accuracy.unwrap_or(f64::NAN),
                 Quantity::Sharpness => s.sharpness.unwrap_or(f64::NAN),
+                Quantity::Line => f64::NAN,
                 Quantity::Distance => minima
                     .iter()
                     .map(|m| (s.pos[0] - m[0]).hypot(s.pos[1] - m[1]))
@@ -136,21 +143,13 @@ pub fn plots_ui(
     racers: &[(&Racer, &[Sample])],
     critical: &[CriticalPoint],
     ground: Ground,
+    stage: Option<&Stage>,
 ) {
-    if !settings.quantity.applies(ground) {
-        settings.quantity = Quantity::Loss;
-    }
-    ui.horizontal_wrapped(|ui| {
-        for q in Quantity::ALL.into_iter().filter(|q| q.applies(ground)) {
-            ui.selectable_value(&mut settings.quantity, q, q.label());
-        }
-    });
     let (mins, f_star) = minima(critical);
-    let log_label = match (settings.quantity, f_star) {
-        (Quantity::Loss, Some(_)) => "log scale (f − f*)",
-        _ => "log scale",
-    };
-    ui.checkbox(&mut settings.log, log_label);
+    choices_ui(ui, settings, ground, f_star.is_some());
+    if let (Quantity::Line, Some(stage)) = (settings.quantity, stage) {
+        return line_ui(ui, racers, settings.log, stage);
+    }
     if settings.quantity == Quantity::Distance && mins.is_empty() {
         ui.weak("No minimum found in the domain.");
         return;
@@ -199,12 +198,67 @@ pub fn plots_ui(
                     && let Some(edge) = edge_of_stability(racer, log)
                 {
                     plot.hline(
-                        egui_plot::HLine::new(format!("2/α · {}", racer.label), edge)
+                        egui_plot::HLine::new("", edge)
                             .color(colour.gamma_multiply(0.7))
                             .style(egui_plot::LineStyle::dashed_loose()),
                     );
                 }
             }
+        });
+}
+
+/// Which quantity, among those that apply here, and whether on a log scale.
+fn choices_ui(ui: &mut egui::Ui, settings: &mut PlotSettings, ground: Ground, f_star: bool) {
+    if !settings.quantity.applies(ground) {
+        settings.quantity = Quantity::Loss;
+    }
+    ui.horizontal_wrapped(|ui| {
+        for q in Quantity::ALL.into_iter().filter(|q| q.applies(ground)) {
+            ui.selectable_value(&mut settings.quantity, q, q.label());
+        }
+    });
+    let log_label = match (settings.quantity, f_star) {
+        (Quantity::Loss, true) => "log scale (f − f*)",
+        _ => "log scale",
+    };
+    ui.checkbox(&mut settings.log, log_label);
+}
+
+/// Where the line from the start is sampled: a little before it and beyond the point now.
+const LINE_T: (f64, f64, usize) = (-0.25, 1.25, 41);
+
+/// The loss along the line from the start (t = 0) through each network racer's parameters
+/// now (t = 1): a racer that fell straight down a valley shows one smooth descent.
+fn line_ui(ui: &mut egui::Ui, racers: &[(&Racer, &[Sample])], log: bool, stage: &Stage) {
+    let (a, b, n) = LINE_T;
+    let ts: Vec<f64> = (0..n)
+        .map(|k| a + (b - a) * k as f64 / (n - 1) as f64)
+        .collect();
+    let y_name = if log { "log₁₀ loss" } else { "loss" };
+    let mut plot = Plot::new("line plot").height(170.0);
+    if racers.len() <= MAX_LEGEND {
+        plot = plot.legend(Legend::default());
+    }
+    plot.x_axis_label("t: 0 the start, 1 now")
+        .y_axis_label(y_name)
+        .show(ui, |plot| {
+            for (racer, _) in racers {
+                let Some(l) = &racer.learner else {
+                    continue;
+                };
+                let losses = stage.line(&l.training.theta, &ts);
+                let points: Vec<[f64; 2]> = ts
+                    .iter()
+                    .zip(losses)
+                    .map(|(t, v)| [*t, if log { v.max(LOG_FLOOR).log10() } else { v }])
+                    .filter(|p| p[1].is_finite())
+                    .collect();
+                plot.line(
+                    Line::new(racer.label.clone(), PlotPoints::from(points))
+                        .color(super::race::colour32(racer.color)),
+                );
+            }
+            plot.vline(egui_plot::VLine::new("now", 1.0).color(egui::Color32::from_gray(110)));
         });
 }
 

@@ -73,6 +73,10 @@ fn default_pilot() -> u64 {
 /// The longest pilot run (a few seconds of five racers on a small network).
 pub const MAX_PILOT: u64 = 5_000;
 
+/// The most work a pilot may take, in rows through parameters (steps × racers × rows ×
+/// parameters): about 2 s here, since the app waits for it (2·10⁹ a second measured).
+pub const MAX_PILOT_WORK: f64 = 4e9;
+
 impl NetworkSpec {
     /// A built-in dataset with every other setting at its default.
     pub fn of(data: &str) -> NetworkSpec {
@@ -126,6 +130,16 @@ pub enum StageError {
     Noise(f64),
     #[error("pilot must be at most {MAX_PILOT} steps, got {0}")]
     Pilot(u64),
+    #[error(
+        "a pilot of {steps} steps of {racers} racers on {params} parameters and {rows} rows is too long to wait for: at most {most} steps here (or the random plane, which needs none)"
+    )]
+    PilotWork {
+        steps: u64,
+        racers: usize,
+        params: usize,
+        rows: usize,
+        most: u64,
+    },
     #[error(transparent)]
     Net(#[from] NetError),
 }
@@ -168,7 +182,19 @@ impl Stage {
         let init = net.init(spec.init_seed);
         let paths = match spec.plane {
             PlaneKind::Random(_) => Vec::new(),
-            _ => pilot(&net, &rows, &init, racers, spec.pilot)?,
+            _ => {
+                let per_step = (racers.len() * rows.len() * net.parameters()) as f64;
+                if spec.pilot as f64 * per_step > MAX_PILOT_WORK {
+                    return Err(StageError::PilotWork {
+                        steps: spec.pilot,
+                        racers: racers.len(),
+                        params: net.parameters(),
+                        rows: rows.len(),
+                        most: (MAX_PILOT_WORK / per_step) as u64,
+                    });
+                }
+                pilot(&net, &rows, &init, racers, spec.pilot)?
+            }
         };
         let directions = match spec.plane {
             PlaneKind::Random(_) => None,
@@ -417,6 +443,23 @@ impl Stage {
 
 #[cfg(test)]
 mod tests;
+
+impl Stage {
+    /// The loss over every row along the line from the start through `theta`,
+    /// θ₀ + t·(θ − θ₀), at each t (Goodfellow et al. 2015: t = 0 the start, 1 the point).
+    pub fn line(&self, theta: &[f64], ts: &[f64]) -> Vec<f64> {
+        let mut work = self.net.work();
+        let mut at = vec![0.0; theta.len()];
+        ts.iter()
+            .map(|t| {
+                for ((a, o), p) in at.iter_mut().zip(&self.init).zip(theta) {
+                    *a = o + t * (p - o);
+                }
+                self.net.loss(&at, &self.rows, None, &mut work).0
+            })
+            .collect()
+    }
+}
 
 /// What a network says over the input plane: an n × n grid over the rows' box (with a
 /// margin), row by row from the bottom; each value as [`Net::predictions`] gives it.

@@ -197,6 +197,17 @@ fn bad_specs_are_refused_by_name() {
         ..small()
     };
     assert!(refused(long).starts_with("pilot must be at most"));
+    // 2-256-256-1 has 768 + 65,792 + 257 = 66,817 parameters: 5,000 steps of 2 racers on
+    // 200 rows is 1.3·10¹¹, and 4·10⁹ / (2 · 200 · 66,817) = 149.7 steps fit.
+    let heavy = NetworkSpec {
+        hidden: "256-256".into(),
+        pilot: 5_000,
+        ..small()
+    };
+    assert_eq!(
+        refused(heavy),
+        "a pilot of 5000 steps of 2 racers on 66817 parameters and 200 rows is too long to wait for: at most 149 steps here (or the random plane, which needs none)"
+    );
 }
 
 /// The boundary of a one-layer logistic model with weights (1, −1) and bias 0.25 is the line
@@ -274,4 +285,34 @@ fn layer_norms_follow_the_parameter_files_layers_and_sharpness_is_read_on_schedu
         assert!((n.bias - norm(t.bias.clone())).abs() < 1e-12);
         assert!((n.bias_grad - norm(g.bias.clone())).abs() < 1e-12);
     }
+}
+
+/// The line from the start through a racer's parameters: at t = 0 the start's loss, at 1
+/// the racer's (to rounding: θ₀ + (θ − θ₀) need not be θ's bits), at ½ the loss of the
+/// midpoint computed apart.
+#[test]
+fn the_line_from_the_start_passes_through_both_ends() {
+    let stage = Stage::new(&small(), &adam()).unwrap();
+    let (kind, hyper) = adam()[0].clone();
+    let mut l = stage.learner(kind, hyper).unwrap();
+    for _ in 0..40 {
+        stage.step(&mut l);
+    }
+    let theta = &l.training.theta;
+    let got = stage.line(theta, &[0.0, 0.5, 1.0]);
+    let mut work = stage.net.work();
+    let start = stage.net.loss(&stage.init, &stage.rows, None, &mut work).0;
+    assert_eq!(got[0], start);
+    let mid: Vec<f64> = theta
+        .iter()
+        .zip(&stage.init)
+        .map(|(t, o)| 0.5 * (t + o))
+        .collect();
+    let half = stage.net.loss(&mid, &stage.rows, None, &mut work).0;
+    assert!((got[1] - half).abs() < 1e-12, "{} vs {half}", got[1]);
+    assert!((got[2] - l.standing.loss).abs() < 1e-12);
+    assert!(
+        got[2] < got[1] && got[1] < got[0],
+        "Adam descends along its line: {got:?}"
+    );
 }
