@@ -477,17 +477,23 @@ fn a_race_by_evaluations_gives_every_racer_the_same_budget() {
     assert!(steps[1] < steps[0] && steps[2] > steps[0], "{steps:?}");
 }
 
+/// A network landscape of `data` with these hidden widths, its plane fitted on a pilot of
+/// `pilot` steps of `specs`.
+fn network(data: &str, hidden: &str, pilot: u64, specs: &[RacerSpec]) -> Launched {
+    let net = crate::core::net::stage::NetworkSpec {
+        hidden: hidden.into(),
+        pilot,
+        ..crate::core::net::stage::NetworkSpec::of(data)
+    };
+    let pairs: Vec<_> = specs.iter().map(|s| (s.kind, s.hyper.clone())).collect();
+    Launched::of_network(&net, &pairs).unwrap()
+}
+
 /// A network race through the ECS: each racer's losses are `gradscape train`'s, row for row
 /// (the CSV prints shortest round-trip numbers, so equality is exact), its ball sits at the
 /// projection of its parameters onto the plane and at the height of its true loss.
 #[test]
 fn a_network_race_is_gradscape_train_row_for_row_and_its_balls_sit_at_the_projection() {
-    use crate::core::net::stage::NetworkSpec;
-    let net = NetworkSpec {
-        hidden: "6".into(),
-        pilot: 40,
-        ..NetworkSpec::of("moons")
-    };
     let sgd = Hyper {
         lr: 0.2,
         batch: 16,
@@ -498,8 +504,7 @@ fn a_network_race_is_gradscape_train_row_for_row_and_its_balls_sit_at_the_projec
         spec(Kind::Adam, 0.01, [0.0, 0.0]),
         RacerSpec::new(Kind::Sgd, sgd.clone(), [0.0, 0.0]),
     ];
-    let pairs: Vec<_> = specs.iter().map(|s| (s.kind, s.hyper.clone())).collect();
-    let land = Launched::of_network(&net, &pairs).unwrap();
+    let land = network("moons", "6", 40, &specs);
     let stage = land.formula.stage().unwrap().clone();
     let mut app = race(land, specs, 2);
     for _ in 0..20 {
@@ -594,12 +599,6 @@ fn a_network_race_is_gradscape_train_row_for_row_and_its_balls_sit_at_the_projec
 /// batches of 16 and the epoch's last 8 rows, 13 steps (130 in 10 ticks).
 #[test]
 fn a_network_race_by_evaluations_pays_in_rows() {
-    use crate::core::net::stage::NetworkSpec;
-    let net = NetworkSpec {
-        hidden: "4".into(),
-        pilot: 20,
-        ..NetworkSpec::of("xor")
-    };
     let sgd = Hyper {
         lr: 0.1,
         batch: 16,
@@ -610,8 +609,7 @@ fn a_network_race_by_evaluations_pays_in_rows() {
         spec(Kind::Gd, 0.1, [0.0, 0.0]),
         RacerSpec::new(Kind::Sgd, sgd, [0.0, 0.0]),
     ];
-    let pairs: Vec<_> = specs.iter().map(|s| (s.kind, s.hyper.clone())).collect();
-    let land = Launched::of_network(&net, &pairs).unwrap();
+    let land = network("xor", "4", 20, &specs);
     let mut app = race(land, specs, 1);
     app.world_mut().resource_mut::<Sim>().by_evals = true;
     for _ in 0..10 {

@@ -680,6 +680,12 @@ fn a_saved_scene_names_its_csv_from_its_own_folder() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A network scene's stage.
+fn stage_of(l: &Loaded) -> std::sync::Arc<crate::core::net::stage::Stage> {
+    let stage = l.landscape.formula.stage();
+    stage.expect("a network landscape").clone()
+}
+
 /// `network-learns`: both racers copies of the network from one start; in the 360 steps of
 /// its 12 seconds Adam classifies the moons (accuracy ≥ 0.97) while SGD, each step a batch of
 /// 16, still jitters (its loss over every row rises on many steps) and is still learning
@@ -688,12 +694,7 @@ fn a_saved_scene_names_its_csv_from_its_own_folder() {
 #[test]
 fn the_network_scene_shows_what_it_claims() {
     let l = load("network-learns").unwrap();
-    let stage = l
-        .landscape
-        .formula
-        .stage()
-        .expect("a network landscape")
-        .clone();
+    let stage = stage_of(&l);
     assert_eq!(stage.net.text(), "2-16-16-1");
     let steps = (l.scene.duration.unwrap() * l.scene.speed) as u64;
     assert_eq!(steps, stage.spec.pilot);
@@ -736,12 +737,7 @@ fn the_network_scene_shows_what_it_claims() {
 /// Each racer of a network scene trained for `steps`: (step, loss over every row,
 /// sharpness where read) at every step.
 fn network_paths(l: &Loaded, steps: u64) -> Vec<Vec<(u64, f64, Option<f64>)>> {
-    let stage = l
-        .landscape
-        .formula
-        .stage()
-        .expect("a network landscape")
-        .clone();
+    let stage = stage_of(l);
     l.racers
         .iter()
         .map(|r| {
