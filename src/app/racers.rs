@@ -74,9 +74,14 @@ fn shadow(run: &mut Run, learner: &Learner) {
 
 /// A network racer's learner for `spec` on `landscape` (None on a formula or dataset, or
 /// where the network refuses the optimizer: Newton beyond its size; the run then stands).
-fn learner_for(kind: Kind, hyper: &Hyper, landscape: &Landscape) -> Option<Box<Learner>> {
+fn learner_for(
+    kind: Kind,
+    hyper: &Hyper,
+    init_seed: Option<u64>,
+    landscape: &Landscape,
+) -> Option<Box<Learner>> {
     let stage = landscape.formula.stage()?;
-    match stage.learner(kind, hyper.clone()) {
+    match stage.learner_from(kind, hyper.clone(), init_seed) {
         Ok(l) => Some(Box::new(l)),
         Err(e) => {
             warn!("{e}");
@@ -436,7 +441,7 @@ pub fn racer_bundle(
         &landscape.formula,
     );
     let mut racer = Racer {
-        learner: learner_for(spec.kind, &spec.hyper, landscape),
+        learner: learner_for(spec.kind, &spec.hyper, spec.init_seed, landscape),
         run,
         color: PALETTE[slot % PALETTE.len()],
         label: spec.label.clone(),
@@ -474,7 +479,8 @@ fn restart_racer(racer: &mut Racer, trail: &mut Trail, start: [f64; 2], landscap
     racer.run.rules = landscape.stop_rules();
     racer.run.restart(start, &landscape.formula);
     let opt = &racer.run.optimizer;
-    racer.learner = learner_for(opt.kind, &opt.hyper, landscape);
+    let seed = racer.learner.as_ref().and_then(|l| l.init_seed);
+    racer.learner = learner_for(opt.kind, &opt.hyper, seed, landscape);
     if let Some(l) = &racer.learner {
         shadow(&mut racer.run, l);
     }

@@ -19,6 +19,8 @@ pub struct RacerSpec {
     pub hyper: Hyper,
     pub start: [f64; 2],
     pub label: String,
+    /// On a network: its own initialisation's seed (None: the network's shared start).
+    pub init_seed: Option<u64>,
 }
 
 impl RacerSpec {
@@ -28,6 +30,7 @@ impl RacerSpec {
             hyper,
             start,
             label: kind.label().to_string(),
+            init_seed: None,
         }
     }
 }

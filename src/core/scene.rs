@@ -149,6 +149,9 @@ pub struct SceneRacer {
     pub hyper: BTreeMap<String, f64>,
     #[serde(default)]
     pub schedule: Option<String>,
+    /// On a network: this racer's own initialisation's seed (else the network's shared one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_seed: Option<u64>,
 }
 
 /// A loaded, checked scene: what the app needs to open it.
@@ -236,6 +239,7 @@ impl SceneRacer {
             hyper: hyper_map(spec.kind, &spec.hyper),
             schedule: (spec.hyper.schedule != Default::default())
                 .then(|| crate::core::optim::schedule::text(&spec.hyper.schedule)),
+            init_seed: spec.init_seed,
         }
     }
 }
@@ -581,11 +585,17 @@ fn racers_of(scene: &Scene, layout: &Layout) -> Result<Vec<RacerSpec>, SceneErro
             // The plane passes through the initialisation: its origin.
             (None, true) => [0.0, 0.0],
         };
+        if r.init_seed.is_some() && scene.landscape.network.is_none() {
+            return Err(place(
+                "init_seed starts a network racer from its own weights; this landscape has no network".into(),
+            ));
+        }
         racers.push(RacerSpec {
             label: r
                 .label
                 .clone()
                 .unwrap_or_else(|| r.optimizer.label().to_string()),
+            init_seed: r.init_seed,
             ..RacerSpec::new(r.optimizer, hyper, start)
         });
     }

@@ -618,3 +618,26 @@ fn a_network_race_by_evaluations_pays_in_rows() {
     let steps: Vec<u64> = racers(&mut app).iter().map(|r| r.1.steps).collect();
     assert_eq!(steps, [10, 130]);
 }
+
+/// A racer with its own initialisation keeps it through a restart (R, a new setting).
+#[test]
+fn a_network_racer_keeps_its_own_start_through_a_restart() {
+    let specs = vec![RacerSpec {
+        init_seed: Some(7),
+        ..spec(Kind::Adam, 0.01, [0.0, 0.0])
+    }];
+    let land = network("xor", "4", 20, &specs);
+    let own = land.formula.stage().unwrap().net.init(7);
+    let mut app = race(land, specs, 3);
+    for _ in 0..4 {
+        app.update();
+    }
+    app.world_mut().write_message(Restart(None));
+    app.world_mut().resource_mut::<Sim>().playing = false;
+    app.update();
+    let mut q = app.world_mut().query::<&Racer>();
+    let racer = q.single(app.world()).unwrap();
+    let learner = racer.learner.as_ref().unwrap();
+    assert_eq!((learner.init_seed, learner.steps), (Some(7), 0));
+    assert_eq!(learner.training.theta, own);
+}

@@ -129,6 +129,7 @@ pub fn added(kind: Kind, landscape: &Landscape, start: [f64; 2]) -> RacerSpec {
 pub fn duplicate(racer: &Racer) -> RacerSpec {
     RacerSpec {
         label: format!("{} (copy)", racer.label),
+        init_seed: racer.learner.as_ref().and_then(|l| l.init_seed),
         ..RacerSpec::new(
             racer.run.optimizer.kind,
             racer.run.optimizer.hyper.clone(),
@@ -359,6 +360,9 @@ fn learner_ui(ui: &mut egui::Ui, l: &crate::core::net::stage::Learner) {
     } else if batch > 0 {
         let epoch = l.steps * batch / rows as u64;
         cost.push_str(&format!(" · batch {batch} · epoch {epoch}"));
+    }
+    if let Some(seed) = l.init_seed {
+        cost.push_str(&format!(" · its own start (init seed {seed})"));
     }
     ui.label(egui::RichText::new(cost).small().weak());
     let accuracy = l

@@ -382,6 +382,8 @@ pub struct Learner {
     /// The loss its last step's mini-batch saw (None on the full batch or before a step).
     pub seen: Option<f64>,
     pub steps: u64,
+    /// Its own initialisation's seed (None: the shared start).
+    pub init_seed: Option<u64>,
     /// The sharpness λ_max of the loss over every row, found every [`SHARPNESS_EVERY`]
     /// steps (None between; Lanczos on exact Hessian-vector products).
     pub sharpness: Option<f64>,
@@ -393,13 +395,18 @@ pub const SHARPNESS_EVERY: u64 = 10;
 impl Stage {
     /// A racer on this network: `kind` with `hyper` from the shared initialisation.
     pub fn learner(&self, kind: Kind, hyper: Hyper) -> Result<Learner, NetError> {
-        let training = Training::new(
-            self.net.clone(),
-            self.rows.clone(),
-            self.init.clone(),
-            kind,
-            hyper,
-        )?;
+        self.learner_from(kind, hyper, None)
+    }
+
+    /// A racer from its own initialisation (torch's, from `init_seed`), or the shared one.
+    pub fn learner_from(
+        &self,
+        kind: Kind,
+        hyper: Hyper,
+        init_seed: Option<u64>,
+    ) -> Result<Learner, NetError> {
+        let theta = init_seed.map_or_else(|| self.init.clone(), |s| self.net.init(s));
+        let training = Training::new(self.net.clone(), self.rows.clone(), theta, kind, hyper)?;
         let mut learner = Learner {
             training,
             standing: super::Standing {
@@ -407,10 +414,15 @@ impl Stage {
                 accuracy: None,
                 grad_norm: f64::NAN,
             },
-            at: self.project(&self.init),
+            // Where it stands, `stand` says just below.
+            at: Projection {
+                at: [f64::NAN; 2],
+                off: f64::NAN,
+            },
             along: [f64::NAN; 2],
             seen: None,
             steps: 0,
+            init_seed,
             sharpness: None,
         };
         self.stand(&mut learner);

@@ -848,3 +848,51 @@ fn network_scenes_are_refused_where_they_are_wrong() {
     let bad = r#"network: (data: "moons", hidden: "4", pilot: 20, activation: "swish")"#;
     assert!(refusal(&scene(bad, "optimizer: adam")).contains("unknown activation 'swish'"));
 }
+
+/// A racer's own initialisation: it starts from torch's weights of its seed, off the plane
+/// through the shared start by their distance, and trains as `Training` from those weights
+/// does; the scene round-trips it; on a formula it is refused.
+#[test]
+fn a_network_racer_may_start_from_its_own_weights() {
+    let text = r#"Scene(version: 4, name: "own", landscape: (network: (data: "xor", hidden: "4", pilot: 20)), racers: [(optimizer: adam, hyper: {"lr": 0.01}), (optimizer: adam, init_seed: Some(7), hyper: {"lr": 0.01})])"#;
+    let l = parse(text).unwrap();
+    assert_eq!(l.racers[1].init_seed, Some(7));
+    assert_eq!(parse(&to_text(&l.scene)).unwrap().racers, l.racers);
+    let stage = stage_of(&l);
+    let own = stage.net.init(7);
+    assert_ne!(own, stage.init);
+    let r = &l.racers[1];
+    let mut learner = stage
+        .learner_from(r.kind, r.hyper.clone(), r.init_seed)
+        .unwrap();
+    assert_eq!(learner.training.theta, own);
+    // The plane passes through the shared start; the distance to the nearest point of it.
+    let p = stage.project(&own);
+    let mut near = vec![0.0; own.len()];
+    stage.plane.point(p.at[0], p.at[1], &mut near);
+    let gap = own
+        .iter()
+        .zip(&near)
+        .map(|(a, b)| (a - b).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    assert!(learner.at.off > 0.1 && (learner.at.off - gap).abs() < 1e-12);
+    let mut alone = crate::core::net::Training::new(
+        stage.net.clone(),
+        stage.rows.clone(),
+        own,
+        r.kind,
+        r.hyper.clone(),
+    )
+    .unwrap();
+    for _ in 0..20 {
+        stage.step(&mut learner);
+        alone.step();
+    }
+    assert_eq!(learner.training.theta, alone.theta);
+    let formula = r#"Scene(version: 4, name: "f", landscape: (formula: "x^2"), racers: [(optimizer: adam, start: (1.0, 1.0), init_seed: Some(7))])"#;
+    assert_eq!(
+        refusal(formula),
+        "racer 1 (adam) (line 1): init_seed starts a network racer from its own weights; this landscape has no network"
+    );
+}
