@@ -15,7 +15,7 @@ use std::process::ExitCode;
 mod atlas;
 mod slice;
 mod torch;
-pub mod train;
+mod train;
 
 #[derive(Debug, Parser)]
 #[command(name = "gradscape", version, about = "Watch optimizers race across loss landscapes.", long_about = None)]

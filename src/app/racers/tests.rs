@@ -489,8 +489,8 @@ fn network(data: &str, hidden: &str, pilot: u64, specs: &[RacerSpec]) -> Launche
     Launched::of_network(&net, &pairs).unwrap()
 }
 
-/// A network race through the ECS: each racer's losses are `gradscape train`'s, row for row
-/// (the CSV prints shortest round-trip numbers, so equality is exact), its ball sits at the
+/// A network race through the ECS: each racer's losses are those `gradscape train` prints
+/// (a `Training` stepped alone), exactly, step for step; its ball sits at the
 /// projection of its parameters onto the plane and at the height of its true loss.
 #[test]
 fn a_network_race_is_gradscape_train_row_for_row_and_its_balls_sit_at_the_projection() {
@@ -510,43 +510,27 @@ fn a_network_race_is_gradscape_train_row_for_row_and_its_balls_sit_at_the_projec
     for _ in 0..20 {
         app.update();
     }
-    let train = |args: &[&str]| {
-        let mut all = vec![
-            "gradscape",
-            "train",
-            "--data",
-            "moons",
-            "--net",
-            "2-6-1",
-            "--steps",
-            "40",
-        ];
-        all.extend_from_slice(args);
-        let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(all).unwrap();
-        let Some(crate::cli::Command::Train(a)) = &cli.command else {
-            panic!("train parses as train")
-        };
-        let mut out = Vec::new();
-        crate::cli::train::train(a, &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        text.lines()
-            .skip(1)
-            .map(|l| l.split(',').nth(1).unwrap().parse::<f64>().unwrap())
-            .collect::<Vec<f64>>()
+    // What `gradscape train --data moons --net 2-6-1` runs, built from core apart from the
+    // stage: the same rows, net and torch initialisation, a `Training` stepped alone.
+    let train = |kind: Kind, hyper: Hyper| {
+        use crate::core::net::{Net, Training, classes, widths};
+        let rows = classes::find("moons").unwrap().generate(0, 0.1);
+        let act = "tanh".parse().unwrap();
+        let net = Net::new(widths("2-6-1").unwrap(), act, "bce".parse().unwrap()).unwrap();
+        let theta = net.init(0);
+        let mut t = Training::new(net, rows, theta, kind, hyper).unwrap();
+        let mut losses = vec![t.standing().loss];
+        for _ in 0..40 {
+            t.step();
+            losses.push(t.standing().loss);
+        }
+        losses
     };
-    let expected = [
-        train(&["--optimizer", "adam", "--lr", "0.01"]),
-        train(&[
-            "--optimizer",
-            "sgd",
-            "--lr",
-            "0.2",
-            "--batch",
-            "16",
-            "--seed",
-            "1",
-        ]),
-    ];
+    let adam = Hyper {
+        lr: 0.01,
+        ..Hyper::defaults(Kind::Adam)
+    };
+    let expected = [train(Kind::Adam, adam), train(Kind::Sgd, sgd)];
     let map = app.world().resource::<Surface>().map;
     let mut q = app.world_mut().query::<(&Racer, &Trail, &Contact)>();
     let mut seen: Vec<_> = q
