@@ -47,6 +47,8 @@ pub struct PanelState {
     pub csv: landscape::CsvBox,
     /// The Network box (on a network landscape).
     pub network: network::NetworkBox,
+    /// The system's file dialog, while one is open.
+    pub dialog: drop::Dialog,
     /// The data view's model, made for this dataset and model formula.
     model: Option<(crate::core::data::Shared, data::Model)>,
     /// The Lesson section's fields.
@@ -361,6 +363,7 @@ fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
                 look: &mut p.look,
                 csv: &mut state.csv,
                 network: &mut state.network,
+                dialog: &mut state.dialog,
             };
             let actions = landscape::landscape_ui(ui, &mut p.landscape, boxes, &lineup);
             if p.rebuilding.busy() && p.landscape.formula.averages() {
@@ -505,7 +508,7 @@ fn boundary_window(ctx: &egui::Context, p: &mut Panel) {
                 egui::RichText::new(format!(
                     "{} rows of {}{accuracy}; click a racer to see its network",
                     stage.rows.len(),
-                    stage.spec.data
+                    stage.spec.data_name()
                 ))
                 .small()
                 .weak(),
@@ -519,7 +522,14 @@ fn scene_section(ui: &mut egui::Ui, p: &mut Panel) {
         .default_open(false)
         .open(std::mem::take(&mut p.desk.reveal).then_some(true))
         .show(ui, |ui| {
-            scene::scene_ui(ui, &mut p.desk, &mut p.open_scene, &mut p.scene_request);
+            let dialog = &mut p.state.dialog;
+            scene::scene_ui(
+                ui,
+                &mut p.desk,
+                dialog,
+                &mut p.open_scene,
+                &mut p.scene_request,
+            );
         });
 }
 

@@ -23,13 +23,15 @@ pub const MAX_FILE: u64 = 16 << 20;
 #[command(allow_negative_numbers = true)]
 pub struct NetArgs {
     /// A built-in dataset (moons, circles, spirals, xor, gaussians: see `gradscape datasets`)
-    /// or a CSV file, with --features and --target.
+    /// or a CSV file (its loss by default: bce for 0/1 targets, ce for classes 0..K−1, mse
+    /// otherwise).
     #[arg(long)]
     pub data: String,
-    /// The CSV's input columns, comma-separated.
+    /// The CSV's input columns, comma-separated (default: every column but the target).
     #[arg(long, value_delimiter = ',')]
     pub features: Vec<String>,
-    /// The CSV's target column: classes 0..K−1 for bce and ce, real values for mse.
+    /// The CSV's target column (default: its last): classes 0..K−1 for bce and ce, real
+    /// values for mse.
     #[arg(long)]
     pub target: Option<String>,
     /// The seed a built-in dataset is generated from.
@@ -200,7 +202,7 @@ impl NetArgs {
             None => default_loss,
         };
         let outputs = match loss {
-            net::Loss::Ce => 1 + rows.y.iter().fold(0.0f64, |m, &y| m.max(y)) as usize,
+            net::Loss::Ce => net::columns::classes_in(&rows.y),
             _ => 1,
         };
         let widths = match &self.net {
@@ -237,37 +239,10 @@ fn rows(args: &NetArgs) -> Result<(Rows, net::Loss)> {
         );
     };
     let data = Dataset::read(&path)?;
-    let Some(target) = &args.target else {
-        bail!("a CSV needs --target: the column the network learns to predict");
-    };
-    if args.features.is_empty() {
-        bail!("a CSV needs --features: the columns the network reads, e.g. --features x1,x2");
-    }
-    let column = |name: &str| {
-        data.column(name).ok_or_else(|| {
-            anyhow!(
-                "{} has no column {} (columns: {})",
-                args.data,
-                quote(name),
-                data.columns.join(", ")
-            )
-        })
-    };
-    let inputs: Vec<&[f64]> = args
-        .features
-        .iter()
-        .map(|f| column(f))
-        .collect::<Result<_>>()?;
-    let y = column(target)?.to_vec();
-    let x = (0..data.rows())
-        .flat_map(|r| inputs.iter().map(move |c| c[r]))
-        .collect();
-    let rows = Rows {
-        features: inputs.len(),
-        x,
-        y,
-    };
-    Ok((rows, net::Loss::Bce))
+    let rows = net::columns::rows_of(&data, &args.features, args.target.as_deref())
+        .map_err(|e| anyhow!(e))?;
+    let loss = net::columns::loss_for(&rows.y);
+    Ok((rows, loss))
 }
 
 /// A parameter file, read up to [`MAX_FILE`] bytes.

@@ -14,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub mod classes;
+pub mod columns;
 pub(crate) mod dense;
 mod hessian;
 pub mod plane;

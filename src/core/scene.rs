@@ -305,7 +305,7 @@ fn check(
     check_look_and_timing(&scene)?;
     let racers = racers_of(&scene, layout)?;
     let landscape = match &scene.landscape.network {
-        Some(spec) => network_of(&scene.landscape, spec, &racers, layout)?,
+        Some(spec) => network_of(&scene.landscape, spec, &racers, layout, base)?,
         None => landscape_of(&scene.landscape, layout, base)?,
     };
     check_timeline(&scene, &landscape, &racers, layout)?;
@@ -372,12 +372,14 @@ fn landscape_of(
 }
 
 /// A network landscape, its plane fitted on a pilot run of the scene's racers; the network
-/// stands alone (no preset, formula or data beside it).
+/// stands alone (no preset, formula or data beside it). Its CSV, as a data landscape's, lies
+/// in the scene's folder.
 fn network_of(
     l: &SceneLandscape,
     spec: &NetworkSpec,
     racers: &[RacerSpec],
     layout: &Layout,
+    base: Option<&Path>,
 ) -> Result<Landscape, SceneError> {
     let at = layout.field_line(&["landscape", "network"]);
     let in_field = |reason: String| SceneError {
@@ -389,8 +391,13 @@ fn network_of(
             "a network landscape stands alone: remove preset, formula, data and domain (the plane's square follows the race)".into(),
         ));
     }
+    let mut spec = spec.clone();
+    if let (DataSource::Csv(path), Some(base)) = (DataSource::parse(&spec.data, 0), base) {
+        let inside = inside(base, &path).map_err(|e| in_field(e.reason))?;
+        spec.data = inside.to_string_lossy().into_owned();
+    }
     let pairs: Vec<_> = racers.iter().map(|r| (r.kind, r.hyper.clone())).collect();
-    Landscape::of_network(spec, &pairs).map_err(|e| in_field(e.to_string()))
+    Landscape::of_network(&spec, &pairs).map_err(|e| in_field(e.to_string()))
 }
 
 /// A message about a file, cut to a readable length, control characters escaped.
@@ -444,10 +451,13 @@ fn inside(base: &Path, path: &Path) -> Result<PathBuf, SceneError> {
 /// the CSV lies outside that folder the path stays as it is, and the second value says so
 /// (such a scene will not open it: a scene reads only its own folder).
 pub fn placed(mut scene: Scene, file: &Path) -> (Scene, Option<String>) {
-    let Some(data) = scene.landscape.data.as_mut() else {
-        return (scene, None);
+    let l = &mut scene.landscape;
+    let source = match (l.data.as_mut(), l.network.as_mut()) {
+        (Some(data), _) => &mut data.source,
+        (None, Some(network)) => &mut network.data,
+        (None, None) => return (scene, None),
     };
-    let DataSource::Csv(csv) = DataSource::parse(&data.source, data.seed) else {
+    let DataSource::Csv(csv) = DataSource::parse(source, 0) else {
         return (scene, None);
     };
     let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
@@ -458,13 +468,13 @@ pub fn placed(mut scene: Scene, file: &Path) -> (Scene, Option<String>) {
     };
     match relative.and_then(|r| r.to_str().map(str::to_string)) {
         Some(r) => {
-            data.source = r;
+            *source = r;
             (scene, None)
         }
         None => {
             let warning = format!(
                 "its data {} lies outside the scene's folder: copy it beside the scene, or the scene will not open it",
-                crate::core::escape::quote(&data.source)
+                crate::core::escape::quote(source)
             );
             (scene, Some(warning))
         }

@@ -153,6 +153,7 @@ pub struct Boxes<'a> {
     pub look: &'a mut Look,
     pub csv: &'a mut CsvBox,
     pub network: &'a mut super::network::NetworkBox,
+    pub dialog: &'a mut super::drop::Dialog,
 }
 
 /// The section; `lineup` is the race's optimizers and settings, what a network's plane is
@@ -168,6 +169,7 @@ pub fn landscape_ui(
         look,
         csv,
         network,
+        dialog,
     } = boxes;
     let mut actions = LandscapeActions::default();
     if let Some(pick) = presets_ui(ui, landscape) {
@@ -185,7 +187,7 @@ pub fn landscape_ui(
         ui.label(egui::RichText::new(b.teaches).small());
     }
     if landscape.formula.stage().is_some() {
-        super::network::network_ui(ui, network, landscape, lineup);
+        super::network::network_ui(ui, network, dialog, landscape, lineup);
     } else {
         formula_ui(ui, edit, landscape);
         params_ui(ui, landscape);
@@ -201,7 +203,7 @@ pub fn landscape_ui(
         .id_salt("csv")
         .open(std::mem::take(&mut csv.reveal).then_some(true))
         .show(ui, |ui| {
-            if csv_ui(ui, csv, landscape) {
+            if csv_ui(ui, csv, dialog, landscape) {
                 *edit = FormulaEdit::new(landscape.formula.source());
                 actions.preset_view = Some(crate::core::presets::view_of(None));
             }
@@ -267,7 +269,12 @@ fn apply_pick(
 }
 
 /// A CSV file, the per-row loss over its columns and the two axes; true when it opened.
-fn csv_ui(ui: &mut egui::Ui, csv: &mut CsvBox, landscape: &mut Landscape) -> bool {
+fn csv_ui(
+    ui: &mut egui::Ui,
+    csv: &mut CsvBox,
+    dialog: &mut super::drop::Dialog,
+    landscape: &mut Landscape,
+) -> bool {
     let row = |ui: &mut egui::Ui, name: &str, text: &mut String, hint: &str| {
         ui.horizontal(|ui| {
             ui.label(name);
@@ -286,7 +293,13 @@ fn csv_ui(ui: &mut egui::Ui, csv: &mut CsvBox, landscape: &mut Landscape) -> boo
     );
     row(ui, "loss", &mut csv.loss, "per row, e.g. (w*x + b - y)^2");
     row(ui, "axes", &mut csv.axes, "w,b");
-    let opened = ui.button("Open data").clicked() && open_csv(csv, landscape);
+    let opened = ui
+        .horizontal(|ui| {
+            let open = ui.button("Open data").clicked() && open_csv(csv, landscape);
+            dialog.button(ui, super::drop::Target::Data);
+            open
+        })
+        .inner;
     if let Some(e) = &csv.error {
         ui.colored_label(super::ERROR_RED, e);
     }
@@ -322,7 +335,7 @@ fn presets_ui(ui: &mut egui::Ui, landscape: &Landscape) -> Option<Pick> {
     let network = landscape
         .formula
         .stage()
-        .map(|s| format!("Network: {} ({})", s.spec.data, s.net.text()));
+        .map(|s| format!("Network: {} ({})", s.spec.data_name(), s.net.text()));
     let current = match (&data, landscape.preset, &network) {
         (Some(d), ..) => d.as_str(),
         (None, Some(p), _) => p.title,

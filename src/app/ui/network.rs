@@ -1,6 +1,7 @@
 //! The Network part of the landscape section: which network learns which dataset, from
 //! which start, and the plane through its parameters that the surface shows.
 
+use super::drop::{Dialog, Target};
 use crate::app::landscape::Landscape;
 use crate::core::net::classes::{self, CLASSES};
 use crate::core::net::stage::{MAX_PILOT, NetworkSpec, PlaneKind};
@@ -15,6 +16,56 @@ pub struct NetworkBox {
     pub error: Option<String>,
     /// The landscape revision the box was filled from: a new landscape refills it.
     revision: Option<u64>,
+    /// A CSV's features as typed, comma-separated (empty: every column but the target).
+    features: String,
+    /// A CSV's target as typed (empty: its last column).
+    target: String,
+    /// Open the box next frame (a file was dropped or picked): its result shows there.
+    pub reveal: bool,
+}
+
+impl NetworkBox {
+    /// Edits `spec` from now on.
+    fn fill(&mut self, spec: NetworkSpec) {
+        self.features = spec.features.join(", ");
+        self.target = spec.target.clone().unwrap_or_default();
+        self.spec = Some(spec);
+    }
+
+    /// The typed columns into the spec being edited.
+    fn columns_into_spec(&mut self) {
+        if let Some(spec) = self.spec.as_mut() {
+            spec.features = self
+                .features
+                .split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect();
+            let target = self.target.trim();
+            spec.target = (!target.is_empty()).then(|| target.to_string());
+        }
+    }
+
+    /// A CSV (dropped or picked) becomes the network's rows, its last column the target and
+    /// the others its features, every other setting kept; the plane is fitted again on
+    /// `racers`. A refusal stays in the box with the file named, the landscape as it was.
+    pub fn open_data(&mut self, path: String, racers: &[(Kind, Hyper)], landscape: &mut Landscape) {
+        let Some(stage) = landscape.formula.stage() else {
+            return;
+        };
+        let spec = NetworkSpec {
+            data: path,
+            features: Vec::new(),
+            target: None,
+            ..stage.spec.clone()
+        };
+        self.reveal = true;
+        self.error = apply_network(&spec, racers, landscape).err();
+        if self.error.is_some() {
+            self.fill(spec);
+        }
+    }
 }
 
 /// Makes `spec`'s network the landscape, its plane fitted on a pilot run of `racers`
@@ -34,6 +85,7 @@ pub fn apply_network(
 pub fn network_ui(
     ui: &mut egui::Ui,
     b: &mut NetworkBox,
+    dialog: &mut Dialog,
     landscape: &mut Landscape,
     racers: &[(Kind, Hyper)],
 ) -> bool {
@@ -41,11 +93,9 @@ pub fn network_ui(
         return false;
     };
     if b.revision != Some(landscape.revision) {
-        (b.spec, b.error, b.revision) = (Some(stage.spec.clone()), None, Some(landscape.revision));
+        b.fill(stage.spec.clone());
+        (b.error, b.revision) = (None, Some(landscape.revision));
     }
-    let Some(spec) = b.spec.as_mut() else {
-        return false;
-    };
     ui.label(
         egui::RichText::new(format!(
             "f(α, β) = mean {} loss of {} ({} parameters) over {} rows, on the plane θ₀ + α·δ + β·η",
@@ -59,19 +109,26 @@ pub fn network_ui(
     let mut applied = false;
     egui::CollapsingHeader::new("Network and plane")
         .id_salt("network settings")
+        .open(std::mem::take(&mut b.reveal).then_some(true))
         .show(ui, |ui| {
-            settings_ui(ui, spec);
-            plane_ui(ui, spec);
+            settings_ui(ui, b, dialog);
+            if let Some(spec) = b.spec.as_mut() {
+                plane_ui(ui, spec);
+            }
         });
+    b.columns_into_spec();
+    let Some(spec) = b.spec.clone() else {
+        return false;
+    };
     ui.horizontal(|ui| {
-        let label = if *spec == stage.spec {
+        let label = if spec == stage.spec {
             "Refit the plane"
         } else {
             "Apply"
         };
         let hover = "Runs the race as it is set up now for the pilot's steps and fits the plane to its paths; every racer restarts";
         if ui.button(label).on_hover_text(hover).clicked() {
-            match apply_network(spec, racers, landscape) {
+            match apply_network(&spec, racers, landscape) {
                 Ok(()) => applied = true,
                 Err(e) => b.error = Some(e),
             }
@@ -89,21 +146,56 @@ pub fn network_ui(
     applied
 }
 
-/// Dataset, hidden widths, activation, loss, seeds and noise.
-fn settings_ui(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
+/// Dataset (a built-in with its seed and noise, or a CSV with its columns), hidden widths,
+/// activation, loss and the init seed.
+fn settings_ui(ui: &mut egui::Ui, b: &mut NetworkBox, dialog: &mut Dialog) {
+    let Some(spec) = b.spec.as_mut() else {
+        return;
+    };
+    let csv = classes::find(&spec.data).is_none();
     egui::Grid::new("network grid")
         .num_columns(2)
         .show(ui, |ui| {
             ui.label("data");
             egui::ComboBox::from_id_salt("network data")
-                .selected_text(&spec.data)
+                .selected_text(if csv { "a CSV file" } else { &spec.data })
                 .show_ui(ui, |ui| {
                     for c in &CLASSES {
                         ui.selectable_value(&mut spec.data, c.name.to_string(), c.name)
                             .on_hover_text(c.teaches);
                     }
+                    if ui.selectable_label(csv, "a CSV file").clicked() && !csv {
+                        spec.data = String::new();
+                    }
                 });
             ui.end_row();
+            if csv {
+                ui.label("file");
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut spec.data)
+                            .hint_text("rows.csv")
+                            .desired_width(150.0),
+                    );
+                    dialog.button(ui, Target::Network);
+                });
+                ui.end_row();
+                ui.label("features");
+                ui.add(
+                    egui::TextEdit::singleline(&mut b.features)
+                        .hint_text("all but the target")
+                        .desired_width(150.0),
+                );
+                ui.end_row();
+                ui.label("target");
+                ui.add(
+                    egui::TextEdit::singleline(&mut b.target)
+                        .hint_text("the last column")
+                        .desired_width(150.0),
+                )
+                .on_hover_text("0/1: bce; classes 0, 1, 2…: ce; other numbers: mse");
+                ui.end_row();
+            }
             ui.label("hidden");
             ui.add(egui::TextEdit::singleline(&mut spec.hidden).desired_width(80.0))
                 .on_hover_text("The hidden layers' widths, e.g. 16-16 (empty: none)");
@@ -131,16 +223,18 @@ fn settings_ui(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
             ui.label("init seed");
             ui.add(egui::DragValue::new(&mut spec.init_seed));
             ui.end_row();
-            ui.label("data seed, noise");
-            ui.horizontal(|ui| {
-                ui.add(egui::DragValue::new(&mut spec.data_seed));
-                ui.add(
-                    egui::DragValue::new(&mut spec.noise)
-                        .range(0.0..=10.0)
-                        .speed(0.01),
-                );
-            });
-            ui.end_row();
+            if !csv {
+                ui.label("data seed, noise");
+                ui.horizontal(|ui| {
+                    ui.add(egui::DragValue::new(&mut spec.data_seed));
+                    ui.add(
+                        egui::DragValue::new(&mut spec.noise)
+                            .range(0.0..=10.0)
+                            .speed(0.01),
+                    );
+                });
+                ui.end_row();
+            }
         });
 }
 

@@ -12,6 +12,7 @@ use bevy_egui::egui;
 pub fn scene_ui(
     ui: &mut egui::Ui,
     desk: &mut SceneDesk,
+    dialog: &mut super::drop::Dialog,
     open: &mut MessageWriter<OpenScene>,
     request: &mut MessageWriter<SceneRequest>,
 ) {
@@ -28,6 +29,7 @@ pub fn scene_ui(
             let path = desk.path.trim().to_string();
             open_named(desk, &path, open);
         }
+        dialog.button(ui, super::drop::Target::Scene);
         if ui.button("Save").clicked() {
             request.write(SceneRequest::Save(desk.path.clone()));
         }

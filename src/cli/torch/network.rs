@@ -93,14 +93,19 @@ fn data(s: &mut String, stage: &Stage) {
         })
         .collect();
     let spec = &stage.spec;
+    let origin = match crate::core::net::classes::find(&spec.data) {
+        Some(_) => format!(
+            "(data seed {}, noise {}), as gradscape generates them",
+            spec.data_seed, spec.noise
+        ),
+        None => "as gradscape read them".into(),
+    };
     line(
         s,
         python_comment(&format!(
-            "The {} rows of {} (data seed {}, noise {}), as gradscape generates them.",
+            "The {} rows of {} {origin}.",
             rows.len(),
-            spec.data,
-            spec.data_seed,
-            spec.noise
+            spec.data
         )),
     );
     line(s, format_args!("X = torch.tensor([{}])", points.join(", ")));

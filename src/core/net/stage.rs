@@ -3,7 +3,8 @@
 //! projection that puts a racer's parameters on that plane and the distance it lies off it.
 
 use super::plane::{Plane, principal_directions};
-use super::{Activation, Loss, Net, NetError, Rows, Training, classes};
+use super::{Activation, Loss, Net, NetError, Rows, Training, classes, columns};
+use crate::core::data::Dataset;
 use crate::core::optim::{Hyper, Kind};
 use crate::core::surface::Domain;
 use serde::{Deserialize, Serialize};
@@ -28,8 +29,15 @@ pub enum PlaneKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
-    /// A built-in dataset: moons, circles, spirals, xor or gaussians.
+    /// A built-in dataset (moons, circles, spirals, xor or gaussians), or a CSV file's path
+    /// (anything with a '.', '/' or '\\', as for data landscapes).
     pub data: String,
+    /// A CSV's columns the network reads (none: every column but the target).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    /// A CSV's column the network learns to predict (none: its last column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     #[serde(default)]
     pub data_seed: u64,
     /// The dataset's noise (standard deviation, 0 to 10).
@@ -73,6 +81,9 @@ fn default_pilot() -> u64 {
 /// The longest pilot run (a few seconds of five racers on a small network).
 pub const MAX_PILOT: u64 = 5_000;
 
+/// The most rows a network landscape learns: the surface's every point reads every row.
+pub const MAX_ROWS: usize = 10_000;
+
 /// The most work a pilot may take, in rows through parameters (steps × racers × rows ×
 /// parameters): about 2 s here, since the app waits for it (2·10⁹ a second measured).
 pub const MAX_PILOT_WORK: f64 = 4e9;
@@ -82,6 +93,8 @@ impl NetworkSpec {
     pub fn of(data: &str) -> NetworkSpec {
         NetworkSpec {
             data: data.into(),
+            features: Vec::new(),
+            target: None,
             data_seed: 0,
             noise: default_noise(),
             hidden: default_hidden(),
@@ -93,22 +106,29 @@ impl NetworkSpec {
         }
     }
 
+    /// The data as a person names it: the built-in's name, or the CSV's file name.
+    pub fn data_name(&self) -> &str {
+        let path = std::path::Path::new(&self.data);
+        match classes::find(&self.data) {
+            Some(_) => &self.data,
+            None => path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(&self.data),
+        }
+    }
+
     /// The network and its rows, checked against each other.
     pub fn resolve(&self) -> Result<(Net, Rows), StageError> {
-        let builtin = classes::find(&self.data)
-            .ok_or_else(|| StageError::Dataset(crate::core::escape::quote(&self.data)))?;
-        if !(self.noise.is_finite() && (0.0..=10.0).contains(&self.noise)) {
-            return Err(StageError::Noise(self.noise));
-        }
         if self.pilot > MAX_PILOT {
             return Err(StageError::Pilot(self.pilot));
         }
-        let rows = builtin.generate(self.data_seed, self.noise);
+        let (rows, data_loss, classes) = self.rows()?;
         let loss: Loss = match &self.loss {
             Some(l) => l.parse()?,
-            None => builtin.loss,
+            None => data_loss,
         };
-        let outputs = if loss == Loss::Ce { builtin.classes } else { 1 };
+        let outputs = if loss == Loss::Ce { classes } else { 1 };
         let hidden = self.hidden.trim();
         let text = match hidden {
             "" => format!("{}-{outputs}", rows.features),
@@ -119,13 +139,47 @@ impl NetworkSpec {
         net.check(&rows)?;
         Ok((net, rows))
     }
+
+    /// The rows, the loss they are learnt with by default and their classes: a built-in
+    /// generated from its seed and noise, or a CSV's columns.
+    fn rows(&self) -> Result<(Rows, Loss, usize), StageError> {
+        use crate::core::landscape::DataSource;
+        if let DataSource::Csv(path) = DataSource::parse(&self.data, self.data_seed) {
+            let data = Dataset::read(&path).map_err(|e| StageError::Csv(e.to_string()))?;
+            let rows = columns::rows_of(&data, &self.features, self.target.as_deref())
+                .map_err(StageError::Csv)?;
+            if rows.len() > MAX_ROWS {
+                return Err(StageError::Rows(rows.len()));
+            }
+            let (loss, classes) = (columns::loss_for(&rows.y), columns::classes_in(&rows.y));
+            return Ok((rows, loss, classes));
+        }
+        let builtin = classes::find(&self.data)
+            .ok_or_else(|| StageError::Dataset(crate::core::escape::quote(&self.data)))?;
+        if !self.features.is_empty() || self.target.is_some() {
+            return Err(StageError::Columns(builtin.name));
+        }
+        if !(self.noise.is_finite() && (0.0..=10.0).contains(&self.noise)) {
+            return Err(StageError::Noise(self.noise));
+        }
+        let rows = builtin.generate(self.data_seed, self.noise);
+        Ok((rows, builtin.loss, builtin.classes))
+    }
 }
 
 /// Why a network landscape could not be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StageError {
-    #[error("unknown dataset {0}: a network landscape learns one of {names}", names = classes::names())]
+    #[error("unknown dataset {0}: a network landscape learns a CSV file (its path) or one of {names}", names = classes::names())]
     Dataset(String),
+    #[error("features and target name a CSV's columns; {0} is built in")]
+    Columns(&'static str),
+    #[error("{0}")]
+    Csv(String),
+    #[error(
+        "a network landscape learns at most {MAX_ROWS} rows (the surface reads every row at every point), the file has {0}"
+    )]
+    Rows(usize),
     #[error("noise must be 0 to 10, got {0}")]
     Noise(f64),
     #[error("pilot must be at most {MAX_PILOT} steps, got {0}")]

@@ -680,6 +680,48 @@ fn a_saved_scene_names_its_csv_from_its_own_folder() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A network's CSV is held to the scene's folder as a data landscape's is, opens from it,
+/// and is named from the folder a scene is saved in.
+#[test]
+fn a_network_scene_reads_its_csv_from_its_own_folder() {
+    let dir = std::env::temp_dir().join(format!("gradscape-netcsv-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(
+        dir.join("data/xor.csv"),
+        "p,q,c\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n",
+    )
+    .unwrap();
+    let open = |source: &str| {
+        let text = format!(
+            r#"Scene(version: 4, name: "n", landscape: (network: (data: "{source}", hidden: "3", plane: Random(1))), racers: [(optimizer: adam)])"#
+        );
+        std::fs::write(dir.join("n.ron"), text).unwrap();
+        load(dir.join("n.ron").to_str().unwrap())
+    };
+    let l = open("data/xor.csv").unwrap();
+    let stage = stage_of(&l);
+    assert_eq!(
+        (stage.net.text(), stage.rows.y.clone()),
+        ("2-3-1".into(), vec![0.0, 1.0, 1.0, 0.0])
+    );
+    for source in ["/etc/passwd", "../x.csv", "data/../../x.csv"] {
+        let e = open(source).unwrap_err();
+        assert_eq!(e.field, Some("network"), "{source}: {e}");
+        assert!(
+            e.to_string()
+                .contains("a scene reads only CSV files in its own folder and below"),
+            "{source}: {e}"
+        );
+    }
+    // On screen the data is where the app read it; saved in data/, it is named from there.
+    let mut scene = l.scene.clone();
+    scene.landscape.network.as_mut().unwrap().data = stage.spec.data.clone();
+    let (placed_scene, warning) = placed(scene, &dir.join("data/again.ron"));
+    let network = placed_scene.landscape.network.as_ref().unwrap();
+    assert_eq!((network.data.as_str(), warning), ("xor.csv", None));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A network scene's stage.
 fn stage_of(l: &Loaded) -> std::sync::Arc<crate::core::net::stage::Stage> {
     let stage = l.landscape.formula.stage();
@@ -842,7 +884,7 @@ fn network_scenes_are_refused_where_they_are_wrong() {
     let unknown = r#"network: (data: "mnist")"#;
     assert!(
         refusal(&scene(unknown, "optimizer: adam")).starts_with(
-            "network: unknown dataset 'mnist': a network landscape learns one of moons"
+            "network: unknown dataset 'mnist': a network landscape learns a CSV file (its path) or one of moons"
         )
     );
     let bad = r#"network: (data: "moons", hidden: "4", pilot: 20, activation: "swish")"#;

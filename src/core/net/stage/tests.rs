@@ -316,3 +316,123 @@ fn the_line_from_the_start_passes_through_both_ends() {
         "Adam descends along its line: {got:?}"
     );
 }
+
+/// A file of this name and text in a folder of the test's own.
+fn csv_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gradscape-stage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The moons written to a CSV (Rust prints the shortest text that reads back to the same
+/// double) and read back make the same network, start and surface as the built-in: the
+/// target is the last column, the features the others, and 0/1 targets call for bce.
+#[test]
+fn a_csv_network_learns_its_columns_as_the_built_in_does() {
+    let rows = crate::core::net::classes::find("moons")
+        .unwrap()
+        .generate(0, 0.1);
+    let mut text = String::from("x1,x2,class\n");
+    for (p, y) in rows.x.chunks_exact(2).zip(&rows.y) {
+        text.push_str(&format!("{},{},{}\n", p[0], p[1], y));
+    }
+    let path = csv_file("moons.csv", &text);
+    let spec = NetworkSpec {
+        plane: PlaneKind::Random(2),
+        ..small()
+    };
+    let csv = NetworkSpec {
+        data: path.display().to_string(),
+        ..spec.clone()
+    };
+    let (built, read) = (
+        Stage::new(&spec, &adam()).unwrap(),
+        Stage::new(&csv, &adam()).unwrap(),
+    );
+    assert_eq!(read.rows, built.rows);
+    assert_eq!(
+        (read.net.text(), read.net.loss),
+        ("2-6-1".into(), Loss::Bce)
+    );
+    assert_eq!(read.init, built.init);
+    let (f, g) = (
+        Formula::network(Arc::new(read)),
+        Formula::network(Arc::new(built)),
+    );
+    for p in [[0.0, 0.0], [0.4, -1.3]] {
+        assert_eq!(f.value(p), g.value(p));
+    }
+    // The columns picked by name: class from x2 alone (a 1-6-1 network).
+    let named = NetworkSpec {
+        features: vec!["x2".into()],
+        target: Some("class".into()),
+        ..csv.clone()
+    };
+    let stage = Stage::new(&named, &adam()).unwrap();
+    assert_eq!(stage.net.text(), "1-6-1");
+    assert_eq!(
+        stage.rows.x,
+        rows.x
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .copied()
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn bad_csv_networks_are_refused_with_the_file_and_line() {
+    let refused = |spec: NetworkSpec| Stage::new(&spec, &adam()).unwrap_err().to_string();
+    let bad = csv_file("bad.csv", "a,b,t\n1,2,0\n3,x,1\n");
+    let shown = bad.display().to_string();
+    let e = refused(NetworkSpec {
+        data: shown.clone(),
+        ..small()
+    });
+    assert!(
+        e.starts_with(&format!("{shown}:3: column 2 ('b'): ")),
+        "{e}"
+    );
+    let good = csv_file("good.csv", "a,b,t\n1,2,0\n3,4,1\n");
+    let e = refused(NetworkSpec {
+        data: good.display().to_string(),
+        target: Some("c".into()),
+        ..small()
+    });
+    assert!(e.ends_with("has no column 'c' (columns: a, b, t)"), "{e}");
+    let e = refused(NetworkSpec {
+        target: Some("t".into()),
+        ..small()
+    });
+    assert_eq!(
+        e,
+        "features and target name a CSV's columns; moons is built in"
+    );
+    // Classes 0, 1, 2 call for ce with three outputs; a class 1.5 for mse.
+    let three = csv_file("three.csv", "a,t\n0,0\n1,1\n2,2\n");
+    let spec = NetworkSpec {
+        data: three.display().to_string(),
+        plane: PlaneKind::Random(0),
+        ..small()
+    };
+    let stage = Stage::new(&spec, &adam()).unwrap();
+    assert_eq!(
+        (stage.net.text(), stage.net.loss),
+        ("1-6-3".into(), Loss::Ce)
+    );
+    let mut long = String::from("a,t\n");
+    for k in 0..=MAX_ROWS {
+        long.push_str(&format!("{k},{}\n", k % 2));
+    }
+    let e = refused(NetworkSpec {
+        data: csv_file("long.csv", &long).display().to_string(),
+        ..small()
+    });
+    assert_eq!(
+        e,
+        "a network landscape learns at most 10000 rows (the surface reads every row at every point), the file has 10001"
+    );
+}
