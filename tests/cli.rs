@@ -1539,6 +1539,26 @@ fn a_network_from_a_csv_and_bad_networks_refused() {
         "5",
     ]);
     assert!(rows[0][2].is_nan(), "a regression has no accuracy");
+    // Without --features and --target: the last column is the target, the others the
+    // features, and real-valued targets call for mse.
+    let named = [
+        "--features",
+        "a,b,label",
+        "--target",
+        "value",
+        "--loss",
+        "mse",
+    ];
+    let mut args = vec!["--data", path.as_str(), "--steps", "5"];
+    let bits = |rows: Vec<Vec<f64>>| {
+        rows.concat()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
+    };
+    let defaulted = bits(train_rows(&args));
+    args.extend(named);
+    assert_eq!(defaulted, bits(train_rows(&args)));
     let cases = [
         ("--net 2--1", "'2--1' is not a network's widths"),
         ("--net 2-0-1", "'2-0-1': a layer of width 0 has no neurons"),

@@ -12,6 +12,8 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What the user chose to look at. Bump `generation` to have the surface rebuilt.
 #[derive(Resource, Clone)]
@@ -120,12 +122,27 @@ pub struct Surface {
 
 /// The rebuild running in the background, if any.
 #[derive(Resource, Default)]
-pub struct Rebuilding(Option<Task<Surface>>);
+pub struct Rebuilding(Option<Job>);
+
+/// A surface being built, and the flag that stops it when it is stale.
+struct Job {
+    task: Task<Option<Surface>>,
+    stop: Arc<AtomicBool>,
+    generation: u64,
+    /// Over a dataset or a network: every node a pass over every row, seconds of work.
+    slow: bool,
+}
 
 impl Rebuilding {
     /// Whether a surface is being built (the panel shows that it is coming).
     pub fn busy(&self) -> bool {
         self.0.is_some()
+    }
+
+    /// The stop flag of the build under way (tests check that a stale one was stopped).
+    #[cfg(test)]
+    fn stop_flag(&self) -> Option<Arc<AtomicBool>> {
+        self.0.as_ref().map(|j| Arc::clone(&j.stop))
     }
 }
 
@@ -173,7 +190,12 @@ fn next_build(l: &Landscape, s: &Surface) -> Option<usize> {
 /// Everything a new surface needs at `n` cells per side, computed off the main thread when
 /// rebuilding.
 pub fn build(l: &Landscape, n: usize) -> Surface {
-    let grid = surface::sample(&l.formula, l.domain, n, true);
+    build_until(l, n, &AtomicBool::new(false)).expect("never stopped")
+}
+
+/// [`build`], or None once `stop` is raised.
+fn build_until(l: &Landscape, n: usize, stop: &AtomicBool) -> Option<Surface> {
+    let grid = surface::sample_until(&l.formula, l.domain, n, true, stop)?;
     let map = WorldMap::new(l.domain, &grid.range, l.z_scale, l.vertical_scale);
     let mesh = view::surface_mesh(&grid, &map, l.density);
     let field = field_image(&view::field(&mesh), grid.n);
@@ -185,13 +207,13 @@ pub fn build(l: &Landscape, n: usize) -> Surface {
         Some(_) => Vec::new(),
         None => critical::find(&l.formula, l.domain),
     };
-    Surface {
+    Some(Surface {
         grid,
         map,
         meshes,
         critical,
         generation: l.generation,
-    }
+    })
 }
 
 /// Rebuild in the frame that asks (a recording: a surface that changes, as a lesson's tween
@@ -201,7 +223,8 @@ pub struct Blocking;
 
 /// Starts a background rebuild when the landscape changed, and swaps the result in when it
 /// is ready; the UI never waits. A change made meanwhile starts the next rebuild after this
-/// one lands, so slider drags show every surface they can.
+/// one lands, so slider drags show every surface they can; but a slow build (over a dataset
+/// or a network) for a landscape already replaced is stopped, and the new one starts now.
 pub(super) fn rebuild(
     landscape: Res<Landscape>,
     mut surface: ResMut<Surface>,
@@ -214,17 +237,30 @@ pub(super) fn rebuild(
         }
         return;
     }
-    if let Some(task) = rebuilding.0.as_mut()
-        && let Some(done) = block_on(poll_once(task))
-    {
-        *surface = done;
-        rebuilding.0 = None;
+    if let Some(job) = rebuilding.0.as_mut() {
+        if let Some(done) = block_on(poll_once(&mut job.task)) {
+            if let Some(done) = done {
+                *surface = done;
+            }
+            rebuilding.0 = None;
+        } else if job.slow && job.generation != landscape.generation {
+            job.stop.store(true, Ordering::Relaxed);
+            rebuilding.0 = None;
+        }
     }
     if rebuilding.0.is_none()
         && let Some(n) = next_build(&landscape, &surface)
     {
         let l = landscape.clone();
-        rebuilding.0 = Some(AsyncComputeTaskPool::get().spawn(async move { build(&l, n) }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let task = AsyncComputeTaskPool::get().spawn(async move { build_until(&l, n, &flag) });
+        rebuilding.0 = Some(Job {
+            task,
+            stop,
+            generation: landscape.generation,
+            slow: landscape.formula.averages(),
+        });
     }
 }
 
@@ -307,5 +343,47 @@ mod tests {
             "the bowl's one minimum: {:?}",
             s.critical
         );
+    }
+
+    /// A network of `hidden` widths on the moons, on a random plane (no pilot to wait for).
+    fn network(hidden: &str) -> Launched {
+        use crate::core::net::stage::{NetworkSpec, PlaneKind};
+        let spec = NetworkSpec {
+            hidden: hidden.into(),
+            plane: PlaneKind::Random(0),
+            ..NetworkSpec::of("moons")
+        };
+        Launched::of_network(&spec, &[]).unwrap()
+    }
+
+    /// The fine surface of a network is seconds of work: when another network replaces it
+    /// meanwhile, that work is stopped and the new network's surface is built at once.
+    #[test]
+    fn a_stale_network_surface_is_stopped_and_the_new_one_built() {
+        let mut app = crate::app::headless(network("16-16"));
+        app.world_mut().resource_mut::<Landscape>().resolution = 400;
+        app.update();
+        let stale = app.world().resource::<Rebuilding>().stop_flag();
+        let stale = stale.expect("the fine surface is under way");
+        assert!(!stale.load(Ordering::Relaxed));
+        app.world_mut()
+            .resource_mut::<Landscape>()
+            .replace(network("4"), ZScale::Linear);
+        app.update();
+        assert!(stale.load(Ordering::Relaxed), "the stale build was stopped");
+        let fresh = app.world().resource::<Rebuilding>().stop_flag().unwrap();
+        assert!(!fresh.load(Ordering::Relaxed));
+        let generation = app.world().resource::<Landscape>().generation;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while app.world().resource::<Surface>().generation != generation {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the new surface never landed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            app.update();
+        }
+        let s = app.world().resource::<Surface>();
+        assert_eq!(s.grid.n, COARSE, "the new network's coarse surface first");
     }
 }

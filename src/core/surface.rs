@@ -4,6 +4,7 @@ use crate::core::expr::{Formula, LANES};
 use crate::core::number::exact;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The rectangle of the (x, y) plane a landscape is shown on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -146,41 +147,67 @@ impl SurfaceGrid {
 /// Values of `formula` on `n × n` points spanning `domain` (corners included), row-major;
 /// rows in parallel, each row in batches of [`LANES`] points.
 pub fn evaluate(formula: &Formula, domain: Domain, n: usize) -> Vec<f64> {
+    evaluate_until(formula, domain, n, &AtomicBool::new(false)).expect("never stopped")
+}
+
+/// [`evaluate`], or None once `stop` is raised: it is read before each row, so a stale
+/// surface over a dataset or a network ends within a row's work.
+pub fn evaluate_until(
+    formula: &Formula,
+    domain: Domain,
+    n: usize,
+    stop: &AtomicBool,
+) -> Option<Vec<f64>> {
     let n = n.max(2);
     let xs: Vec<f64> = (0..n).map(|i| domain.x_at(i, n)).collect();
     let mut z = vec![0.0; n * n];
     z.par_chunks_mut(n)
         .enumerate()
         .for_each_init(Vec::new, |slots, (j, row)| {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
             let ys = [domain.y_at(j, n); LANES];
             for (xs, out) in xs.chunks(LANES).zip(row.chunks_mut(LANES)) {
                 formula.values_into(xs, &ys[..xs.len()], out, slots);
             }
         });
-    z
+    (!stop.load(Ordering::Relaxed)).then_some(z)
 }
 
 /// Samples `formula` on `n × n` points: values, optionally exact gradients, and the z-range.
 pub fn sample(formula: &Formula, domain: Domain, n: usize, with_gradient: bool) -> SurfaceGrid {
+    sample_until(formula, domain, n, with_gradient, &AtomicBool::new(false)).expect("never stopped")
+}
+
+/// [`sample`], or None once `stop` is raised (read per row over a dataset or a network,
+/// where each node is a pass over every row; a formula's grid takes milliseconds).
+pub fn sample_until(
+    formula: &Formula,
+    domain: Domain,
+    n: usize,
+    with_gradient: bool,
+    stop: &AtomicBool,
+) -> Option<SurfaceGrid> {
     let n = n.max(2);
     let (z, gradient) = if with_gradient && !formula.averages() {
         let (z, g) = values_and_gradients(formula, domain, n);
         (z, Some(g))
     } else {
-        let z = evaluate(formula, domain, n);
+        let z = evaluate_until(formula, domain, n, stop)?;
         // Over a dataset or a network an exact ∇f is a pass over every row per node: the grid's own
         // differences are close enough to light the mesh.
         let g = with_gradient.then(|| grid_gradient(&z, domain, n));
         (z, g)
     };
     let range = z_range(&z);
-    SurfaceGrid {
+    Some(SurfaceGrid {
         domain,
         n,
         z,
         gradient,
         range,
-    }
+    })
 }
 
 /// f and the exact ∇f at every node, a row per call of the compiled gradient's loop (its
