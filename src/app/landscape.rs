@@ -96,6 +96,18 @@ impl Landscape {
         self.changed_math();
     }
 
+    /// Makes `spec`'s network the landscape, its plane fitted on a pilot run of `racers`
+    /// (kind and hyperparameters, in line-up order); on a refusal the landscape stays.
+    pub fn fit_network(
+        &mut self,
+        spec: &crate::core::net::stage::NetworkSpec,
+        racers: &[(crate::core::optim::Kind, crate::core::optim::Hyper)],
+    ) -> Result<(), String> {
+        let built = Launched::of_network(spec, racers).map_err(|e| e.to_string())?;
+        self.replace(built, ZScale::Linear);
+        Ok(())
+    }
+
     /// The landscape's mathematics, as core knows it.
     pub fn core(&self) -> crate::core::landscape::Landscape {
         crate::core::landscape::Landscape {

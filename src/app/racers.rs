@@ -289,6 +289,7 @@ pub fn sim_plugin(app: &mut App) {
             (
                 new_race,
                 roster,
+                refit_plane,
                 restart_on_new_math,
                 restart,
                 move_start,
@@ -460,6 +461,35 @@ pub fn racer_bundle(
         Transform::IDENTITY,
         Visibility::Inherited,
     )
+}
+
+/// A network's plane is fitted on the race: a race restarted (Reset, a new line-up) with
+/// settings it was not fitted on fits it again, so the whole journey stays on screen. The
+/// pilot is bounded (about 2 s at most); a refusal keeps the plane, and the Network box says
+/// the plane is another race's.
+fn refit_plane(
+    mut restarts: MessageReader<Restart>,
+    mut races: MessageReader<NewRace>,
+    racers: Query<&Racer>,
+    mut landscape: ResMut<Landscape>,
+) {
+    let asked = restarts.read().count() + races.read().count() > 0;
+    let Some(stage) = landscape.formula.stage().cloned() else {
+        return;
+    };
+    let mut lineup: Vec<&Racer> = racers.iter().collect();
+    lineup.sort_by_key(|r| r.slot);
+    let lineup: Vec<_> = lineup
+        .iter()
+        .map(|r| (r.run.optimizer.kind, r.run.optimizer.hyper.clone()))
+        .collect();
+    if asked
+        && !lineup.is_empty()
+        && stage.fitted_on_another(&lineup)
+        && let Err(e) = landscape.fit_network(&stage.spec, &lineup)
+    {
+        warn!("the plane stays fitted on the last race: {e}");
+    }
 }
 
 /// A new f (or domain) restarts the race; a new look (resolution, height scale) does not.

@@ -477,4 +477,28 @@ mod tests {
         let land = app.world().resource::<Landscape>();
         assert_eq!(app.world().resource::<SceneName>().current(land), None);
     }
+
+    /// A network scene's plane is fitted on its race once, when it opens: the race it then
+    /// starts is that race, so nothing is fitted again (a second pilot would be a wait for
+    /// nothing), at start-up and from the panel alike.
+    #[test]
+    fn a_network_scene_is_fitted_once() {
+        for name in ["network-learns", "batch-noise-network"] {
+            let text = scene::SHIPPED.iter().find(|(n, _)| *n == name).unwrap().1;
+            for at_start_up in [true, false] {
+                let mut app = app_opening(text, at_start_up);
+                let revision = app.world().resource::<Landscape>().revision;
+                // The default landscape's revision 0, then the scene's network: one fit.
+                assert_eq!(revision, 1, "{name}, at start-up {at_start_up}");
+                app.world_mut()
+                    .write_message(crate::app::racers::Restart(None));
+                for _ in 0..3 {
+                    app.update();
+                }
+                let land = app.world().resource::<Landscape>();
+                assert_eq!(land.revision, revision, "{name}, at start-up {at_start_up}");
+                assert!(land.formula.stage().is_some());
+            }
+        }
+    }
 }

@@ -263,6 +263,10 @@ pub const TAME_STEPS: u64 = 3000;
 /// that diverges within [`TAME_STEPS`] steps is halved until it does not (at most ten times),
 /// so divergence happens only where a preset chose its rate for the lesson.
 pub fn opening(land: &Landscape, which: Option<Lineup>) -> Vec<RacerSpec> {
+    // A network's plane is not searched for stationary points (thousands of passes).
+    if land.formula.stage().is_some() {
+        return network_race(land.default_start());
+    }
     opening_among(land, which, &critical::find(&land.formula, land.domain))
 }
 

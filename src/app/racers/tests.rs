@@ -625,3 +625,85 @@ fn a_network_racer_keeps_its_own_start_through_a_restart() {
     assert_eq!((learner.init_seed, learner.steps), (Some(7), 0));
     assert_eq!(learner.training.theta, own);
 }
+
+/// The lr of `slot`'s racer, changed in place as the panel changes it mid-run.
+fn set_lr(app: &mut App, slot: usize, lr: f64) {
+    let mut q = app.world_mut().query::<&mut Racer>();
+    for mut r in q.iter_mut(app.world_mut()) {
+        if r.slot == slot {
+            r.run.optimizer.hyper.lr = lr;
+        }
+    }
+}
+
+/// A network's plane is fitted on the race: a Reset of the race it was fitted on keeps it;
+/// a Reset after a racer's rate changed fits it again, once, on the race as it now is (the
+/// plane a pilot of that race fits), and every racer starts over on it.
+#[test]
+fn a_network_plane_is_fitted_again_when_the_race_restarts_with_new_settings() {
+    let specs = vec![
+        spec(Kind::Adam, 0.01, [0.0; 2]),
+        spec(Kind::Gd, 0.5, [0.0; 2]),
+    ];
+    let mut app = race(network("moons", "6", 40, &specs), specs, 1);
+    let revision = |app: &App| app.world().resource::<Landscape>().revision;
+    let reset = |app: &mut App| {
+        app.world_mut().write_message(Restart(None));
+        app.update();
+        app.update();
+    };
+    for _ in 0..3 {
+        app.update();
+    }
+    let fitted = revision(&app);
+    reset(&mut app);
+    assert_eq!(
+        revision(&app),
+        fitted,
+        "the race it was fitted on: no new plane"
+    );
+    set_lr(&mut app, 1, 0.2);
+    for _ in 0..3 {
+        app.update();
+    }
+    assert_eq!(
+        revision(&app),
+        fitted,
+        "a rate changes mid-run; the plane waits for a reset"
+    );
+    reset(&mut app);
+    assert_eq!(revision(&app), fitted + 1, "fitted again, once");
+    let stage = app
+        .world()
+        .resource::<Landscape>()
+        .formula
+        .stage()
+        .unwrap()
+        .clone();
+    let rates: Vec<f64> = stage.fitted_on.iter().map(|(_, h)| h.lr).collect();
+    assert_eq!(rates, vec![0.01, 0.2]);
+    let want = crate::core::net::stage::Stage::new(&stage.spec, &stage.fitted_on).unwrap();
+    assert_eq!(stage.plane, want.plane);
+    for (_, run, ..) in racers(&mut app) {
+        assert!(run.steps <= 2, "every racer starts over: {}", run.steps);
+    }
+}
+
+/// The menu's network opens with the race its plane was fitted on: no second pilot.
+#[test]
+fn a_networks_opening_race_is_the_race_its_plane_was_fitted_on() {
+    let race_of = |specs: &[RacerSpec]| -> Vec<(Kind, Hyper)> {
+        specs.iter().map(|s| (s.kind, s.hyper.clone())).collect()
+    };
+    let fitted = race_of(&crate::core::race::network_race([0.0, 0.0]));
+    let land = network(
+        "moons",
+        "6",
+        20,
+        &crate::core::race::network_race([0.0, 0.0]),
+    );
+    let app_land = Landscape::of(&land);
+    let stage = land.formula.stage().unwrap();
+    assert_eq!(stage.fitted_on, fitted);
+    assert!(!stage.fitted_on_another(&race_of(&default_race(&app_land))));
+}

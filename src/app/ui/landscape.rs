@@ -226,7 +226,7 @@ fn apply_pick(
                 .into_iter()
                 .map(|r| (r.kind, r.hyper))
                 .collect();
-            match super::network::apply_network(&spec, &race, landscape) {
+            match landscape.fit_network(&spec, &race) {
                 Ok(()) => fresh,
                 Err(e) => {
                     network.error = Some(e);

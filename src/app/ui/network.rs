@@ -6,7 +6,6 @@ use crate::app::landscape::Landscape;
 use crate::core::net::classes::{self, CLASSES};
 use crate::core::net::stage::{MAX_PILOT, NetworkSpec, PlaneKind};
 use crate::core::optim::{Hyper, Kind};
-use crate::core::presets::ZScale;
 use bevy_egui::egui;
 
 /// The network being edited (applied on a click), and the last refusal.
@@ -61,24 +60,11 @@ impl NetworkBox {
             ..stage.spec.clone()
         };
         self.reveal = true;
-        self.error = apply_network(&spec, racers, landscape).err();
+        self.error = landscape.fit_network(&spec, racers).err();
         if self.error.is_some() {
             self.fill(spec);
         }
     }
-}
-
-/// Makes `spec`'s network the landscape, its plane fitted on a pilot run of `racers`
-/// (kind and hyperparameters, in line-up order); on a refusal the landscape stays.
-pub fn apply_network(
-    spec: &NetworkSpec,
-    racers: &[(Kind, Hyper)],
-    landscape: &mut Landscape,
-) -> Result<(), String> {
-    let built =
-        crate::core::landscape::Landscape::of_network(spec, racers).map_err(|e| e.to_string())?;
-    landscape.replace(built, ZScale::Linear);
-    Ok(())
 }
 
 /// The network's settings and the plane; true when they were applied (racers restart).
@@ -128,7 +114,7 @@ pub fn network_ui(
         };
         let hover = "Runs the race as it is set up now for the pilot's steps and fits the plane to its paths; every racer restarts";
         if ui.button(label).on_hover_text(hover).clicked() {
-            match apply_network(&spec, racers, landscape) {
+            match landscape.fit_network(&spec, racers) {
                 Ok(()) => applied = true,
                 Err(e) => b.error = Some(e),
             }
@@ -140,6 +126,15 @@ pub fn network_ui(
         };
         ui.label(egui::RichText::new(format!("plane: {off}")).small().weak());
     });
+    if stage.fitted_on_another(racers) {
+        ui.label(
+            egui::RichText::new(
+                "The plane was fitted on another race: Reset (or Refit the plane) fits it on this one",
+            )
+            .small()
+            .weak(),
+        );
+    }
     if let Some(e) = &b.error {
         ui.colored_label(super::ERROR_RED, e);
     }
@@ -317,7 +312,7 @@ mod tests {
             hidden: "16-x".into(),
             ..NetworkSpec::of("moons")
         };
-        let e = apply_network(&bad, &race, &mut l).unwrap_err();
+        let e = l.fit_network(&bad, &race).unwrap_err();
         assert!(e.contains("'2-16-x-1' is not a network's widths"), "{e}");
         assert_eq!((l.formula.source(), l.revision), ("x^2 + y^2", 0));
         let good = NetworkSpec {
@@ -325,7 +320,7 @@ mod tests {
             pilot: 20,
             ..NetworkSpec::of("xor")
         };
-        apply_network(&good, &race, &mut l).unwrap();
+        l.fit_network(&good, &race).unwrap();
         let stage = l.formula.stage().expect("a network landscape");
         assert_eq!((stage.net.text().as_str(), l.revision), ("2-4-1", 1));
         assert_eq!(l.domain, stage.domain);

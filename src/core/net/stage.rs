@@ -212,6 +212,8 @@ pub struct Stage {
     pub domain: Domain,
     /// (DᵀD)⁻¹ for D = [δ η]: the projection's normal equations, solved once.
     inverse_gram: [[f64; 2]; 2],
+    /// The race (each optimizer and its hyperparameters) the pilot ran to fit the plane.
+    pub fitted_on: Vec<(Kind, Hyper)>,
 }
 
 /// Where a point of parameter space lies as the plane sees it.
@@ -276,9 +278,16 @@ impl Stage {
             plane,
             domain: Domain::new(-1.0, 1.0, -1.0, 1.0),
             inverse_gram,
+            fitted_on: racers.to_vec(),
         };
         stage.domain = stage.square_around(&paths.concat());
         Ok(stage)
+    }
+
+    /// Whether the plane was fitted on another race than `racers` (a random plane follows
+    /// no race): their journey may leave it.
+    pub fn fitted_on_another(&self, racers: &[(Kind, Hyper)]) -> bool {
+        !matches!(self.spec.plane, PlaneKind::Random(_)) && self.fitted_on != racers
     }
 
     /// The least-squares projection of θ onto the plane: (α, β) solving DᵀD·(α, β) =
