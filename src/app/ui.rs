@@ -365,7 +365,8 @@ fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
                 network: &mut state.network,
                 dialog: &mut state.dialog,
             };
-            let actions = landscape::landscape_ui(ui, &mut p.landscape, boxes, &lineup);
+            let first_step = rows.first().map(|r| r.run.steps);
+            let actions = landscape::landscape_ui(ui, &mut p.landscape, boxes, &lineup, first_step);
             if p.rebuilding.busy() && p.landscape.formula.averages() {
                 ui.horizontal(|ui| {
                     ui.spinner();

@@ -163,6 +163,7 @@ pub fn landscape_ui(
     landscape: &mut Landscape,
     boxes: Boxes,
     lineup: &[(crate::core::optim::Kind, crate::core::optim::Hyper)],
+    first_step: Option<u64>,
 ) -> LandscapeActions {
     let Boxes {
         edit,
@@ -187,7 +188,7 @@ pub fn landscape_ui(
         ui.label(egui::RichText::new(b.teaches).small());
     }
     if landscape.formula.stage().is_some() {
-        super::network::network_ui(ui, network, dialog, landscape, lineup);
+        super::network::network_ui(ui, network, dialog, landscape, lineup, first_step);
     } else {
         formula_ui(ui, edit, landscape);
         params_ui(ui, landscape);

@@ -74,6 +74,7 @@ pub fn network_ui(
     dialog: &mut Dialog,
     landscape: &mut Landscape,
     racers: &[(Kind, Hyper)],
+    first_step: Option<u64>,
 ) -> bool {
     let Some(stage) = landscape.formula.stage().cloned() else {
         return false;
@@ -119,13 +120,30 @@ pub fn network_ui(
                 Err(e) => b.error = Some(e),
             }
         }
-        let off = match stage.spec.plane {
-            PlaneKind::Trajectories => "the race's paths",
-            PlaneKind::Ends => "the start and two racers' ends",
-            PlaneKind::Random(_) => "random directions",
-        };
+        let off = PLANES[plane_index(stage.spec.plane)].0;
         ui.label(egui::RichText::new(format!("plane: {off}")).small().weak());
     });
+    if let Some(step) = first_step.filter(|s| *s > 0) {
+        let hover = "Random directions through the first racer's parameters now: the race runs again to this step on the new plane";
+        if ui
+            .button(format!("Look around racer 1 (step {step})"))
+            .on_hover_text(hover)
+            .clicked()
+        {
+            let around = NetworkSpec {
+                pilot: step.min(MAX_PILOT),
+                plane: PlaneKind::Around(match spec.plane {
+                    PlaneKind::Random(s) | PlaneKind::Around(s) => s,
+                    _ => 0,
+                }),
+                ..spec.clone()
+            };
+            match landscape.fit_network(&around, racers) {
+                Ok(()) => applied = true,
+                Err(e) => b.error = Some(e),
+            }
+        }
+    }
     if stage.fitted_on_another(racers) {
         ui.label(
             egui::RichText::new(
@@ -233,50 +251,71 @@ fn settings_ui(ui: &mut egui::Ui, b: &mut NetworkBox, dialog: &mut Dialog) {
         });
 }
 
-/// Which plane: the race's own paths (with the pilot's length) or random directions.
+/// The planes to choose from: a name, and what it shows.
+const PLANES: [(&str, &str); 4] = [
+    (
+        "the race's paths",
+        "The first two principal components of the racers' paths on a pilot run: the whole journey lies on screen",
+    ),
+    (
+        "two ends",
+        "Through the start and where the first two racers end the pilot run: both lie on the surface there",
+    ),
+    (
+        "random, through the start",
+        "Two filter-normalised Gaussian directions through the start (Li et al. 2018)",
+    ),
+    (
+        "random, around racer 1",
+        "Two filter-normalised Gaussian directions through where the first racer is after the pilot's steps: the landscape around the point it reached (Li et al. 2018)",
+    ),
+];
+
+fn plane_index(plane: PlaneKind) -> usize {
+    match plane {
+        PlaneKind::Trajectories => 0,
+        PlaneKind::Ends => 1,
+        PlaneKind::Random(_) => 2,
+        PlaneKind::Around(_) => 3,
+    }
+}
+
+/// Which plane, with the pilot's length or the directions' seed.
 fn plane_ui(ui: &mut egui::Ui, spec: &mut NetworkSpec) {
+    let now = plane_index(spec.plane);
     ui.horizontal(|ui| {
         ui.label("plane");
-        let trajectories = matches!(spec.plane, PlaneKind::Trajectories);
-        if ui
-            .selectable_label(trajectories, "the race's paths")
-            .on_hover_text("The first two principal components of the racers' paths on a pilot run: the whole journey lies on screen")
-            .clicked()
-        {
-            spec.plane = PlaneKind::Trajectories;
-        }
-        let ends = spec.plane == PlaneKind::Ends;
-        if ui
-            .selectable_label(ends, "two ends")
-            .on_hover_text("Through the start and where the first two racers end the pilot run: both lie on the surface there")
-            .clicked()
-        {
-            spec.plane = PlaneKind::Ends;
-        }
-        let random = matches!(spec.plane, PlaneKind::Random(_));
-        if ui
-            .selectable_label(random, "random")
-            .on_hover_text("Two filter-normalised Gaussian directions through the start (Li et al. 2018)")
-            .clicked()
-            && !random
-        {
-            spec.plane = PlaneKind::Random(0);
-        }
-    });
-    match &mut spec.plane {
-        PlaneKind::Trajectories | PlaneKind::Ends => {
-            ui.add(
-                egui::Slider::new(&mut spec.pilot, 10..=MAX_PILOT)
-                    .logarithmic(true)
-                    .text("pilot steps"),
-            );
-        }
-        PlaneKind::Random(seed) => {
-            ui.horizontal(|ui| {
-                ui.label("directions' seed");
-                ui.add(egui::DragValue::new(seed));
+        egui::ComboBox::from_id_salt("network plane")
+            .selected_text(PLANES[now].0)
+            .show_ui(ui, |ui| {
+                for (k, (name, says)) in PLANES.iter().enumerate() {
+                    let seed = match spec.plane {
+                        PlaneKind::Random(s) | PlaneKind::Around(s) => s,
+                        _ => 0,
+                    };
+                    let plane = [
+                        PlaneKind::Trajectories,
+                        PlaneKind::Ends,
+                        PlaneKind::Random(seed),
+                        PlaneKind::Around(seed),
+                    ][k];
+                    ui.selectable_value(&mut spec.plane, plane, *name)
+                        .on_hover_text(*says);
+                }
             });
-        }
+    });
+    if let PlaneKind::Random(seed) | PlaneKind::Around(seed) = &mut spec.plane {
+        ui.horizontal(|ui| {
+            ui.label("directions' seed");
+            ui.add(egui::DragValue::new(seed));
+        });
+    }
+    if !matches!(spec.plane, PlaneKind::Random(_)) {
+        ui.add(
+            egui::Slider::new(&mut spec.pilot, 1..=MAX_PILOT)
+                .logarithmic(true)
+                .text("pilot steps"),
+        );
     }
 }
 

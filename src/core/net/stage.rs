@@ -23,6 +23,10 @@ pub enum PlaneKind {
     /// The plane through the initialisation and where the first two racers end the pilot
     /// run: two optimizers reaching two minima, both exactly on the surface there.
     Ends,
+    /// Two filter-normalised Gaussian directions from a seed through where the first racer
+    /// ends the pilot run: the landscape around the point it reached, as Li et al. (2018)
+    /// look around a trained network (the pilot's length is the racer's step).
+    Around(u64),
 }
 
 /// A network landscape as a scene or the panel states it.
@@ -253,7 +257,7 @@ impl Stage {
             }
         };
         let directions = match spec.plane {
-            PlaneKind::Random(_) => None,
+            PlaneKind::Random(_) | PlaneKind::Around(_) => None,
             PlaneKind::Ends => {
                 ends(&paths, &init).or_else(|| principal_directions(&paths.concat()))
             }
@@ -261,6 +265,10 @@ impl Stage {
         };
         let plane = match (spec.plane, directions) {
             (PlaneKind::Random(seed), _) => net.random_plane(&init, seed),
+            (PlaneKind::Around(seed), _) => {
+                let end = paths.first().and_then(|p| p.last()).unwrap_or(&init);
+                net.random_plane(end, seed)
+            }
             (_, Some(directions)) => Plane {
                 origin: init.clone(),
                 directions,
@@ -281,6 +289,12 @@ impl Stage {
             fitted_on: racers.to_vec(),
         };
         stage.domain = stage.square_around(&paths.concat());
+        if let PlaneKind::Around(_) = spec.plane {
+            // The directions are as long as the weights: ±1 is the neighbourhood to see.
+            let d = &mut stage.domain;
+            (d.x[0], d.y[0]) = (d.x[0].min(-1.0), d.y[0].min(-1.0));
+            (d.x[1], d.y[1]) = (d.x[1].max(1.0), d.y[1].max(1.0));
+        }
         Ok(stage)
     }
 

@@ -436,3 +436,41 @@ fn bad_csv_networks_are_refused_with_the_file_and_line() {
         "a network landscape learns at most 10000 rows (the surface reads every row at every point), the file has 10001"
     );
 }
+
+/// The random plane around racer 1 goes through where it is after the pilot's steps: a
+/// `Training` stepped alone that far is the plane's origin, the racer projects to (0, 0)
+/// there, exactly on the plane, and the square holds the neighbourhood ±1 the directions'
+/// length (the weights' own) makes meaningful.
+#[test]
+fn the_plane_around_racer_one_goes_through_where_it_is() {
+    let spec = NetworkSpec {
+        plane: PlaneKind::Around(4),
+        pilot: 37,
+        ..small()
+    };
+    let race = adam();
+    let stage = Stage::new(&spec, &race).unwrap();
+    let (net, rows) = spec.resolve().unwrap();
+    let theta = net.init(spec.init_seed);
+    let (kind, hyper) = race[0].clone();
+    let mut alone = Training::new(net, rows, theta, kind, hyper.clone()).unwrap();
+    for _ in 0..37 {
+        alone.step();
+    }
+    assert_eq!(stage.plane.origin, alone.theta);
+    let mut learner = stage.learner(kind, hyper).unwrap();
+    for _ in 0..37 {
+        stage.step(&mut learner);
+    }
+    let p = stage.project(&learner.training.theta);
+    let scale = dot(&alone.theta, &alone.theta).sqrt();
+    assert!(p.at[0].abs() < 1e-12 && p.at[1].abs() < 1e-12, "{:?}", p.at);
+    assert!(p.off < 1e-12 * scale, "{}", p.off);
+    let d = stage.domain;
+    assert!(
+        d.x[0] <= -1.0 && d.x[1] >= 1.0 && d.y[0] <= -1.0 && d.y[1] >= 1.0,
+        "{d:?}"
+    );
+    // The start lies off this plane (it goes through the racer, not the start).
+    assert!(stage.project(&stage.init).off > 1e-3);
+}
