@@ -22,6 +22,8 @@ pub struct Racer {
     pub slot: usize,
     /// On a network landscape: the network this racer trains (its own copy).
     pub learner: Option<Box<Learner>>,
+    /// On a network: the seed of its own initial weights (None: the shared start θ₀).
+    pub init_seed: Option<u64>,
 }
 
 impl Racer {
@@ -293,6 +295,7 @@ pub fn sim_plugin(app: &mut App) {
                 restart_on_new_math,
                 restart,
                 move_start,
+                follow_settings,
                 step,
             )
                 .chain()
@@ -443,6 +446,7 @@ pub fn racer_bundle(
     );
     let mut racer = Racer {
         learner: learner_for(spec.kind, &spec.hyper, spec.init_seed, landscape),
+        init_seed: spec.init_seed,
         run,
         color: PALETTE[slot % PALETTE.len()],
         label: spec.label.clone(),
@@ -509,8 +513,7 @@ fn restart_racer(racer: &mut Racer, trail: &mut Trail, start: [f64; 2], landscap
     racer.run.rules = landscape.stop_rules();
     racer.run.restart(start, &landscape.formula);
     let opt = &racer.run.optimizer;
-    let seed = racer.learner.as_ref().and_then(|l| l.init_seed);
-    racer.learner = learner_for(opt.kind, &opt.hyper, seed, landscape);
+    racer.learner = learner_for(opt.kind, &opt.hyper, racer.init_seed, landscape);
     if let Some(l) = &racer.learner {
         shadow(&mut racer.run, l);
     }
@@ -536,6 +539,29 @@ fn restart(
         restart_racer(&mut racer, &mut trail, start, &landscape);
         if let Some(mut c) = credit {
             *c = Credit::default();
+        }
+    }
+}
+
+/// A network racer whose settings changed (in the panel or by a lesson) other than its rate,
+/// which the network takes at its next step, starts over with a network trained by them: an
+/// optimizer's state, a batch size or a start cannot change mid-run.
+fn follow_settings(
+    landscape: Res<Landscape>,
+    mut racers: Query<(&mut Racer, &mut Trail), Changed<Racer>>,
+) {
+    for (mut racer, mut trail) in &mut racers {
+        let Some(l) = &racer.learner else {
+            continue;
+        };
+        let (run, trained) = (&racer.run.optimizer, &l.training.optimizer);
+        let hyper = Hyper {
+            lr: run.hyper.lr,
+            ..trained.hyper.clone()
+        };
+        if (run.kind, &run.hyper, racer.init_seed) != (trained.kind, &hyper, l.init_seed) {
+            let start = racer.run.start;
+            restart_racer(&mut racer, &mut trail, start, &landscape);
         }
     }
 }

@@ -276,7 +276,7 @@ fn spec(r: &Racer) -> RacerSpec {
         hyper: r.run.optimizer.hyper.clone(),
         start: r.run.start,
         label: r.label.clone(),
-        init_seed: r.learner.as_ref().and_then(|l| l.init_seed),
+        init_seed: r.init_seed,
     }
 }
 

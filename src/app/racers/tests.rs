@@ -707,3 +707,83 @@ fn a_networks_opening_race_is_the_race_its_plane_was_fitted_on() {
     assert_eq!(stage.fitted_on, fitted);
     assert!(!stage.fitted_on_another(&race_of(&default_race(&app_land))));
 }
+
+/// A network racer's settings reach its network: a new rate at the next step, the run going
+/// on; a new batch size or a start of its own start it over with a network trained by them
+/// (its weights then torch's for that seed), and the racers beside it run on.
+#[test]
+fn a_network_racers_new_settings_reach_its_network() {
+    let sgd = Hyper {
+        lr: 0.2,
+        batch: 16,
+        seed: 1,
+        noise: 0.0,
+        ..Hyper::defaults(Kind::Sgd)
+    };
+    let specs = vec![
+        spec(Kind::Adam, 0.01, [0.0, 0.0]),
+        RacerSpec::new(Kind::Sgd, sgd, [0.0, 0.0]),
+    ];
+    let mut app = race(network("moons", "6", 20, &specs), specs, 1);
+    for _ in 0..5 {
+        app.update();
+    }
+    let edit = |app: &mut App, change: &dyn Fn(&mut Racer)| {
+        let mut q = app.world_mut().query::<&mut Racer>();
+        for mut r in q.iter_mut(app.world_mut()) {
+            if r.slot == 1 {
+                change(&mut r);
+            }
+        }
+        app.update();
+    };
+    let learner = |app: &mut App, slot: usize| {
+        let mut q = app.world_mut().query::<&Racer>();
+        let r = q.iter(app.world()).find(|r| r.slot == slot).unwrap();
+        let l = r.learner.as_ref().unwrap();
+        (
+            l.steps,
+            l.training.optimizer.hyper.clone(),
+            l.training.theta.clone(),
+        )
+    };
+    let before = learner(&mut app, 1).0;
+    edit(&mut app, &|r| r.run.optimizer.hyper.lr = 0.05);
+    let (steps, hyper, _) = learner(&mut app, 1);
+    assert_eq!(
+        (steps, hyper.lr),
+        (before + 1, 0.05),
+        "a new rate: the run goes on"
+    );
+    edit(&mut app, &|r| r.run.optimizer.hyper.batch = 4);
+    let (steps, hyper, _) = learner(&mut app, 1);
+    assert_eq!(
+        (steps, hyper.batch),
+        (1, 4),
+        "a new batch: started over, one step taken"
+    );
+    assert!(learner(&mut app, 0).0 > 5, "the racer beside it runs on");
+    edit(&mut app, &|r| r.init_seed = Some(7));
+    let mut q = app.world_mut().query::<&Racer>();
+    let r = q.iter(app.world()).find(|r| r.slot == 1).unwrap();
+    let l = r.learner.as_ref().unwrap();
+    assert_eq!((l.init_seed, l.steps), (Some(7), 1));
+    let stage = app
+        .world()
+        .resource::<Landscape>()
+        .formula
+        .stage()
+        .unwrap()
+        .clone();
+    // One step from torch's weights for seed 7, as a Training stepped alone takes it.
+    let mut alone = crate::core::net::Training::new(
+        stage.net.clone(),
+        stage.rows.clone(),
+        stage.net.init(7),
+        Kind::Sgd,
+        l.training.optimizer.hyper.clone(),
+    )
+    .unwrap();
+    alone.step();
+    assert_eq!(l.training.theta, alone.theta);
+}

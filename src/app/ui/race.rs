@@ -129,7 +129,7 @@ pub fn added(kind: Kind, landscape: &Landscape, start: [f64; 2]) -> RacerSpec {
 pub fn duplicate(racer: &Racer) -> RacerSpec {
     RacerSpec {
         label: format!("{} (copy)", racer.label),
-        init_seed: racer.learner.as_ref().and_then(|l| l.init_seed),
+        init_seed: racer.init_seed,
         ..RacerSpec::new(
             racer.run.optimizer.kind,
             racer.run.optimizer.hyper.clone(),
@@ -272,11 +272,14 @@ fn row_ui(
                 racer.run.steps,
                 super::format_loss(racer.run.loss)
             );
-            let mut hover = "steps taken, and f where it stands";
+            let mut hover = "steps taken, and f where it stands".to_string();
             if let Some(l) = &racer.learner {
                 let share = l.standing.accuracy.map_or("—".into(), |a| format!("{:.0}%", 100.0 * a));
                 numbers.push_str(&format!(" {share:>4}"));
-                hover = "steps taken, the loss over every row, and the share of rows it classifies right";
+                hover = format!(
+                    "steps taken, the loss over every row, and the share of rows it classifies right; off the plane by ‖θ − θ_plane‖ = {}",
+                    crate::core::number::short(l.at.off, 3)
+                );
             }
             ui.monospace(numbers).on_hover_text(hover);
             let name = egui::RichText::new(&racer.label)
@@ -412,11 +415,13 @@ pub fn settings_ui(ui: &mut egui::Ui, racer: &mut Racer, data: bool) -> bool {
 
             let mut h = racer.run.optimizer.hyper.clone();
             let kind = racer.run.optimizer.kind;
+            // A network's gradient is backpropagation's: no finite differences to choose.
+            let network = racer.learner.is_some();
             let source = [Field::Batch, Field::Seed, Field::Fd]
                 .into_iter()
                 .filter(|f| !kind.fields().contains(f))
                 .filter(|f| match f {
-                    Field::Fd => kind.is_first_order(),
+                    Field::Fd => kind.is_first_order() && !network,
                     _ => data,
                 });
             for field in kind.fields().iter().copied().chain(source) {
@@ -429,7 +434,29 @@ pub fn settings_ui(ui: &mut egui::Ui, racer: &mut Racer, data: bool) -> bool {
                     changed = true;
                 }
             }
+            if racer.learner.is_some() {
+                changed |= init_seed_ui(ui, &mut racer.init_seed);
+                ui.end_row();
+            }
         });
+    changed
+}
+
+/// A network racer's start: the shared θ₀, or weights of its own from a seed (the racer
+/// starts over on a change).
+fn init_seed_ui(ui: &mut egui::Ui, seed: &mut Option<u64>) -> bool {
+    ui.label("start").on_hover_text(
+        "Every racer starts from the network's shared initialisation θ₀, or from weights of its own (torch's nn.Linear initialisation from this seed), off the plane through θ₀",
+    );
+    let mut own = seed.is_some();
+    let mut value = seed.unwrap_or(1);
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut own, "its own, seed");
+        ui.add_enabled(own, egui::DragValue::new(&mut value).range(0..=u32::MAX));
+    });
+    let wanted = own.then_some(value);
+    let changed = wanted != *seed;
+    *seed = wanted;
     changed
 }
 
@@ -532,6 +559,7 @@ mod tests {
             label: kind.label().into(),
             slot: 0,
             learner: None,
+            init_seed: None,
         }
     }
 
