@@ -256,7 +256,14 @@ fn scenes_lists_the_seventeen_lecture_scenes_and_bad_scenes_exit_2() {
         .collect();
     assert_eq!(
         lessons,
-        ["learning-rates", "momentum-escapes", "saddle-noise"],
+        [
+            "learning-rates",
+            "momentum-escapes",
+            "saddle-noise",
+            "network-learns",
+            "edge-of-stability",
+            "batch-noise-network"
+        ],
         "{text}"
     );
 

@@ -477,6 +477,18 @@ fn a_race_by_evaluations_gives_every_racer_the_same_budget() {
     assert!(steps[1] < steps[0] && steps[2] > steps[0], "{steps:?}");
 }
 
+/// SGD on batches of 16 without added noise (a network's own SGD), shuffled from `seed`.
+fn sgd16(lr: f64, seed: u64) -> RacerSpec {
+    let hyper = Hyper {
+        lr,
+        batch: 16,
+        seed,
+        noise: 0.0,
+        ..Hyper::defaults(Kind::Sgd)
+    };
+    RacerSpec::new(Kind::Sgd, hyper, [0.0, 0.0])
+}
+
 /// A network landscape of `data` with these hidden widths, its plane fitted on a pilot of
 /// `pilot` steps of `specs`.
 fn network(data: &str, hidden: &str, pilot: u64, specs: &[RacerSpec]) -> Launched {
@@ -583,16 +595,8 @@ fn a_network_race_is_gradscape_train_row_for_row_and_its_balls_sit_at_the_projec
 /// batches of 16 and the epoch's last 8 rows, 13 steps (130 in 10 ticks).
 #[test]
 fn a_network_race_by_evaluations_pays_in_rows() {
-    let sgd = Hyper {
-        lr: 0.1,
-        batch: 16,
-        noise: 0.0,
-        ..Hyper::defaults(Kind::Sgd)
-    };
-    let specs = vec![
-        spec(Kind::Gd, 0.1, [0.0, 0.0]),
-        RacerSpec::new(Kind::Sgd, sgd, [0.0, 0.0]),
-    ];
+    let seed = Hyper::defaults(Kind::Sgd).seed;
+    let specs = vec![spec(Kind::Gd, 0.1, [0.0, 0.0]), sgd16(0.1, seed)];
     let land = network("xor", "4", 20, &specs);
     let mut app = race(land, specs, 1);
     app.world_mut().resource_mut::<Sim>().by_evals = true;
@@ -713,17 +717,7 @@ fn a_networks_opening_race_is_the_race_its_plane_was_fitted_on() {
 /// (its weights then torch's for that seed), and the racers beside it run on.
 #[test]
 fn a_network_racers_new_settings_reach_its_network() {
-    let sgd = Hyper {
-        lr: 0.2,
-        batch: 16,
-        seed: 1,
-        noise: 0.0,
-        ..Hyper::defaults(Kind::Sgd)
-    };
-    let specs = vec![
-        spec(Kind::Adam, 0.01, [0.0, 0.0]),
-        RacerSpec::new(Kind::Sgd, sgd, [0.0, 0.0]),
-    ];
+    let specs = vec![spec(Kind::Adam, 0.01, [0.0, 0.0]), sgd16(0.2, 1)];
     let mut app = race(network("moons", "6", 20, &specs), specs, 1);
     for _ in 0..5 {
         app.update();

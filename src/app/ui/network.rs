@@ -93,7 +93,6 @@ pub fn network_ui(
         ))
         .small(),
     );
-    let mut applied = false;
     egui::CollapsingHeader::new("Network and plane")
         .id_salt("network settings")
         .open(std::mem::take(&mut b.reveal).then_some(true))
@@ -107,41 +106,11 @@ pub fn network_ui(
     let Some(spec) = b.spec.clone() else {
         return false;
     };
-    ui.horizontal(|ui| {
-        let label = if spec == stage.spec {
-            "Refit the plane"
-        } else {
-            "Apply"
-        };
-        let hover = "Runs the race as it is set up now for the pilot's steps and fits the plane to its paths; every racer restarts";
-        if ui.button(label).on_hover_text(hover).clicked() {
-            match landscape.fit_network(&spec, racers) {
-                Ok(()) => applied = true,
-                Err(e) => b.error = Some(e),
-            }
-        }
-        let off = PLANES[plane_index(stage.spec.plane)].0;
-        ui.label(egui::RichText::new(format!("plane: {off}")).small().weak());
-    });
-    if let Some(step) = first_step.filter(|s| *s > 0) {
-        let hover = "Random directions through the first racer's parameters now: the race runs again to this step on the new plane";
-        if ui
-            .button(format!("Look around racer 1 (step {step})"))
-            .on_hover_text(hover)
-            .clicked()
-        {
-            let around = NetworkSpec {
-                pilot: step.min(MAX_PILOT),
-                plane: PlaneKind::Around(match spec.plane {
-                    PlaneKind::Random(s) | PlaneKind::Around(s) => s,
-                    _ => 0,
-                }),
-                ..spec.clone()
-            };
-            match landscape.fit_network(&around, racers) {
-                Ok(()) => applied = true,
-                Err(e) => b.error = Some(e),
-            }
+    let mut applied = false;
+    if let Some(fit) = fit_ui(ui, &spec, &stage.spec, first_step) {
+        match landscape.fit_network(&fit, racers) {
+            Ok(()) => applied = true,
+            Err(e) => b.error = Some(e),
         }
     }
     if stage.fitted_on_another(racers) {
@@ -159,55 +128,61 @@ pub fn network_ui(
     applied
 }
 
+/// Apply (or Refit the plane), and Look around racer 1 at its step now: the network to fit
+/// when one was clicked.
+fn fit_ui(
+    ui: &mut egui::Ui,
+    spec: &NetworkSpec,
+    now: &NetworkSpec,
+    first_step: Option<u64>,
+) -> Option<NetworkSpec> {
+    let mut fit = None;
+    ui.horizontal(|ui| {
+        let label = if spec == now { "Refit the plane" } else { "Apply" };
+        let hover = "Runs the race as it is set up now for the pilot's steps and fits the plane to its paths; every racer restarts";
+        if ui.button(label).on_hover_text(hover).clicked() {
+            fit = Some(spec.clone());
+        }
+        let off = PLANES[plane_index(now.plane)].0;
+        ui.label(egui::RichText::new(format!("plane: {off}")).small().weak());
+    });
+    if let Some(step) = first_step.filter(|s| *s > 0) {
+        let hover = "Random directions through the first racer's parameters now: the race runs again to this step on the new plane";
+        let button = ui.button(format!("Look around racer 1 (step {step})"));
+        if button.on_hover_text(hover).clicked() {
+            let seed = match spec.plane {
+                PlaneKind::Random(s) | PlaneKind::Around(s) => s,
+                _ => 0,
+            };
+            fit = Some(NetworkSpec {
+                pilot: step.min(MAX_PILOT),
+                plane: PlaneKind::Around(seed),
+                ..spec.clone()
+            });
+        }
+    }
+    fit
+}
+
 /// Dataset (a built-in with its seed and noise, or a CSV with its columns), hidden widths,
 /// activation, loss and the init seed.
 fn settings_ui(ui: &mut egui::Ui, b: &mut NetworkBox, dialog: &mut Dialog) {
-    let Some(spec) = b.spec.as_mut() else {
+    let NetworkBox {
+        spec: Some(spec),
+        features,
+        target,
+        ..
+    } = b
+    else {
         return;
     };
     let csv = classes::find(&spec.data).is_none();
     egui::Grid::new("network grid")
         .num_columns(2)
         .show(ui, |ui| {
-            ui.label("data");
-            egui::ComboBox::from_id_salt("network data")
-                .selected_text(if csv { "a CSV file" } else { &spec.data })
-                .show_ui(ui, |ui| {
-                    for c in &CLASSES {
-                        ui.selectable_value(&mut spec.data, c.name.to_string(), c.name)
-                            .on_hover_text(c.teaches);
-                    }
-                    if ui.selectable_label(csv, "a CSV file").clicked() && !csv {
-                        spec.data = String::new();
-                    }
-                });
-            ui.end_row();
+            data_ui(ui, spec, csv);
             if csv {
-                ui.label("file");
-                ui.horizontal(|ui| {
-                    ui.add(
-                        egui::TextEdit::singleline(&mut spec.data)
-                            .hint_text("rows.csv")
-                            .desired_width(150.0),
-                    );
-                    dialog.button(ui, Target::Network);
-                });
-                ui.end_row();
-                ui.label("features");
-                ui.add(
-                    egui::TextEdit::singleline(&mut b.features)
-                        .hint_text("all but the target")
-                        .desired_width(150.0),
-                );
-                ui.end_row();
-                ui.label("target");
-                ui.add(
-                    egui::TextEdit::singleline(&mut b.target)
-                        .hint_text("the last column")
-                        .desired_width(150.0),
-                )
-                .on_hover_text("0/1: bce; classes 0, 1, 2…: ce; other numbers: mse");
-                ui.end_row();
+                columns_ui(ui, spec, [features, target], dialog);
             }
             ui.label("hidden");
             ui.add(egui::TextEdit::singleline(&mut spec.hidden).desired_width(80.0))
@@ -249,6 +224,57 @@ fn settings_ui(ui: &mut egui::Ui, b: &mut NetworkBox, dialog: &mut Dialog) {
                 ui.end_row();
             }
         });
+}
+
+/// The data: a built-in, or a CSV file.
+fn data_ui(ui: &mut egui::Ui, spec: &mut NetworkSpec, csv: bool) {
+    ui.label("data");
+    egui::ComboBox::from_id_salt("network data")
+        .selected_text(if csv { "a CSV file" } else { &spec.data })
+        .show_ui(ui, |ui| {
+            for c in &CLASSES {
+                ui.selectable_value(&mut spec.data, c.name.to_string(), c.name)
+                    .on_hover_text(c.teaches);
+            }
+            if ui.selectable_label(csv, "a CSV file").clicked() && !csv {
+                spec.data = String::new();
+            }
+        });
+    ui.end_row();
+}
+
+/// A CSV's path (typed, or picked with Open…), and the columns it reads and predicts.
+fn columns_ui(
+    ui: &mut egui::Ui,
+    spec: &mut NetworkSpec,
+    [features, target]: [&mut String; 2],
+    dialog: &mut Dialog,
+) {
+    ui.label("file");
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(&mut spec.data)
+                .hint_text("rows.csv")
+                .desired_width(150.0),
+        );
+        dialog.button(ui, Target::Network);
+    });
+    ui.end_row();
+    ui.label("features");
+    ui.add(
+        egui::TextEdit::singleline(features)
+            .hint_text("all but the target")
+            .desired_width(150.0),
+    );
+    ui.end_row();
+    ui.label("target");
+    ui.add(
+        egui::TextEdit::singleline(target)
+            .hint_text("the last column")
+            .desired_width(150.0),
+    )
+    .on_hover_text("0/1: bce; classes 0, 1, 2…: ce; other numbers: mse");
+    ui.end_row();
 }
 
 /// The planes to choose from: a name, and what it shows.
