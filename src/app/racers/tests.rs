@@ -477,6 +477,12 @@ fn a_race_by_evaluations_gives_every_racer_the_same_budget() {
     assert!(steps[1] < steps[0] && steps[2] > steps[0], "{steps:?}");
 }
 
+/// The network landscape's stage now.
+fn stage_now(app: &App) -> std::sync::Arc<crate::core::net::stage::Stage> {
+    let land = app.world().resource::<Landscape>();
+    land.formula.stage().expect("a network landscape").clone()
+}
+
 /// SGD on batches of 16 without added noise (a network's own SGD), shuffled from `seed`.
 fn sgd16(lr: f64, seed: u64) -> RacerSpec {
     let hyper = Hyper {
@@ -677,13 +683,7 @@ fn a_network_plane_is_fitted_again_when_the_race_restarts_with_new_settings() {
     );
     reset(&mut app);
     assert_eq!(revision(&app), fitted + 1, "fitted again, once");
-    let stage = app
-        .world()
-        .resource::<Landscape>()
-        .formula
-        .stage()
-        .unwrap()
-        .clone();
+    let stage = stage_now(&app);
     let rates: Vec<f64> = stage.fitted_on.iter().map(|(_, h)| h.lr).collect();
     assert_eq!(rates, vec![0.01, 0.2]);
     let want = crate::core::net::stage::Stage::new(&stage.spec, &stage.fitted_on).unwrap();
@@ -762,13 +762,7 @@ fn a_network_racers_new_settings_reach_its_network() {
     let r = q.iter(app.world()).find(|r| r.slot == 1).unwrap();
     let l = r.learner.as_ref().unwrap();
     assert_eq!((l.init_seed, l.steps), (Some(7), 1));
-    let stage = app
-        .world()
-        .resource::<Landscape>()
-        .formula
-        .stage()
-        .unwrap()
-        .clone();
+    let stage = stage_now(&app);
     // One step from torch's weights for seed 7, as a Training stepped alone takes it.
     let mut alone = crate::core::net::Training::new(
         stage.net.clone(),
