@@ -1,5 +1,5 @@
 // The landscape surface: colour by height through a perceptual colormap, anti-aliased
-// iso-contours at even levels, an optional x–y grid, the clipped top hatched, lit by PBR.
+// iso-contours at even levels, an optional x–y grid, the clipped top hatched, lit as Bevy lights PBR.
 // Mirrors src/core/colormap.rs (the colour bar and tests use the Rust twin).
 //
 // The mesh carries the shape only, as coarse as it allows (src/core/view/shape.rs); height
@@ -20,7 +20,9 @@
 #else
 #import bevy_pbr::{
     forward_io::{VertexOutput, FragmentOutput},
-    pbr_functions::{apply_pbr_lighting, main_pass_post_lighting_processing},
+    pbr_functions::main_pass_post_lighting_processing,
+    mesh_view_bindings as view_bindings,
+    lighting::{D_GGX, V_SmithGGXCorrelated, F_Schlick_vec, perceptualRoughnessToRoughness},
 }
 #endif
 
@@ -149,6 +151,31 @@ fn line(v: f32, width: f32) -> f32 {
     return 1.0 - smoothstep(0.5 * width - 0.5, 0.5 * width + 0.5, d);
 }
 
+#ifndef PREPASS_PIPELINE
+// Lit as Bevy's PBR lights a dielectric, with only what this scene has: its directional
+// lights (Lambert diffuse and GGX specular) and the ambient light, at the camera's exposure.
+// Bevy's whole lighting function (clusters, environment, shadows, transmission) cost more
+// than half of a frame on a software renderer, for lights the scene does not have.
+fn lit(base: vec3<f32>, N: vec3<f32>, V: vec3<f32>, perceptual_roughness: f32, reflectance: vec3<f32>) -> vec3<f32> {
+    let roughness = perceptualRoughnessToRoughness(perceptual_roughness);
+    let f0 = 0.16 * reflectance * reflectance;
+    let NdotV = max(dot(N, V), 0.0001);
+    var color = base * view_bindings::lights.ambient_color.rgb;
+    for (var i = 0u; i < view_bindings::lights.n_directional_lights; i = i + 1u) {
+        let light = &view_bindings::lights.directional_lights[i];
+        let L = (*light).direction_to_light.xyz;
+        let H = normalize(L + V);
+        let NdotL = saturate(dot(N, L));
+        let NdotH = saturate(dot(N, H));
+        let LdotH = saturate(dot(L, H));
+        let specular = D_GGX(roughness, NdotH) * V_SmithGGXCorrelated(roughness, NdotV, NdotL)
+            * F_Schlick_vec(f0, 1.0, LdotH);
+        color += (base * (1.0 / 3.14159265) + specular) * (*light).color.rgb * NdotL;
+    }
+    return color * view_bindings::view.exposure;
+}
+#endif
+
 @fragment
 fn fragment(
     in: VertexOutput,
@@ -200,7 +227,7 @@ fn fragment(
     let out = deferred_output(in, pbr_input);
 #else
     var out: FragmentOutput;
-    out.color = apply_pbr_lighting(pbr_input);
+    out.color = vec4(lit(pbr_input.material.base_color.rgb, pbr_input.N, pbr_input.V, pbr_input.material.perceptual_roughness, pbr_input.material.reflectance), 1.0);
     out.color = main_pass_post_lighting_processing(pbr_input, out.color);
 #endif
     return out;

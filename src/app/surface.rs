@@ -1,4 +1,4 @@
-//! The landscape's mesh and its look: a PBR-lit surface whose shader (shaders/surface.wgsl)
+//! The landscape's mesh and its look: a surface lit as PBR lights it, whose shader (shaders/surface.wgsl)
 //! colours by height, draws contours, a grid and the clipped top; an optional contour floor.
 
 use super::landscape::{Landscape, Surface};
