@@ -467,6 +467,17 @@ pub fn racer_bundle(
     )
 }
 
+/// The race as a network's plane is fitted on it: each racer's optimizer and settings, in
+/// line-up order.
+pub fn lineup<'a>(racers: impl Iterator<Item = &'a Racer>) -> Vec<(Kind, Hyper)> {
+    let mut racers: Vec<&Racer> = racers.collect();
+    racers.sort_by_key(|r| r.slot);
+    racers
+        .iter()
+        .map(|r| (r.run.optimizer.kind, r.run.optimizer.hyper.clone()))
+        .collect()
+}
+
 /// A network's plane is fitted on the race: a race restarted (Reset, a new line-up) with
 /// settings it was not fitted on fits it again, so the whole journey stays on screen. The
 /// pilot is bounded (about 2 s at most); a refusal keeps the plane, and the Network box says
@@ -478,17 +489,11 @@ fn refit_plane(
     mut landscape: ResMut<Landscape>,
 ) {
     let asked = restarts.read().count() + races.read().count() > 0;
-    let Some(stage) = landscape.formula.stage().cloned() else {
+    let Some(stage) = landscape.formula.stage().filter(|_| asked).cloned() else {
         return;
     };
-    let mut lineup: Vec<&Racer> = racers.iter().collect();
-    lineup.sort_by_key(|r| r.slot);
-    let lineup: Vec<_> = lineup
-        .iter()
-        .map(|r| (r.run.optimizer.kind, r.run.optimizer.hyper.clone()))
-        .collect();
-    if asked
-        && !lineup.is_empty()
+    let lineup = lineup(racers.iter());
+    if !lineup.is_empty()
         && stage.fitted_on_another(&lineup)
         && let Err(e) = landscape.fit_network(&stage.spec, &lineup)
     {

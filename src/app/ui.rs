@@ -351,12 +351,8 @@ fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
     egui::CollapsingHeader::new("Landscape")
         .default_open(true)
         .show(ui, |ui| {
-            let mut rows: Vec<_> = p.racers.iter().map(|(_, r, ..)| r).collect();
-            rows.sort_by_key(|r| r.slot);
-            let lineup: Vec<_> = rows
-                .iter()
-                .map(|r| (r.run.optimizer.kind, r.run.optimizer.hyper.clone()))
-                .collect();
+            let lineup = super::racers::lineup(p.racers.iter().map(|(_, r, ..)| r));
+            let first = p.racers.iter().map(|(_, r, ..)| r).min_by_key(|r| r.slot);
             let state = &mut *p.state;
             let boxes = landscape::Boxes {
                 edit: &mut p.edit,
@@ -365,7 +361,7 @@ fn landscape_section(ui: &mut egui::Ui, p: &mut Panel) {
                 network: &mut state.network,
                 dialog: &mut state.dialog,
             };
-            let first_step = rows.first().map(|r| r.run.steps);
+            let first_step = first.map(|r| r.run.steps);
             let actions = landscape::landscape_ui(ui, &mut p.landscape, boxes, &lineup, first_step);
             if p.rebuilding.busy() && p.landscape.formula.averages() {
                 ui.horizontal(|ui| {

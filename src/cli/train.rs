@@ -239,8 +239,7 @@ fn rows(args: &NetArgs) -> Result<(Rows, net::Loss)> {
         );
     };
     let data = Dataset::read(&path)?;
-    let rows = net::columns::rows_of(&data, &args.features, args.target.as_deref())
-        .map_err(|e| anyhow!(e))?;
+    let rows = net::columns::rows_of(&data, &args.features, args.target.as_deref())?;
     let loss = net::columns::loss_for(&rows.y);
     Ok((rows, loss))
 }

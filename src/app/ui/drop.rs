@@ -164,12 +164,7 @@ impl Opener<'_, '_> {
     /// The CSV as the network's rows (its last column the target, the others its features),
     /// every other setting kept; the plane is fitted again on the race as it stands.
     fn network_data(&mut self, path: String) {
-        let mut racers: Vec<&Racer> = self.racers.iter().collect();
-        racers.sort_by_key(|r| r.slot);
-        let lineup: Vec<_> = racers
-            .iter()
-            .map(|r| (r.run.optimizer.kind, r.run.optimizer.hyper.clone()))
-            .collect();
+        let lineup = crate::app::racers::lineup(self.racers.iter());
         let network = &mut self.state.network;
         network.open_data(path, &lineup, &mut self.landscape);
     }

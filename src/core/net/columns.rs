@@ -8,22 +8,40 @@ use crate::core::escape::quote;
 /// The most classes a target may name for cross-entropy (one output each).
 pub const MAX_CLASSES: usize = 64;
 
+/// Why a CSV's columns cannot be a network's rows.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ColumnsError {
+    #[error("the file has no columns")]
+    Empty,
+    #[error("{file} has no column {name} (columns: {columns})", name = quote(name))]
+    Missing {
+        file: String,
+        name: String,
+        columns: String,
+    },
+    #[error("{file} has only the target column {target}: a network needs a feature to read", target = quote(target))]
+    NoFeature { file: String, target: String },
+    #[error("{} is the target: it cannot also be a feature", quote(.0))]
+    TargetAsFeature(String),
+}
+
 /// `data`'s rows for a network: the named features (none named: every column but the
 /// target) and the target (none named: the last column).
-pub fn rows_of(data: &Dataset, features: &[String], target: Option<&str>) -> Result<Rows, String> {
+pub fn rows_of(
+    data: &Dataset,
+    features: &[String],
+    target: Option<&str>,
+) -> Result<Rows, ColumnsError> {
     let column = |name: &str| {
-        data.column(name).ok_or_else(|| {
-            format!(
-                "{} has no column {} (columns: {})",
-                data.name,
-                quote(name),
-                data.columns.join(", ")
-            )
+        data.column(name).ok_or_else(|| ColumnsError::Missing {
+            file: data.name.clone(),
+            name: name.to_string(),
+            columns: data.columns.join(", "),
         })
     };
     let target = match target {
         Some(t) => t,
-        None => data.columns.last().ok_or("the file has no columns")?,
+        None => data.columns.last().ok_or(ColumnsError::Empty)?,
     };
     let y = column(target)?.to_vec();
     let names: Vec<&str> = match features {
@@ -36,17 +54,13 @@ pub fn rows_of(data: &Dataset, features: &[String], target: Option<&str>) -> Res
         named => named.iter().map(String::as_str).collect(),
     };
     if names.is_empty() {
-        return Err(format!(
-            "{} has only the target column {}: a network needs a feature to read",
-            data.name,
-            quote(target)
-        ));
+        return Err(ColumnsError::NoFeature {
+            file: data.name.clone(),
+            target: target.to_string(),
+        });
     }
     if let Some(both) = names.iter().find(|n| **n == target) {
-        return Err(format!(
-            "{} is the target: it cannot also be a feature",
-            quote(both)
-        ));
+        return Err(ColumnsError::TargetAsFeature(both.to_string()));
     }
     let inputs: Vec<&[f64]> = names.iter().map(|n| column(n)).collect::<Result<_, _>>()?;
     let x = (0..data.rows())
@@ -110,11 +124,15 @@ mod tests {
     #[test]
     fn bad_columns_are_refused_by_name() {
         let d = data("a,b\n1,2\n");
-        let e = rows_of(&d, &["c".into()], Some("b")).unwrap_err();
+        let e = rows_of(&d, &["c".into()], Some("b"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "d.csv has no column 'c' (columns: a, b)");
-        let e = rows_of(&d, &["a".into(), "b".into()], Some("b")).unwrap_err();
+        let e = rows_of(&d, &["a".into(), "b".into()], Some("b"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "'b' is the target: it cannot also be a feature");
-        let e = rows_of(&data("t\n1\n"), &[], None).unwrap_err();
+        let e = rows_of(&data("t\n1\n"), &[], None).unwrap_err().to_string();
         assert_eq!(
             e,
             "d.csv has only the target column 't': a network needs a feature to read"

@@ -149,9 +149,8 @@ impl NetworkSpec {
     fn rows(&self) -> Result<(Rows, Loss, usize), StageError> {
         use crate::core::landscape::DataSource;
         if let DataSource::Csv(path) = DataSource::parse(&self.data, self.data_seed) {
-            let data = Dataset::read(&path).map_err(|e| StageError::Csv(e.to_string()))?;
-            let rows = columns::rows_of(&data, &self.features, self.target.as_deref())
-                .map_err(StageError::Csv)?;
+            let data = Dataset::read(&path)?;
+            let rows = columns::rows_of(&data, &self.features, self.target.as_deref())?;
             if rows.len() > MAX_ROWS {
                 return Err(StageError::Rows(rows.len()));
             }
@@ -178,8 +177,10 @@ pub enum StageError {
     Dataset(String),
     #[error("features and target name a CSV's columns; {0} is built in")]
     Columns(&'static str),
-    #[error("{0}")]
-    Csv(String),
+    #[error(transparent)]
+    Data(#[from] crate::core::data::DataError),
+    #[error(transparent)]
+    CsvColumns(#[from] columns::ColumnsError),
     #[error(
         "a network landscape learns at most {MAX_ROWS} rows (the surface reads every row at every point), the file has {0}"
     )]
