@@ -1,6 +1,6 @@
 //! Samples a formula on a grid (in parallel) and finds a z-range that one spike cannot flatten.
 
-use crate::core::expr::{Formula, LANES};
+use crate::core::expr::{Formula, LaneSlots};
 use crate::core::number::exact;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -145,7 +145,7 @@ impl SurfaceGrid {
 }
 
 /// Values of `formula` on `n × n` points spanning `domain` (corners included), row-major;
-/// rows in parallel, each row in batches of [`LANES`] points.
+/// rows in parallel, each row through the batch interpreter (see [`Formula::grid_rows`]).
 pub fn evaluate(formula: &Formula, domain: Domain, n: usize) -> Vec<f64> {
     evaluate_until(formula, domain, n, &AtomicBool::new(false)).expect("never stopped")
 }
@@ -160,17 +160,15 @@ pub fn evaluate_until(
 ) -> Option<Vec<f64>> {
     let n = n.max(2);
     let xs: Vec<f64> = (0..n).map(|i| domain.x_at(i, n)).collect();
+    let rows = formula.grid_rows(&xs);
     let mut z = vec![0.0; n * n];
     z.par_chunks_mut(n)
         .enumerate()
-        .for_each_init(Vec::new, |slots, (j, row)| {
+        .for_each_init(LaneSlots::default, |scratch, (j, row)| {
             if stop.load(Ordering::Relaxed) {
                 return;
             }
-            let ys = [domain.y_at(j, n); LANES];
-            for (xs, out) in xs.chunks(LANES).zip(row.chunks_mut(LANES)) {
-                formula.values_into(xs, &ys[..xs.len()], out, slots);
-            }
+            rows.row(domain.y_at(j, n), row, scratch);
         });
     (!stop.load(Ordering::Relaxed)).then_some(z)
 }

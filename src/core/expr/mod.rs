@@ -13,6 +13,7 @@
 
 mod jet;
 mod jit;
+mod lanes;
 mod node;
 mod parse;
 mod program;
@@ -20,8 +21,9 @@ mod torch;
 
 pub use jet::{Jet1, Jet2};
 pub use jit::Compiled;
+pub use lanes::{LANES, LaneSlots, Lanes, Pinned};
 pub use parse::{FormulaError, MAX_LEN};
-pub use program::{LANES, Lanes, Program};
+pub use program::Program;
 
 use crate::core::data::Shared;
 use crate::core::net::stage::Stage;
@@ -102,7 +104,7 @@ thread_local! {
     static SLOTS_F64: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
     static SLOTS_JET1: RefCell<Vec<Jet1>> = const { RefCell::new(Vec::new()) };
     static SLOTS_JET2: RefCell<Vec<Jet2>> = const { RefCell::new(Vec::new()) };
-    static SLOTS_LANES: RefCell<Vec<[f64; LANES]>> = const { RefCell::new(Vec::new()) };
+    static SLOTS_LANES: RefCell<LaneSlots> = RefCell::new(LaneSlots::default());
 }
 
 impl Formula {
@@ -426,7 +428,7 @@ impl Formula {
     fn mean_value(&self, data: &Shared, p: [f64; 2]) -> f64 {
         let n = data.rows();
         let mut out = [0.0; LANES];
-        let mut sum = 0.0;
+        let mut sums = [0.0; 8];
         SLOTS_LANES.with_borrow_mut(|slots| {
             for start in (0..n).step_by(LANES) {
                 let m = (n - start).min(LANES);
@@ -436,10 +438,10 @@ impl Formula {
                 };
                 let (x, y) = (Lanes::All(p[0]), Lanes::All(p[1]));
                 self.program.values_lanes(x, y, param, m, &mut out, slots);
-                sum += out[..m].iter().sum::<f64>();
+                add_lanes(&mut sums, &out[..m]);
             }
         });
-        sum / n as f64
+        sums.iter().sum::<f64>() / n as f64
     }
 
     // The interpreter, for hosts without a code generator; kept out of line so the compiled
@@ -479,27 +481,60 @@ impl Formula {
         g
     }
 
-    /// Values on a batch of points (at most [`LANES`] at once per inner call).
-    pub fn values_into(
-        &self,
-        xs: &[f64],
-        ys: &[f64],
-        out: &mut [f64],
-        slots: &mut Vec<[f64; LANES]>,
-    ) {
-        if self.over.is_some() {
-            for ((x, y), out) in xs.iter().zip(ys).zip(out) {
-                *out = self.value([*x, *y]);
+    /// The values on a grid's rows over the columns `xs`: the instructions that read x but
+    /// not y are computed here, once for every row.
+    pub fn grid_rows<'a>(&'a self, xs: &'a [f64]) -> GridRows<'a> {
+        let blocks = match self.over {
+            Some(_) => Vec::new(),
+            None => (xs.chunks(LANES))
+                .map(|xs| self.program.pin_columns(xs, &self.values))
+                .collect(),
+        };
+        GridRows {
+            formula: self,
+            xs,
+            blocks,
+        }
+    }
+}
+
+/// A grid's values a row at a time (see [`Formula::grid_rows`]).
+pub struct GridRows<'a> {
+    formula: &'a Formula,
+    xs: &'a [f64],
+    /// Per block of [`LANES`] columns, its x-only instructions (none over data or a network).
+    blocks: Vec<Pinned>,
+}
+
+impl GridRows<'_> {
+    /// f at (x, `y`) for every column x into `out`: [`Formula::value`]'s numbers, bit for bit.
+    pub fn row(&self, y: f64, out: &mut [f64], scratch: &mut LaneSlots) {
+        let f = self.formula;
+        if f.over.is_some() {
+            for (x, out) in self.xs.iter().zip(out) {
+                *out = f.value([*x, y]);
             }
             return;
         }
-        for ((xs, ys), out) in xs
-            .chunks(LANES)
-            .zip(ys.chunks(LANES))
-            .zip(out.chunks_mut(LANES))
-        {
-            self.program.values_batch(xs, ys, &self.values, out, slots);
+        let blocks = self.xs.chunks(LANES).zip(out.chunks_mut(LANES));
+        for ((xs, out), pinned) in blocks.zip(&self.blocks) {
+            f.program.values_row(xs, y, &f.values, pinned, out, scratch);
         }
+    }
+}
+
+/// Adds lanes into eight running sums, lane i into sum i mod 8: eight chains of additions
+/// run side by side, where one sum waits for each addition (4 cycles) and was most of a data
+/// surface's time.
+fn add_lanes(sums: &mut [f64; 8], lanes: &[f64]) {
+    let mut blocks = lanes.chunks_exact(8);
+    for block in &mut blocks {
+        for (s, v) in sums.iter_mut().zip(block) {
+            *s += v;
+        }
+    }
+    for (s, v) in sums.iter_mut().zip(blocks.remainder()) {
+        *s += v;
     }
 }
 

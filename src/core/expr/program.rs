@@ -2,10 +2,9 @@
 //!
 //! Instruction `i` writes slot `i`; operands name earlier slots. Constants are folded into the
 //! instructions that use them (`x*100` is one `Scale`), so the tape is short and branch-light.
-//! Grids run the tape over batches of points: each instruction loops over a lane array, which
-//! the compiler vectorises, instead of walking the tape once per point.
+//! Grids run the same tape over batches of points (`lanes`).
 
-use super::jet::{Jet1, Jet2, Scalar, powk};
+use super::jet::{Jet1, Jet2, Scalar};
 use super::node::{Fn1, Fn2, Node, Var};
 use std::collections::HashMap;
 
@@ -36,13 +35,34 @@ pub enum Op {
     F2(Fn2, u32, u32),
 }
 
+impl Op {
+    /// The instructions this one reads.
+    pub fn operands(&self) -> impl Iterator<Item = u32> {
+        let (a, b) = match *self {
+            Op::Const(_) | Op::X | Op::Y | Op::Param(_) => (None, None),
+            Op::Neg(a)
+            | Op::Offset(a, _)
+            | Op::Scale(a, _)
+            | Op::SubFrom(_, a)
+            | Op::PowK(a, _)
+            | Op::Square(a)
+            | Op::F1(_, a) => (Some(a), None),
+            Op::Add(a, b)
+            | Op::Sub(a, b)
+            | Op::Mul(a, b)
+            | Op::Div(a, b)
+            | Op::Rem(a, b)
+            | Op::Pow(a, b)
+            | Op::F2(_, a, b) => (Some(a), Some(b)),
+        };
+        a.into_iter().chain(b)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     ops: Vec<Op>,
 }
-
-/// Points evaluated together by the batch interpreter.
-pub const LANES: usize = 128;
 
 impl Program {
     pub fn compile(tree: &Node) -> Program {
@@ -108,111 +128,6 @@ impl Program {
 
     pub fn hessian(&self, x: f64, y: f64, params: &[f64], slots: &mut Vec<Jet2>) -> Jet2 {
         self.run(Jet2::var(x, 0), Jet2::var(y, 1), params, slots)
-    }
-
-    /// Values on up to [`LANES`] points at once (`xs`, `ys`), the parameters fixed.
-    pub fn values_batch(
-        &self,
-        xs: &[f64],
-        ys: &[f64],
-        params: &[f64],
-        out: &mut [f64],
-        slots: &mut Vec<[f64; LANES]>,
-    ) {
-        let n = out.len().min(LANES).min(xs.len()).min(ys.len());
-        let param = |p: usize| Lanes::All(params.get(p).copied().unwrap_or(1.0));
-        self.values_lanes(Lanes::Each(xs), Lanes::Each(ys), param, n, out, slots);
-    }
-
-    /// Values on `n` ≤ [`LANES`] lanes, each input either one value for all lanes or one per
-    /// lane: grid points with fixed parameters, or one point with a dataset's rows as
-    /// parameters.
-    pub fn values_lanes<'a>(
-        &self,
-        x: Lanes<'a>,
-        y: Lanes<'a>,
-        param: impl Fn(usize) -> Lanes<'a>,
-        n: usize,
-        out: &mut [f64],
-        slots: &mut Vec<[f64; LANES]>,
-    ) {
-        let n = n.min(LANES).min(out.len());
-        slots.resize(self.ops.len(), [0.0; LANES]);
-        for (i, op) in self.ops.iter().enumerate() {
-            let (done, rest) = slots.split_at_mut(i);
-            let dst = &mut rest[0][..n];
-            let s = |j: u32| &done[j as usize][..n];
-            match *op {
-                Op::Const(k) => dst.fill(k),
-                Op::X => x.fill(dst),
-                Op::Y => y.fill(dst),
-                Op::Param(p) => param(p).fill(dst),
-                Op::Neg(a) => map1(dst, s(a), |a| -a),
-                Op::Add(a, b) => map2(dst, s(a), s(b), |a, b| a + b),
-                Op::Sub(a, b) => map2(dst, s(a), s(b), |a, b| a - b),
-                Op::Mul(a, b) => map2(dst, s(a), s(b), |a, b| a * b),
-                Op::Div(a, b) => map2(dst, s(a), s(b), |a, b| a / b),
-                Op::Rem(a, b) => map2(dst, s(a), s(b), |a, b| a % b),
-                Op::Pow(a, b) => map2(dst, s(a), s(b), f64::powf),
-                Op::Offset(a, k) => map1(dst, s(a), |a| a + k),
-                Op::Scale(a, k) => map1(dst, s(a), |a| a * k),
-                Op::SubFrom(k, a) => map1(dst, s(a), |a| k - a),
-                Op::Square(a) => map1(dst, s(a), |a| a * a),
-                Op::PowK(a, k) => map1(dst, s(a), |a| powk(a, k)),
-                Op::F1(f, a) => fn1_batch(f, dst, s(a)),
-                Op::F2(f, a, b) => map2(dst, s(a), s(b), |a, b| f.apply(a, b)),
-            }
-        }
-        match slots.last() {
-            Some(last) => out[..n].copy_from_slice(&last[..n]),
-            None => out[..n].fill(f64::NAN),
-        }
-    }
-}
-
-/// One input of a lane batch.
-#[derive(Debug, Clone, Copy)]
-pub enum Lanes<'a> {
-    /// The same value in every lane.
-    All(f64),
-    /// One value per lane.
-    Each(&'a [f64]),
-}
-
-impl Lanes<'_> {
-    #[inline(always)]
-    fn fill(self, dst: &mut [f64]) {
-        match self {
-            Lanes::All(v) => dst.fill(v),
-            Lanes::Each(s) => dst.copy_from_slice(&s[..dst.len()]),
-        }
-    }
-}
-
-#[inline(always)]
-fn map1(dst: &mut [f64], a: &[f64], f: impl Fn(f64) -> f64) {
-    for (d, &a) in dst.iter_mut().zip(a) {
-        *d = f(a);
-    }
-}
-
-#[inline(always)]
-fn map2(dst: &mut [f64], a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) {
-    for ((d, &a), &b) in dst.iter_mut().zip(a).zip(b) {
-        *d = f(a, b);
-    }
-}
-
-/// One monomorphised loop per function, so the call inside is direct, not a `match` per point.
-fn fn1_batch(f: Fn1, dst: &mut [f64], a: &[f64]) {
-    match f {
-        Fn1::Sin => map1(dst, a, f64::sin),
-        Fn1::Cos => map1(dst, a, f64::cos),
-        Fn1::Exp => map1(dst, a, f64::exp),
-        Fn1::Sqrt => map1(dst, a, f64::sqrt),
-        Fn1::Abs => map1(dst, a, f64::abs),
-        Fn1::Ln => map1(dst, a, f64::ln),
-        _ => map1(dst, a, |v| f.apply(v)),
     }
 }
 

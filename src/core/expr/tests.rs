@@ -276,17 +276,43 @@ fn unary_minus_binds_looser_than_power() {
 fn batch_values_equal_point_values() {
     for (src, r) in SMOOTH {
         let f = Formula::parse(src).unwrap();
+        // 300 columns: a full block of lanes and a part one, x-only work pinned per block.
         let n = 300;
         let xs: Vec<f64> = (0..n).map(|i| -r + 2.0 * r * i as f64 / n as f64).collect();
-        let ys: Vec<f64> = (0..n).map(|i| r - 1.7 * r * i as f64 / n as f64).collect();
+        let rows = f.grid_rows(&xs);
         let mut out = vec![0.0; n];
-        f.values_into(&xs, &ys, &mut out, &mut Vec::new());
-        for i in 0..n {
-            assert_eq!(
-                out[i].to_bits(),
-                f.value([xs[i], ys[i]]).to_bits(),
-                "{src} at {i}"
-            );
+        let mut scratch = LaneSlots::default();
+        for j in 0..7 {
+            let y = r - 1.7 * r * j as f64 / 7.0;
+            rows.row(y, &mut out, &mut scratch);
+            for i in 0..n {
+                let at = f.value([xs[i], y]);
+                assert_eq!(out[i].to_bits(), at.to_bits(), "{src} at {i}, {j}");
+            }
+        }
+    }
+}
+
+#[test]
+fn grid_rows_of_constant_x_only_and_y_only_formulas_are_point_values() {
+    // Whole tapes of one kind: uniform along a row, read from x in place, pinned per column.
+    let xs = [-1.5, 0.25, 2.0];
+    for src in [
+        "2",
+        "x",
+        "y",
+        "cos(y)",
+        "exp(x)",
+        "sin(x) + y",
+        "a*x",
+        "a*y + 1",
+    ] {
+        let f = Formula::parse(src).unwrap();
+        let mut out = [f64::NAN; 3];
+        for y in [-0.5, 3.0] {
+            f.grid_rows(&xs).row(y, &mut out, &mut LaneSlots::default());
+            let want = xs.map(|x| f.value([x, y]));
+            assert_eq!(out, want, "{src} at y = {y}");
         }
     }
 }
@@ -620,7 +646,8 @@ fn signum_round_min_and_max_follow_torch() {
     let f = Formula::parse("round(x) + max(x, y)").unwrap();
     assert_eq!(f.gradient([2.5, 2.5]), (4.5, [0.5, 0.5]));
     let mut out = [0.0; 2];
-    f.values_into(&[2.5, 0.5], &[0.0, 0.0], &mut out, &mut Vec::new());
+    f.grid_rows(&[2.5, 0.5])
+        .row(0.0, &mut out, &mut LaneSlots::default());
     assert_eq!(out, [4.5, 0.5]);
     assert!(value("min(ln(x), 1)", [-1.0, 0.0]).is_nan());
     assert!(value("max(y, sqrt(x))", [-1.0, 0.0]).is_nan());
