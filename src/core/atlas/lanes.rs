@@ -12,7 +12,8 @@
 use super::Plan;
 use crate::core::data::is_full_batch;
 use crate::core::expr::Formula;
-use crate::core::optim::run::{Standing, Status};
+use crate::core::optim::Kind;
+use crate::core::optim::run::{Standing, Status, StopRules};
 use crate::core::optim::vector::VectorOptimizer;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -128,6 +129,14 @@ impl Block {
         let window_ends = rules.window_ends(steps);
         self.jets.resize(3 * self.live.len(), 0.0);
         f.gradients(&self.x, &mut self.jets);
+        if !window_ends && !rules.step_limit(steps) && self.all_pass(rules, plan.kind) {
+            // Every lane runs on: only its loss and gradient change (most steps of a map).
+            for (k, jet) in self.jets.chunks_exact(3).enumerate() {
+                self.loss[k] = jet[0];
+                self.g[2 * k..2 * k + 2].copy_from_slice(&jet[1..]);
+            }
+            return None;
+        }
         let mut keep: Option<Vec<bool>> = None;
         for k in 0..self.live.len() {
             let to = [self.x[2 * k], self.x[2 * k + 1]];
@@ -155,6 +164,14 @@ impl Block {
             }
         }
         keep
+    }
+
+    /// Whether every lane's new point passes the stop rules' tests of one point.
+    fn all_pass(&self, rules: &StopRules, kind: Kind) -> bool {
+        let points = self.x.chunks_exact(2).zip(self.jets.chunks_exact(3));
+        points.fold(true, |all, (x, jet)| {
+            all & rules.passes(kind, [x[0], x[1]], jet[0], [jet[1], jet[2]])
+        })
     }
 
     /// How lane `k` ended, as its own run leaves it: at its new point, or, diverged, at its

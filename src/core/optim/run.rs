@@ -243,7 +243,7 @@ impl StopRules {
                 return Status::Converged;
             }
         }
-        if self.max_steps.is_some_and(|m| s.steps >= m) {
+        if self.step_limit(s.steps) {
             return Status::StepLimit;
         }
         if s.window_ends {
@@ -254,6 +254,25 @@ impl StopRules {
             }
         }
         Status::Running
+    }
+
+    /// Whether a run stops at its step numbered `steps` for its step count alone.
+    #[inline]
+    pub fn step_limit(&self, steps: u64) -> bool {
+        self.max_steps.is_some_and(|m| steps >= m)
+    }
+
+    /// Whether a step to `to` (f = `loss`, ∇f = `grad`) passes every test of one point:
+    /// finite, inside the bound, the gradient not vanished. What [`StopRules::divergence`]
+    /// and [`StopRules::judge`] test first; the atlas asks it of a whole block of starts at
+    /// once and judges them one by one only where one fails it (or a window or the step
+    /// limit ends).
+    #[inline]
+    pub fn passes(&self, kind: Kind, to: [f64; 2], loss: f64, [gx, gy]: [f64; 2]) -> bool {
+        let tol = self.grad_tol;
+        let vanished = kind.uses_gradient() && tol >= 0.0 && gx * gx + gy * gy <= tol * tol;
+        let inside = to.iter().all(|v| v.is_finite() && v.abs() <= self.bound);
+        inside && loss.is_finite() && !vanished
     }
 
     /// Whether the step numbered `steps` ends a stall window: a division, which the atlas
