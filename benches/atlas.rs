@@ -9,8 +9,9 @@ use gradscape::core::atlas::{self, Plan};
 use gradscape::core::critical;
 use gradscape::core::expr::Formula;
 use gradscape::core::optim::run::StopRules;
-use gradscape::core::optim::{Hyper, Kind};
+use gradscape::core::optim::{Field, Hyper, Kind};
 use gradscape::core::surface::Domain;
+use rayon::prelude::*;
 use std::hint::black_box;
 use std::process::Command;
 
@@ -77,6 +78,53 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    g.finish();
+    phase_diagram(c);
+}
+
+/// The panel's phase diagram: heavy-ball momentum from (-1.5, 2) on Rosenbrock, 500 steps,
+/// 51 rates × 51 momenta; the library call (a row of cells stepped side by side) beside the
+/// same cells run one by one, in parallel, as before.
+fn phase_diagram(c: &mut Criterion) {
+    let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+    let plan = Plan {
+        kind: Kind::Momentum,
+        ..plan(StopRules {
+            max_steps: Some(500),
+            ..StopRules::default()
+        })
+    };
+    let lrs = atlas::spaced(1e-4, 10.0, 51, true);
+    let mus = atlas::spaced(0.0, 0.99, 51, false);
+    let start = [-1.5, 2.0];
+    let mut g = c.benchmark_group("phase_diagram_rosenbrock_51x51_momentum_500");
+    g.sample_size(10);
+    g.bench_function("library_rows_side_by_side", |b| {
+        b.iter(|| {
+            let second = Some((Field::Momentum, &mus[..]));
+            black_box(atlas::sweep(&f, &plan, start, &lrs, second).unwrap())
+        })
+    });
+    g.bench_function("one_run_per_cell", |b| {
+        b.iter(|| {
+            let cells: Vec<(f64, f64)> = mus
+                .iter()
+                .flat_map(|&mu| lrs.iter().map(move |&lr| (lr, mu)))
+                .collect();
+            let runs: Vec<_> = cells
+                .into_par_iter()
+                .map(|(lr, momentum)| {
+                    let hyper = Hyper {
+                        lr,
+                        momentum,
+                        ..plan.hyper.clone()
+                    };
+                    atlas::settle(&f, plan.kind, &hyper, start, &plan.rules).loss
+                })
+                .collect();
+            black_box(runs)
+        })
+    });
     g.finish();
 }
 

@@ -136,7 +136,7 @@ fn settle_block(
     watch: &Watch,
 ) -> Option<Vec<Settled>> {
     if lanes::fits(plan, f) {
-        let settled = lanes::settle(f, plan, block, &watch.cancel)?;
+        let settled = lanes::settle(f, plan, block, None, &watch.cancel)?;
         watch.done.fetch_add(block.len(), Ordering::Relaxed);
         return Some(settled);
     }
@@ -148,12 +148,7 @@ fn settle_block(
             }
             let run = settle(f, plan.kind, &plan.hyper, start, &plan.rules);
             watch.done.fetch_add(1, Ordering::Relaxed);
-            Some(Settled {
-                pos: run.pos,
-                loss: run.loss,
-                steps: run.steps,
-                status: run.status,
-            })
+            Some(run.into())
         })
         .collect()
 }
@@ -257,19 +252,31 @@ pub fn sweep(
             cells.push((lr, *s, hyper));
         }
     }
-    Ok(cells
-        .into_par_iter()
-        .map(|(lr, second, hyper)| {
-            let run = settle(f, plan.kind, &hyper, start, &plan.rules);
-            Trial {
-                lr,
-                second,
-                loss: run.loss,
-                steps: run.steps,
-                status: run.status,
-            }
+    // A row of cells differs only in the learning rate: its runs step side by side, each at
+    // its own rate, where the block engine fits the plan; one run per cell otherwise.
+    let rows = cells.par_chunks(lrs.len().max(1)).flat_map_iter(|row| {
+        let hyper = row[0].2.clone();
+        let plan = Plan {
+            hyper,
+            ..plan.clone()
+        };
+        let rates: Vec<f64> = row.iter().map(|c| c.2.lr).collect();
+        let never = AtomicBool::new(false);
+        let together = lanes::settle(f, &plan, &vec![start; row.len()], Some(&rates), &never);
+        let settled = together.unwrap_or_else(|| {
+            (row.iter())
+                .map(|(_, _, hyper)| settle(f, plan.kind, hyper, start, &plan.rules).into())
+                .collect()
+        });
+        (row.iter().zip(settled)).map(|(&(lr, second, _), s)| Trial {
+            lr,
+            second,
+            loss: s.loss,
+            steps: s.steps,
+            status: s.status,
         })
-        .collect())
+    });
+    Ok(rows.collect())
 }
 
 pub mod lanes;

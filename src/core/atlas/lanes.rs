@@ -13,7 +13,7 @@ use super::Plan;
 use crate::core::data::is_full_batch;
 use crate::core::expr::Formula;
 use crate::core::optim::Kind;
-use crate::core::optim::run::{Standing, Status, StopRules};
+use crate::core::optim::run::{Run, Standing, Status, StopRules};
 use crate::core::optim::vector::VectorOptimizer;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -31,6 +31,17 @@ pub struct Settled {
     pub status: Status,
 }
 
+impl From<Run> for Settled {
+    fn from(run: Run) -> Settled {
+        Settled {
+            pos: run.pos,
+            loss: run.loss,
+            steps: run.steps,
+            status: run.status,
+        }
+    }
+}
+
 /// Whether the block engine gives exactly what per-start runs give for this plan on `f`: a
 /// gradient method, on the exact full-batch gradient, with no noise drawn (a drawn ξ would
 /// come from one shared generator instead of one per start).
@@ -45,11 +56,13 @@ pub fn fits(plan: &Plan, f: &Formula) -> bool {
 }
 
 /// Runs `plan` from each of `starts` until its stop rules end it, the starts stepped
-/// together. None when `cancel` was raised first, or when the plan does not [`fits`].
+/// together; with `lrs`, start i at learning rate `lrs[i]` instead of the plan's (a sweep).
+/// None when `cancel` was raised first, or when the plan does not [`fits`].
 pub fn settle(
     f: &Formula,
     plan: &Plan,
     starts: &[[f64; 2]],
+    lrs: Option<&[f64]>,
     cancel: &AtomicBool,
 ) -> Option<Vec<Settled>> {
     if !fits(plan, f) {
@@ -57,6 +70,9 @@ pub fn settle(
     }
     let (mut ends, mut block) = Block::start(f, plan, starts);
     let mut opt = VectorOptimizer::new(plan.kind, plan.hyper.clone(), block.x.len()).ok()?;
+    if let Some(lrs) = lrs {
+        opt = opt.with_rates(block.live.iter().flat_map(|&i| [lrs[i]; 2]).collect());
+    }
     // Every start in the block has taken the same number of steps.
     let mut steps = 0;
     while !block.live.is_empty() {

@@ -239,7 +239,7 @@ fn blocks_of_starts_end_exactly_where_each_start_alone_ends() {
         block.push([0.0, 3.0]);
         for plan in block_plans() {
             assert!(lanes::fits(&plan, &f), "{:?}", plan.kind);
-            let together = lanes::settle(&f, &plan, &block, &never).unwrap();
+            let together = lanes::settle(&f, &plan, &block, None, &never).unwrap();
             for (start, got) in block.iter().zip(&together) {
                 let run = settle(&f, plan.kind, &plan.hyper, *start, &plan.rules);
                 let bits = |p: [f64; 2], l: f64| [p[0].to_bits(), p[1].to_bits(), l.to_bits()];
@@ -289,4 +289,39 @@ fn a_basin_map_is_the_same_through_blocks_and_through_runs() {
             (run.pos, run.steps, &run.status)
         );
     }
+}
+
+#[test]
+fn sweeps_and_phase_diagrams_step_their_cells_side_by_side_as_each_alone() {
+    // Each row of cells runs together at its own rates: every cell must end where its own run
+    // ends, for every gradient method (schedules, centring, decay) and across a second
+    // hyperparameter, including cells that diverge, stall and converge.
+    let f = Formula::parse("x^2 - y^2 + 0.1*x*y + 0.05*y^4").unwrap();
+    let start = [0.7, -0.4];
+    let lrs = spaced(1e-3, 3.0, 9, true);
+    let mut statuses = std::collections::BTreeSet::new();
+    for plan in block_plans() {
+        let second = match plan.kind {
+            Kind::Momentum => Some((Field::Momentum, &[0.0, 0.5, 0.95][..])),
+            Kind::Nesterov => Some((Field::Momentum, &[0.5, 0.95][..])),
+            Kind::Adam | Kind::AdamW | Kind::AmsGrad => Some((Field::Beta1, &[0.5, 0.9][..])),
+            _ => None,
+        };
+        let trials = sweep(&f, &plan, start, &lrs, second).unwrap();
+        for t in &trials {
+            let mut hyper = Hyper {
+                lr: t.lr,
+                ..plan.hyper.clone()
+            };
+            if let (Some((field, _)), Some(v)) = (second, t.second) {
+                field.set(&mut hyper, v).unwrap();
+            }
+            let run = settle(&f, plan.kind, &hyper, start, &plan.rules);
+            let what = format!("{:?} at lr {} and {:?}", plan.kind, t.lr, t.second);
+            assert_eq!(t.loss.to_bits(), run.loss.to_bits(), "{what}");
+            assert_eq!((t.steps, &t.status), (run.steps, &run.status), "{what}");
+            statuses.insert(t.status.label());
+        }
+    }
+    assert!(statuses.len() >= 3, "ways the cells end: {statuses:?}");
 }

@@ -36,6 +36,29 @@ pub struct VectorOptimizer {
     rng: ChaCha8Rng,
     /// What Newton and the derivative-free methods keep, made at their first step.
     search: Search,
+    /// Each coordinate's own base learning rate, where they differ (a sweep's starts side by
+    /// side), and the rates scheduled for this step; empty otherwise.
+    rates: Vec<f64>,
+    scheduled: Vec<f64>,
+}
+
+/// A step's learning rate: one for every coordinate, or one each.
+trait Rates: Copy {
+    fn at(self, i: usize) -> f64;
+}
+
+impl Rates for f64 {
+    #[inline(always)]
+    fn at(self, _: usize) -> f64 {
+        self
+    }
+}
+
+impl Rates for &[f64] {
+    #[inline(always)]
+    fn at(self, i: usize) -> f64 {
+        self[i]
+    }
 }
 
 /// The state of the methods that keep more than per-coordinate buffers.
@@ -67,7 +90,18 @@ impl VectorOptimizer {
             avg: zeros.clone(),
             g: zeros,
             search: Search::None,
+            rates: Vec::new(),
+            scheduled: Vec::new(),
         })
+    }
+
+    /// The same optimizer with a base learning rate per coordinate (`rates`, one per
+    /// coordinate, each as `hyper.lr` would be): coordinate i steps as it would alone with
+    /// its own rate. For the gradient methods' [`VectorOptimizer::descend`].
+    pub fn with_rates(mut self, rates: Vec<f64>) -> VectorOptimizer {
+        self.scheduled = rates.clone();
+        self.rates = rates;
+        self
     }
 
     /// Steps taken.
@@ -112,16 +146,27 @@ impl VectorOptimizer {
         if !self.kind.is_first_order() {
             return false;
         }
-        let lr = self.hyper.schedule.lr(self.hyper.lr, self.t);
+        let schedule = self.hyper.schedule;
+        let lr = schedule.lr(self.hyper.lr, self.t);
+        let t = self.t;
         self.t += 1;
         self.g.copy_from_slice(grad);
-        self.update(x, lr);
+        if self.rates.is_empty() {
+            self.update(x, lr);
+        } else {
+            let mut scheduled = std::mem::take(&mut self.scheduled);
+            for (s, &base) in scheduled.iter_mut().zip(&self.rates) {
+                *s = schedule.lr(base, t);
+            }
+            self.update(x, &scheduled[..]);
+            self.scheduled = scheduled;
+        }
         true
     }
 
     /// A first-order method's update of `x` from the gradient in `self.g` (the other kinds
     /// step through their own families and never come here).
-    fn update(&mut self, x: &mut [f64], lr: f64) {
+    fn update(&mut self, x: &mut [f64], lr: impl Rates) {
         match self.kind {
             Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => self.sgd(x, lr),
             Kind::Adagrad => self.adagrad(x, lr),
@@ -141,13 +186,15 @@ impl VectorOptimizer {
             &mut self.sq_max,
             &mut self.avg,
             &mut self.g,
+            &mut self.rates,
+            &mut self.scheduled,
         ] {
             let mut k = keep.iter();
             v.retain(|_| k.next().copied().unwrap_or(false));
         }
     }
 
-    fn sgd(&mut self, x: &mut [f64], lr: f64) {
+    fn sgd(&mut self, x: &mut [f64], lr: impl Rates) {
         let h = &self.hyper;
         if h.noise > 0.0 {
             for g in &mut self.g {
@@ -177,22 +224,22 @@ impl VectorOptimizer {
             }
             self.started = true;
         }
-        for (x, g) in x.iter_mut().zip(&self.g) {
-            *x = sgd::descend(*x, lr, *g);
+        for (i, (x, g)) in x.iter_mut().zip(&self.g).enumerate() {
+            *x = sgd::descend(*x, lr.at(i), *g);
         }
     }
 
-    fn adagrad(&mut self, x: &mut [f64], lr: f64) {
+    fn adagrad(&mut self, x: &mut [f64], lr: impl Rates) {
         let h = &self.hyper;
-        let clr = adagrad::rate(h, lr, self.t);
-        for ((x, g), sum) in x.iter_mut().zip(&self.g).zip(&mut self.sq) {
+        for (i, ((x, g), sum)) in x.iter_mut().zip(&self.g).zip(&mut self.sq).enumerate() {
+            let clr = adagrad::rate(h, lr.at(i), self.t);
             let g = sgd::l2(h, *g, *x);
             *sum = adagrad::accumulate(*sum, g);
             *x = adagrad::scaled(*x, clr, g, adagrad::root(h, *sum));
         }
     }
 
-    fn rmsprop(&mut self, x: &mut [f64], lr: f64) {
+    fn rmsprop(&mut self, x: &mut [f64], lr: impl Rates) {
         let h = &self.hyper;
         let a = h.alpha;
         for (i, x) in x.iter_mut().enumerate() {
@@ -210,13 +257,13 @@ impl VectorOptimizer {
             } else {
                 g / d
             };
-            *x = sgd::descend(*x, lr, direction);
+            *x = sgd::descend(*x, lr.at(i), direction);
         }
     }
 
     /// Adam's update, with AVX2's lanes where the processor has them (found at run time;
     /// the same numbers either way: no fused multiply-add).
-    fn adam(&mut self, x: &mut [f64], lr: f64) {
+    fn adam(&mut self, x: &mut [f64], lr: impl Rates) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2, checked just above.
@@ -228,19 +275,19 @@ impl VectorOptimizer {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn adam_avx2(&mut self, x: &mut [f64], lr: f64) {
+    fn adam_avx2(&mut self, x: &mut [f64], lr: impl Rates) {
         self.adam_each(x, lr);
     }
 
     #[inline(always)]
-    fn adam_each(&mut self, x: &mut [f64], lr: f64) {
+    fn adam_each(&mut self, x: &mut [f64], lr: impl Rates) {
         let h = &self.hyper;
         let (bias1, bias2) = adam::biases(h, self.t);
-        let step_size = lr / bias1;
         let (decoupled, ams) = (self.kind == Kind::AdamW, self.kind == Kind::AmsGrad);
         let state = self.buf.iter_mut().zip(&mut self.sq).zip(&mut self.sq_max);
-        for ((x, g), ((m, v), v_max)) in x.iter_mut().zip(&self.g).zip(state) {
-            let mut g = *g;
+        for (i, ((x, g), ((m, v), v_max))) in x.iter_mut().zip(&self.g).zip(state).enumerate() {
+            let (lr, mut g) = (lr.at(i), *g);
+            let step_size = lr / bias1;
             if decoupled {
                 *x = adam::decoupled(h, lr, *x);
             } else if h.weight_decay != 0.0 {
