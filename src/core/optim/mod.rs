@@ -152,17 +152,21 @@ impl Optimizer {
         };
         s.t += 1;
         // Newton takes its own derivatives; the derivative-free methods take none.
-        let (loss, grad) = if self.kind.is_first_order() {
-            match known.filter(|_| seen.rows.is_none() && seen.fd == 0.0) {
+        // Three scalars, not a pair and an array: the branches' pair was merged in memory and
+        // its gradient read back with one wide load across two stores, a stalled forward.
+        let [loss, gx, gy] = if self.kind.is_first_order() {
+            let (loss, [gx, gy]) = match known.filter(|_| seen.rows.is_none() && seen.fd == 0.0) {
                 Some(k) => {
                     seen.count(4);
                     k
                 }
                 None => seen.gradient(x),
-            }
+            };
+            [loss, gx, gy]
         } else {
-            (f64::NAN, [f64::NAN; 2])
+            [f64::NAN; 3]
         };
+        let grad = [gx, gy];
         let step = Step {
             kind: self.kind,
             h,
@@ -173,7 +177,7 @@ impl Optimizer {
             seen: &seen,
         };
         // One signature for every family; the match is checked for every kind by the compiler.
-        let mut update = match self.kind {
+        let update = match self.kind {
             Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => sgd::step(step),
             Kind::Adagrad => adagrad::step(step),
             Kind::RmsProp => rmsprop::step(step),
@@ -184,11 +188,16 @@ impl Optimizer {
             Kind::CmaEs => cmaes::step(step),
             Kind::Pso => pso::step(step),
         };
+        let seen_loss = if loss.is_nan() { seen.peek(x) } else { loss };
         let s = &mut self.state;
-        update.seen_loss = if loss.is_nan() { seen.peek(x) } else { loss };
         s.evals += seen.evals.get();
         s.last_rows = rows;
-        update
+        // Built anew rather than one field set on the family's update: setting it cost a
+        // stalled copy of the whole update (a quarter of a gradient descent step).
+        Update {
+            seen_loss,
+            ..update
+        }
     }
 
     /// The named quantities of the last step (empty before one), with this step's numbers.
