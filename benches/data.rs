@@ -2,6 +2,8 @@
 //! first surface, and one mini-batch step (B = 32) on the same data; numpy's version of the
 //! surface is `benches/numpy_data.py`, run beside it.
 
+mod common;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use gradscape::core::data::Dataset;
 use gradscape::core::expr::Formula;
@@ -41,6 +43,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(evaluate(&f, domain, 48)))
     });
     g.finish();
+    common::numpy("numpy_data.py");
 
     let hyper = Hyper {
         lr: 0.01,

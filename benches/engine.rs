@@ -1,5 +1,7 @@
 //! Formula engine and optimizer speed against hand-written Rust (the limit).
 
+mod common;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use gradscape::core::expr::{Formula, Jet2};
 use gradscape::core::optim::{Hyper, Kind, Optimizer};
@@ -160,6 +162,7 @@ fn grids(c: &mut Criterion) {
         });
     }
     group.finish();
+    common::numpy("numpy_baseline.py");
 }
 
 fn optimizer_steps(c: &mut Criterion) {
