@@ -229,10 +229,7 @@ impl StopRules {
     /// derivative-free method's simplex or population width).
     #[inline]
     pub fn judge(&self, f: &Formula, kind: Kind, spread: Option<f64>, s: Standing) -> Status {
-        // ‖∇f‖ ≤ tol as a comparison of squares: no hypot on every step.
-        let [gx, gy] = s.grad;
-        let tol = self.grad_tol;
-        if kind.uses_gradient() && tol >= 0.0 && gx * gx + gy * gy <= tol * tol {
+        if self.vanished(kind, s.grad) {
             return at_rest(f, s.pos, s.grad);
         }
         if let Some(size) = spread {
@@ -268,11 +265,17 @@ impl StopRules {
     /// once and judges them one by one only where one fails it (or a window or the step
     /// limit ends).
     #[inline]
-    pub fn passes(&self, kind: Kind, to: [f64; 2], loss: f64, [gx, gy]: [f64; 2]) -> bool {
-        let tol = self.grad_tol;
-        let vanished = kind.uses_gradient() && tol >= 0.0 && gx * gx + gy * gy <= tol * tol;
+    pub fn passes(&self, kind: Kind, to: [f64; 2], loss: f64, grad: [f64; 2]) -> bool {
         let inside = to.iter().all(|v| v.is_finite() && v.abs() <= self.bound);
-        inside && loss.is_finite() && !vanished
+        inside && loss.is_finite() && !self.vanished(kind, grad)
+    }
+
+    /// Whether a gradient method's gradient has vanished: ‖∇f‖ ≤ tol, as a comparison of
+    /// squares (no hypot on every step).
+    #[inline]
+    fn vanished(&self, kind: Kind, [gx, gy]: [f64; 2]) -> bool {
+        let tol = self.grad_tol;
+        kind.uses_gradient() && tol >= 0.0 && gx * gx + gy * gy <= tol * tol
     }
 
     /// Whether the step numbered `steps` ends a stall window: a division, which the atlas
