@@ -266,8 +266,9 @@ impl StopRules {
     /// limit ends).
     #[inline]
     pub fn passes(&self, kind: Kind, to: [f64; 2], loss: f64, grad: [f64; 2]) -> bool {
-        let inside = to.iter().all(|v| v.is_finite() && v.abs() <= self.bound);
-        inside && loss.is_finite() && !self.vanished(kind, grad)
+        // `&`, not `&&`: no branch per test, so a block's lanes are tested in a straight line.
+        let inside = |v: f64| v.is_finite() & (v.abs() <= self.bound);
+        inside(to[0]) & inside(to[1]) & loss.is_finite() & !self.vanished(kind, grad)
     }
 
     /// Whether a gradient method's gradient has vanished: ‖∇f‖ ≤ tol, as a comparison of
@@ -275,7 +276,7 @@ impl StopRules {
     #[inline]
     fn vanished(&self, kind: Kind, [gx, gy]: [f64; 2]) -> bool {
         let tol = self.grad_tol;
-        kind.uses_gradient() && tol >= 0.0 && gx * gx + gy * gy <= tol * tol
+        kind.uses_gradient() & (tol >= 0.0) & (gx * gx + gy * gy <= tol * tol)
     }
 
     /// Whether the step numbered `steps` ends a stall window: a division, which the atlas
