@@ -45,7 +45,7 @@ pub struct LaneSlots {
 
 /// A block of a grid's columns: the lanes of every instruction that reads x but not y.
 #[derive(Debug)]
-pub struct Pinned {
+pub(super) struct Pinned {
     rows: Vec<[f64; LANES]>,
     /// Per instruction: whether its lanes are in `rows`.
     pinned: Vec<bool>,
@@ -83,7 +83,7 @@ impl Program {
 
     /// The instructions of a grid that read x but not y, on a block of its columns `xs`
     /// (at most [`LANES`]), the parameters fixed.
-    pub fn pin_columns(&self, xs: &[f64], params: &[f64]) -> Pinned {
+    pub(super) fn pin_columns(&self, xs: &[f64], params: &[f64]) -> Pinned {
         let n = xs.len().min(LANES);
         let mut scratch = LaneSlots::default();
         let mut out = [0.0; LANES];
@@ -106,7 +106,7 @@ impl Program {
     }
 
     /// Values along a grid row at `y` over the columns `pinned` was made for (`xs`).
-    pub fn values_row(
+    pub(super) fn values_row(
         &self,
         xs: &[f64],
         y: f64,

@@ -21,12 +21,13 @@ mod torch;
 
 pub use jet::{Jet1, Jet2};
 pub use jit::Compiled;
-pub use lanes::{LANES, LaneSlots, Lanes, Pinned};
+pub use lanes::{LANES, LaneSlots, Lanes};
 pub use parse::{FormulaError, MAX_LEN};
 pub use program::Program;
 
 use crate::core::data::Shared;
 use crate::core::net::stage::Stage;
+use lanes::Pinned;
 
 use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};

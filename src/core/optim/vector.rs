@@ -146,13 +146,11 @@ impl VectorOptimizer {
         if !self.kind.is_first_order() {
             return false;
         }
-        let schedule = self.hyper.schedule;
-        let lr = schedule.lr(self.hyper.lr, self.t);
-        let t = self.t;
+        let (schedule, t) = (self.hyper.schedule, self.t);
         self.t += 1;
         self.g.copy_from_slice(grad);
         if self.rates.is_empty() {
-            self.update(x, lr);
+            self.update(x, schedule.lr(self.hyper.lr, t));
         } else {
             let mut scheduled = std::mem::take(&mut self.scheduled);
             for (s, &base) in scheduled.iter_mut().zip(&self.rates) {
