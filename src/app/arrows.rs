@@ -281,7 +281,7 @@ mod tests {
             r.step(&f);
         }
         let a = step_arrows(&r);
-        let u = r.last.clone().unwrap();
+        let u = r.last.unwrap();
         let get = |k| a.iter().find(|x| x.0 == k).unwrap().2;
         let close =
             |p: [f64; 2], q: [f64; 2]| (p[0] - q[0]).abs() < 1e-15 && (p[1] - q[1]).abs() < 1e-15;

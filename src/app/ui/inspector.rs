@@ -60,8 +60,8 @@ pub fn update_rows(run: &Run) -> Option<(String, Vec<(String, String)>)> {
     }));
     rows.push(("Δx = to − from".into(), pair(u.delta())));
     rows.push(("to".into(), pair(u.to)));
-    if let Some(note) = &u.note {
-        rows.push(("note".into(), note.clone()));
+    if let Some(note) = u.note {
+        rows.push(("note".into(), note.to_string()));
     }
     Some((u.rule.to_string(), rows))
 }

@@ -24,7 +24,7 @@ pub mod vector;
 pub use hyper::{FD_MAX, FD_MIN, FD_STEP, Field, Hyper, HyperError, MAX_POPULATION, Widget};
 pub use kind::Kind;
 pub use state::{Seen, probes};
-pub use update::{Term, Terms, Update, scalar, term};
+pub use update::{Note, Term, Terms, Update, scalar, term};
 pub use vector::VectorOptimizer;
 
 use crate::core::expr::Formula;

@@ -7,47 +7,38 @@
 //! H (nearly) singular:  x ← x − α·∇f  (a plain gradient step)
 //! ```
 //! The update's note says which case applied. One rule on H's eigenvalues ([`factors`]) for
-//! any dimension: nalgebra's 2 × 2 eigensystem on the stack in 2D; beyond, a dense
+//! any dimension: a closed-form 2 × 2 eigensystem in 2D ([`eigen2`]); beyond, a dense
 //! eigendecomposition of the n × n Hessian in buffers kept between steps (O(n³) time, n²
 //! numbers: about 1.4 s a step at n = 953).
 
 use super::vector::Search;
-use super::{Step, Update, term, zip2};
+use super::{Note, Step, Update, term, zip2};
 use crate::core::eigen::SymmetricEigen;
 use crate::core::objective::Objective;
-use nalgebra::{Matrix2, Vector2};
 
 pub(super) fn step(c: Step) -> Update {
     let Step {
         s, x, seen: f, lr, ..
     } = c;
     let d = f.derivatives(x);
-    let g = Vector2::new(d.gradient[0], d.gradient[1]);
-    let h = Matrix2::new(
-        d.hessian[0][0],
-        d.hessian[0][1],
-        d.hessian[1][0],
-        d.hessian[1][1],
-    );
-    let (direction, note, lambdas) = match h.iter().all(|v| v.is_finite()) {
-        false => (
-            g,
-            Some("Hessian is not finite here: took a gradient step".to_string()),
-            [f64::NAN; 2],
-        ),
-        true => newton_direction(h, g),
+    let g = d.gradient;
+    // The lower triangle, as the n-dimensional path (tred2) reads it.
+    let [[a, _], [b, c]] = d.hessian;
+    let (direction, note, lambdas) = match [a, b, c].iter().all(|v| v.is_finite()) {
+        false => (g, Some(Note::HessianNotFinite), [f64::NAN; 2]),
+        true => newton_direction(a, b, c, g),
     };
-    let to = zip2(x, [direction[0], direction[1]], |x, d| x - lr * d);
+    let to = zip2(x, direction, |x, d| x - lr * d);
     s.terms.set(&[
-        term("∇f", d.gradient),
+        term("∇f", g),
         term("H eigenvalues λ", lambdas),
-        term("H⁻¹∇f", [direction[0], direction[1]]),
+        term("H⁻¹∇f", direction),
         term("step", zip2(x, to, |a, b| a - b)),
     ]);
     Update {
         from: x,
         to,
-        grad: d.gradient,
+        grad: g,
         lr,
         rule: "x ← x − α·H⁻¹∇f",
         note,
@@ -79,26 +70,46 @@ enum Curvature {
     SaddleFree,
 }
 
-/// The 2D direction, a note when H is not positive definite, and H's eigenvalues.
-fn newton_direction(h: Matrix2<f64>, g: Vector2<f64>) -> (Vector2<f64>, Option<String>, [f64; 2]) {
-    let eig = nalgebra::SymmetricEigen::new(h);
-    let l = eig.eigenvalues;
+/// The 2D direction V·diag(factor)·Vᵀ·∇f for H = [[a, b], [b, c]], a note when H is not
+/// positive definite, and H's eigenvalues, ascending.
+fn newton_direction(a: f64, b: f64, c: f64, g: [f64; 2]) -> ([f64; 2], Option<Note>, [f64; 2]) {
+    let (l, [cs, sn]) = eigen2(a, b, c);
     let lambdas = [l[0].min(l[1]), l[0].max(l[1])];
-    let mut f = [l[0], l[1]];
+    let mut f = l;
     let note = match factors(&mut f) {
-        None => {
-            let note = "Hessian is zero here (flat): took a gradient step";
-            return (g, Some(note.into()), lambdas);
-        }
+        None => return (g, Some(Note::HessianFlat), lambdas),
         Some(Curvature::Convex) => None,
-        Some(Curvature::SaddleFree) => Some(format!(
-            "Hessian not positive definite (λ = {:.3e}, {:.3e}): used |λ| instead (saddle-free Newton)",
-            lambdas[0], lambdas[1]
-        )),
+        Some(Curvature::SaddleFree) => Some(Note::SaddleFree),
     };
-    let diagonal = Matrix2::from_diagonal(&Vector2::new(f[0], f[1]));
-    let inv = eig.eigenvectors * diagonal * eig.eigenvectors.transpose();
-    (inv * g, note, lambdas)
+    // Vᵀ·∇f in the eigenbasis, each coordinate scaled by its factor, and back.
+    let w = [
+        f[0] * (cs * g[0] - sn * g[1]),
+        f[1] * (sn * g[0] + cs * g[1]),
+    ];
+    (
+        [cs * w[0] + sn * w[1], cs * w[1] - sn * w[0]],
+        note,
+        lambdas,
+    )
+}
+
+/// The eigensystem of the symmetric H = [[a, b], [b, c]] by one Jacobi rotation (Golub &
+/// Van Loan, *Matrix Computations*, 4th ed., §8.5.2, `sym.schur2`): λ = (a − t·b, c + t·b)
+/// with eigenvectors (cs, −sn) and (sn, cs), where t = sn/cs is the smaller root of
+/// t² + 2θt − 1 = 0, θ = (c − a)/2b, taken without cancellation. Closed form, where
+/// nalgebra's general eigensolver spent most of a 2D Newton step on a 2 × 2.
+fn eigen2(a: f64, b: f64, c: f64) -> ([f64; 2], [f64; 2]) {
+    if b == 0.0 {
+        return ([a, c], [1.0, 0.0]);
+    }
+    // Halved before the difference, so that c − a cannot overflow.
+    let theta = (0.5 * c - 0.5 * a) / b;
+    let t = match (theta * theta).is_finite() {
+        true => theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt()),
+        false => 0.5 / theta,
+    };
+    let cs = 1.0 / (t * t + 1.0).sqrt();
+    ([a - t * b, c + t * b], [cs, t * cs])
 }
 
 /// What Newton keeps on n coordinates: the Hessian, its eigendecomposition and the factors,
@@ -148,4 +159,47 @@ pub(super) fn step_n(
         *x -= lr * d;
     }
     loss
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eigen2;
+
+    /// H·v = λ·v and VᵀV = I to a few roundings of ‖H‖, on matrices of every shape and scale:
+    /// diagonal, nearly diagonal, equal diagonals, indefinite, singular, 1e±300.
+    #[test]
+    fn the_closed_form_2x2_eigensystem_is_one() {
+        let mut cases = vec![
+            [1.0, 0.0, 2.0],
+            [2.0, 1e-300, 1.0],
+            [3.0, 1.0, 3.0],
+            [-1.0, 2.0, 1.0],
+            [1.0, 1.0, 1.0],
+            [1e300, 1e300, -1e300],
+            [1e-300, -3e-300, 2e-300],
+            [1202.0, 600.0, 200.0],
+        ];
+        let mut z = 0.37f64;
+        for _ in 0..200 {
+            let mut next = || {
+                z = (z * 3.9 * (1.0 - z)).clamp(1e-9, 1.0 - 1e-9);
+                z * 2.0 - 1.0
+            };
+            let scale = 10f64.powf(40.0 * next());
+            cases.push([next() * scale, next() * scale, next() * scale]);
+        }
+        for [a, b, c] in cases {
+            let (l, [cs, sn]) = eigen2(a, b, c);
+            let norm = a.abs().max(b.abs()).max(c.abs());
+            assert!(
+                (cs * cs + sn * sn - 1.0).abs() <= 4.0 * f64::EPSILON,
+                "{a} {b} {c}"
+            );
+            for (l, [v0, v1]) in [(l[0], [cs, -sn]), (l[1], [sn, cs])] {
+                let r = [a * v0 + b * v1 - l * v0, b * v0 + c * v1 - l * v1];
+                let tol = 8.0 * f64::EPSILON * norm;
+                assert!(r[0].abs() <= tol && r[1].abs() <= tol, "{a} {b} {c}: {r:?}");
+            }
+        }
+    }
 }

@@ -78,8 +78,33 @@ impl std::ops::Deref for Terms {
     }
 }
 
+/// Something the learner should know about a step: which of Newton's fallbacks it took.
+/// A fieldless enum, so an update is a plain copy (a `String` here stalled every step's
+/// copy on a store forward: None wrote one word and the copy read two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Note {
+    /// H had a non-finite entry: a gradient step.
+    HessianNotFinite,
+    /// H was zero (flat): a gradient step.
+    HessianFlat,
+    /// H was not positive definite: |λ| in place of λ.
+    SaddleFree,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Note::HessianNotFinite => "Hessian is not finite here: took a gradient step",
+            Note::HessianFlat => "Hessian is zero here (flat): took a gradient step",
+            Note::SaddleFree => {
+                "Hessian not positive definite (see its λ): used |λ| instead (saddle-free Newton)"
+            }
+        })
+    }
+}
+
 /// What one step did and why.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Update {
     pub from: [f64; 2],
     pub to: [f64; 2],
@@ -90,7 +115,7 @@ pub struct Update {
     /// The rule in symbols, e.g. `x ← x − α·m̂/(√v̂+ε)`.
     pub rule: &'static str,
     /// Something the learner should know about this step (Newton's fallback, say).
-    pub note: Option<String>,
+    pub note: Option<Note>,
     /// The loss the step saw at `from`: its mini-batch's mean, or f itself on a full batch.
     pub seen_loss: f64,
 }
