@@ -299,11 +299,13 @@ impl Formula {
     /// f and the exact ∇f.
     #[inline(always)]
     pub fn gradient(&self, p: [f64; 2]) -> (f64, [f64; 2]) {
-        let [v, gx, gy] = match &self.over {
-            Some(over) => self.mean_gradient(over, p),
-            None => self.gradient_at(p, &self.values),
-        };
-        (v, [gx, gy])
+        // The pair built in each branch: an array of three merged and read back as a value
+        // and a pair straddled two stores, a stalled forward (a tenth of a descent step).
+        let split = |[v, gx, gy]: [f64; 3]| (v, [gx, gy]);
+        match &self.over {
+            Some(over) => split(self.mean_gradient(over, p)),
+            None => split(self.gradient_at(p, &self.values)),
+        }
     }
 
     /// f and ∇f at many points (`xy`: x, y pairs side by side) into `out`, three numbers a

@@ -11,6 +11,7 @@ use super::sgd::l2;
 use super::{Hyper, Step, Update, map2, term, zip2};
 
 pub(super) fn step(c: Step) -> Update {
+    let seen_loss = c.loss;
     let Step {
         h, s, x, grad, lr, ..
     } = c;
@@ -28,7 +29,14 @@ pub(super) fn step(c: Step) -> Update {
         term("α/(√G+ε) per coordinate", map2(denom, |d| clr / d)),
         term("step", zip2(x, to, |a, b| a - b)),
     ]);
-    Update::new(x, to, g, clr, "G ← G + g²;  x ← x − α·g/(√G + ε)")
+    Update::new(
+        x,
+        to,
+        g,
+        clr,
+        "G ← G + g²;  x ← x − α·g/(√G + ε)",
+        seen_loss,
+    )
 }
 
 // The equations of one coordinate, shared by the 2D step above and `vector`'s.

@@ -16,6 +16,7 @@ use super::{Hyper, Kind, Step, Update, map2, term, zip2};
 
 #[inline]
 pub(super) fn step(c: Step) -> Update {
+    let seen_loss = c.loss;
     let Step {
         kind,
         h,
@@ -67,7 +68,7 @@ pub(super) fn step(c: Step) -> Update {
         Kind::AmsGrad => "v_max ← max(v_max, v);  x ← x − α·m̂/(√v̂_max + ε)",
         _ => "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  x ← x − α·m̂/(√v̂ + ε)",
     };
-    Update::new(x0, to, g, lr, rule)
+    Update::new(x0, to, g, lr, rule, seen_loss)
 }
 
 // The equations of one coordinate, shared by the 2D step above and `vector`'s.

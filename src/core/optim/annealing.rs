@@ -37,6 +37,7 @@ pub fn metropolis(delta: f64, t: f64, u: f64) -> bool {
 }
 
 pub(super) fn step(c: Step) -> Update {
+    let seen_loss = c.loss;
     let Step {
         h, s, x, seen: f, ..
     } = c;
@@ -84,7 +85,7 @@ pub(super) fn step(c: Step) -> Update {
             "rejected: x stays  (u ≥ exp(−Δ/T))"
         },
         note: None,
-        seen_loss: f64::NAN,
+        seen_loss,
     }
 }
 

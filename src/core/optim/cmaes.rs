@@ -219,6 +219,7 @@ fn inv_sqrt_times(c: [f64; 3], y: [f64; 2]) -> [f64; 2] {
 pub const DEFAULT_POPULATION: u64 = 100;
 
 pub(super) fn step(c: Step) -> Update {
+    let seen_loss = c.loss;
     let Step {
         h, s, x, seen: f, ..
     } = c;
@@ -247,7 +248,7 @@ pub(super) fn step(c: Step) -> Update {
         lr: cma.sigma,
         rule: "m ← Σ wᵢ·x_i:λ  (the best half of λ samples of N(m, σ²C))",
         note: None,
-        seen_loss: f64::NAN,
+        seen_loss,
     }
 }
 

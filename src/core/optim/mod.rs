@@ -39,8 +39,28 @@ struct Step<'a> {
     s: &'a mut State,
     x: [f64; 2],
     grad: [f64; 2],
+    /// The loss the step sees at `x` (its mini-batch's mean), which its update carries.
+    loss: f64,
     lr: f64,
     seen: &'a Seen<'a>,
+}
+
+impl Step<'_> {
+    /// The family's step. One signature for every family; the match is checked for every
+    /// kind by the compiler.
+    fn take(self) -> Update {
+        match self.kind {
+            Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => sgd::step(self),
+            Kind::Adagrad => adagrad::step(self),
+            Kind::RmsProp => rmsprop::step(self),
+            Kind::Adam | Kind::AdamW | Kind::AmsGrad => adam::step(self),
+            Kind::Newton => newton::step(self),
+            Kind::NelderMead => nelder_mead::step(self),
+            Kind::Annealing => annealing::step(self),
+            Kind::CmaEs => cmaes::step(self),
+            Kind::Pso => pso::step(self),
+        }
+    }
 }
 
 /// An optimizer: its kind, hyperparameters (editable between steps) and state.
@@ -166,38 +186,24 @@ impl Optimizer {
         } else {
             [f64::NAN; 3]
         };
-        let grad = [gx, gy];
         let step = Step {
             kind: self.kind,
             h,
             s,
             x,
-            grad,
+            grad: [gx, gy],
+            // Known before the step (f at x on this step's rows), so that each family
+            // builds its update where the caller wants it: setting it on the family's update
+            // afterwards copied the whole update through a stalled store forward.
+            loss: if loss.is_nan() { seen.peek(x) } else { loss },
             lr,
             seen: &seen,
         };
-        // One signature for every family; the match is checked for every kind by the compiler.
-        let update = match self.kind {
-            Kind::Gd | Kind::Sgd | Kind::Momentum | Kind::Nesterov => sgd::step(step),
-            Kind::Adagrad => adagrad::step(step),
-            Kind::RmsProp => rmsprop::step(step),
-            Kind::Adam | Kind::AdamW | Kind::AmsGrad => adam::step(step),
-            Kind::Newton => newton::step(step),
-            Kind::NelderMead => nelder_mead::step(step),
-            Kind::Annealing => annealing::step(step),
-            Kind::CmaEs => cmaes::step(step),
-            Kind::Pso => pso::step(step),
-        };
-        let seen_loss = if loss.is_nan() { seen.peek(x) } else { loss };
+        let update = step.take();
         let s = &mut self.state;
         s.evals += seen.evals.get();
         s.last_rows = rows;
-        // Built anew rather than one field set on the family's update: setting it cost a
-        // stalled copy of the whole update (a quarter of a gradient descent step).
-        Update {
-            seen_loss,
-            ..update
-        }
+        update
     }
 
     /// The named quantities of the last step (empty before one), with this step's numbers.

@@ -25,6 +25,7 @@ fn lerp(a: [f64; 2], b: [f64; 2], t: f64) -> [f64; 2] {
 }
 
 pub(super) fn step(c: Step) -> Update {
+    let seen_loss = c.loss;
     let (h, s, x, f) = (c.h, c.s, c.x, c.seen);
     let eval = |p: [f64; 2]| rank(f.value(p));
     let simplex = s.simplex.get_or_insert_with(|| {
@@ -98,7 +99,7 @@ pub(super) fn step(c: Step) -> Update {
             _ => "shrink: all vertices halfway to the best",
         },
         note: None,
-        seen_loss: f64::NAN,
+        seen_loss,
     }
 }
 

@@ -17,6 +17,7 @@ use crate::core::eigen::SymmetricEigen;
 use crate::core::objective::Objective;
 
 pub(super) fn step(c: Step) -> Update {
+    let seen_loss = c.loss;
     let Step {
         s, x, seen: f, lr, ..
     } = c;
@@ -42,7 +43,7 @@ pub(super) fn step(c: Step) -> Update {
         lr,
         rule: "x ← x − α·H⁻¹∇f",
         note,
-        seen_loss: f64::NAN,
+        seen_loss,
     }
 }
 

@@ -105,6 +105,7 @@ fn worst_if_nan(v: f64) -> f64 {
 }
 
 pub(super) fn step(c: Step) -> Update {
+    let seen_loss = c.loss;
     let Step {
         h, s, x, seen: f, ..
     } = c;
@@ -129,7 +130,7 @@ pub(super) fn step(c: Step) -> Update {
         lr: h.lr,
         rule: "vᵢ ← w·vᵢ + c·r₁(pᵢ − xᵢ) + c·r₂(g − xᵢ);  xᵢ ← xᵢ + vᵢ",
         note: None,
-        seen_loss: f64::NAN,
+        seen_loss,
     }
 }
 

@@ -13,6 +13,7 @@ use super::sgd::{descend, l2};
 use super::{Hyper, Step, Update, map2, term, zip2};
 
 pub(super) fn step(c: Step) -> Update {
+    let seen_loss = c.loss;
     let Step {
         h, s, x, grad, lr, ..
     } = c;
@@ -45,7 +46,7 @@ pub(super) fn step(c: Step) -> Update {
         .push(term("α/(√v+ε) per coordinate", map2(denom, |d| lr / d)));
     let to = zip2(x, direction, |x, d| descend(x, lr, d));
     s.terms.push(term("step", zip2(x, to, |a, b| a - b)));
-    Update::new(x, to, g, lr, rule)
+    Update::new(x, to, g, lr, rule, seen_loss)
 }
 
 // The equations of one coordinate, shared by the 2D step above and `vector`'s.

@@ -16,6 +16,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 #[inline]
 pub(super) fn step(c: Step) -> Update {
+    let seen_loss = c.loss;
     let Step {
         kind,
         h,
@@ -62,7 +63,14 @@ pub(super) fn step(c: Step) -> Update {
     };
     let step = g.map(|g| lr * g);
     s.terms.push(term("step α·g", step));
-    Update::new(x, zip2(x, g, |x, g| descend(x, lr, g)), seen, lr, rule)
+    Update::new(
+        x,
+        zip2(x, g, |x, g| descend(x, lr, g)),
+        seen,
+        lr,
+        rule,
+        seen_loss,
+    )
 }
 
 // The equations of one coordinate, shared by the 2D step above and `vector`'s.

@@ -128,6 +128,7 @@ impl Update {
         grad: [f64; 2],
         lr: f64,
         rule: &'static str,
+        seen_loss: f64,
     ) -> Update {
         Update {
             from,
@@ -136,7 +137,7 @@ impl Update {
             lr,
             rule,
             note: None,
-            seen_loss: f64::NAN,
+            seen_loss,
         }
     }
 
