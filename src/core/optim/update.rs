@@ -96,9 +96,7 @@ impl std::fmt::Display for Note {
         f.write_str(match self {
             Note::HessianNotFinite => "Hessian is not finite here: took a gradient step",
             Note::HessianFlat => "Hessian is zero here (flat): took a gradient step",
-            Note::SaddleFree => {
-                "Hessian not positive definite (see its λ): used |λ| instead (saddle-free Newton)"
-            }
+            Note::SaddleFree => "H is not positive definite: used |λ| (saddle-free Newton)",
         })
     }
 }
