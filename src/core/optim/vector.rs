@@ -228,9 +228,10 @@ impl VectorOptimizer {
     }
 
     fn adagrad(&mut self, x: &mut [f64], lr: impl Rates) {
-        let h = &self.hyper;
+        let (h, t) = (&self.hyper, self.t);
+        // Loop-invariant for one shared rate (hoisted by the compiler); one each otherwise.
         for (i, ((x, g), sum)) in x.iter_mut().zip(&self.g).zip(&mut self.sq).enumerate() {
-            let clr = adagrad::rate(h, lr.at(i), self.t);
+            let clr = adagrad::rate(h, lr.at(i), t);
             let g = sgd::l2(h, *g, *x);
             *sum = adagrad::accumulate(*sum, g);
             *x = adagrad::scaled(*x, clr, g, adagrad::root(h, *sum));
