@@ -7,7 +7,7 @@ use gradscape::core::expr::{Formula, Jet2};
 use gradscape::core::optim::{Hyper, Kind, Optimizer};
 use gradscape::core::presets::ZScale;
 use gradscape::core::surface::{Domain, evaluate, sample};
-use gradscape::core::view::{Density, WorldMap, field, surface_mesh};
+use gradscape::core::view::{Density, WorldMap, surface};
 use rayon::prelude::*;
 use std::f64::consts::{E, PI};
 use std::hint::black_box;
@@ -203,8 +203,8 @@ fn mesh(c: &mut Criterion) {
         b.iter(|| {
             let grid = sample(&f, d, 512, true);
             let map = WorldMap::new(d, &grid.range, ZScale::Log, 1.0);
-            let mesh = surface_mesh(&grid, &map, Density::default());
-            (field(&mesh).len(), mesh.indices.len())
+            let view = surface(&grid, &map, Density::default());
+            (view.field.len(), view.mesh.indices.len())
         })
     });
     group.finish();

@@ -209,9 +209,8 @@ pub fn build(l: &Landscape, n: usize) -> Surface {
 fn build_until(l: &Landscape, n: usize, stop: &AtomicBool) -> Option<Surface> {
     let grid = surface::sample_until(&l.formula, l.domain, n, true, stop)?;
     let map = WorldMap::new(l.domain, &grid.range, l.z_scale, l.vertical_scale);
-    let mesh = view::surface_mesh(&grid, &map, l.density);
-    let field = field_image(&view::field(&mesh), grid.n);
-    let mesh = mesh.compact();
+    let view = view::surface(&grid, &map, l.density);
+    let (mesh, field) = (view.mesh, field_image(&view.field, grid.n));
     let floor = view::floor_mesh(&mesh, FLOOR_Y);
     let meshes = Some((to_bevy(mesh), to_bevy(floor), field));
     // A network's plane is not searched: thousands of passes for points no racer seeks.
@@ -279,16 +278,13 @@ pub(super) fn rebuild(
 /// World height of the contour floor, just under the lowest point of the surface.
 pub const FLOOR_Y: f32 = -0.6;
 
-/// The field (`view::field`) as a 32-bit float texture, a texel per grid node: read with
+/// The field (`SurfaceView::field`) as a 32-bit float texture, a texel per grid node: read with
 /// `textureLoad` and interpolated in the shader (32-bit floats are not filterable everywhere,
 /// and 16 bits would step flat contours).
 fn field_image(texels: &[[f32; 4]], n: usize) -> Image {
     use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
-    let bytes = texels
-        .iter()
-        .flatten()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
+    // One copy of the texels' bytes (native order: every GPU target is little-endian).
+    let bytes = bytemuck::cast_slice(texels).to_vec();
     let size = Extent3d {
         width: n as u32,
         height: n as u32,

@@ -150,7 +150,7 @@ pub struct MeshData {
     pub normals: Vec<[f32; 3]>,
     /// Where the surface shader reads its field, per vertex: [height fraction s (unclipped:
     /// above 1 where the top is cut), x and y as fractions of the domain (0 at xmin, ymin; 1
-    /// at xmax, ymax), 1 (0 for a hole's placeholder)].
+    /// at xmax, ymax), 1].
     pub data: Vec<[f32; 4]>,
     pub indices: Vec<u32>,
 }
@@ -215,88 +215,98 @@ impl WorldMap {
     }
 }
 
-/// Builds the surface mesh: one vertex per grid node, normals from the exact gradient, the
-/// triangles as dense as `density` asks (see [`shape`]); holes stay open. Rows are built in
-/// parallel.
-pub fn surface_mesh(grid: &SurfaceGrid, map: &WorldMap, density: Density) -> MeshData {
+/// The surface as a renderer takes it: the triangles as dense as the density asks, over
+/// only the grid nodes they use, and the field the shader reads per pixel at every node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurfaceView {
+    pub mesh: MeshData,
+    /// A texel per grid node (rows from ymin): [height fraction s (unclipped), normal x,
+    /// normal z, 1], or all 0 in a hole. The normal's y is positive, so x and z give it.
+    pub field: Vec<[f32; 4]>,
+}
+
+/// Builds the surface: normals from the exact gradient, the triangles as dense as `density`
+/// asks (see [`shape`]); holes stay open.
+///
+/// Why per node only a height and a texel: a coarse mesh uses few of the grid's nodes, and
+/// a rebuild that wrote a whole vertex for each of 512² nodes touched 10 MB of fresh memory
+/// for them (page faults, whenever the allocator has handed its heap back).
+pub fn surface(grid: &SurfaceGrid, map: &WorldMap, density: Density) -> SurfaceView {
+    let mut nodes = on_nodes(grid, map);
+    let indices = shape::triangulate(&mut nodes.heights, &nodes.field, grid.n, density);
+    SurfaceView {
+        mesh: vertices(grid, map, &nodes.heights, &indices),
+        field: nodes.field,
+    }
+}
+
+/// The surface at every grid node (row-major): its world height and its field texel.
+struct OnNodes {
+    heights: Vec<f32>,
+    field: Vec<[f32; 4]>,
+}
+
+/// Heights and texels of every node, rows in parallel; a hole has height 0 and texel 0.
+fn on_nodes(grid: &SurfaceGrid, map: &WorldMap) -> OnNodes {
     use rayon::prelude::*;
     let n = grid.n;
-    let mut mesh = MeshData {
-        positions: vec![[0.0; 3]; n * n],
-        normals: vec![[0.0, 1.0, 0.0]; n * n],
-        data: vec![[0.0; 4]; n * n],
-        indices: Vec::new(),
+    let mut nodes = OnNodes {
+        heights: vec![0.0; n * n],
+        field: vec![[0.0; 4]; n * n],
     };
-    let last = (n - 1) as f64;
-    mesh.positions
+    nodes
+        .heights
         .par_chunks_mut(n)
-        .zip(mesh.normals.par_chunks_mut(n))
-        .zip(mesh.data.par_chunks_mut(n))
+        .zip(nodes.field.par_chunks_mut(n))
         .enumerate()
-        .for_each(|(j, ((pos, nor), data))| {
-            let y = grid.domain.y_at(j, n);
+        .for_each(|(j, (heights, field))| {
             for i in 0..n {
-                let x = grid.domain.x_at(i, n);
-                let f = grid.at(i, j);
-                let g = grid.gradient.as_ref().map_or([0.0; 2], |g| g[j * n + i]);
-                // Holes keep a placeholder vertex (never indexed) so indices stay a plain grid.
-                let Some((p, normal, s)) = map.vertex([x, y], f, g) else {
-                    continue;
-                };
-                pos[i] = p;
-                nor[i] = normal;
-                data[i] = [
-                    s as f32,
-                    (i as f64 / last) as f32,
-                    (j as f64 / last) as f32,
-                    1.0,
-                ];
+                if let Some((p, normal, s)) = node(grid, map, i, j) {
+                    heights[i] = p[1];
+                    field[i] = [s as f32, normal[0], normal[2], 1.0];
+                }
             }
         });
-    shape::triangulate(&mut mesh, n, density);
-    mesh
+    nodes
 }
 
-/// The surface as the shader reads it per pixel, a texel per grid node (rows from ymin):
-/// [height fraction s (unclipped), normal x, normal z, 1], or all 0 in a hole. The normal's
-/// y is positive, so x and z give it.
-pub fn field(mesh: &MeshData) -> Vec<[f32; 4]> {
-    mesh.data
-        .iter()
-        .zip(&mesh.normals)
-        .map(|(d, n)| {
-            if d[3] > 0.0 {
-                [d[0], n[0], n[2], 1.0]
-            } else {
-                [0.0; 4]
-            }
-        })
-        .collect()
+/// The vertex at grid node (i, j): world position, normal and unclipped height fraction;
+/// None in a hole.
+fn node(grid: &SurfaceGrid, map: &WorldMap, i: usize, j: usize) -> Option<VertexAt> {
+    let n = grid.n;
+    let p = [grid.domain.x_at(i, n), grid.domain.y_at(j, n)];
+    let g = grid.gradient.as_ref().map_or([0.0; 2], |g| g[j * n + i]);
+    map.vertex(p, grid.at(i, j), g)
 }
 
-impl MeshData {
-    /// The mesh without the vertices no triangle uses (a coarse mesh uses few of the grid's
-    /// nodes; a renderer would still shade every one).
-    pub fn compact(self) -> MeshData {
-        const UNUSED: u32 = u32::MAX;
-        let mut new_index = vec![UNUSED; self.positions.len()];
-        let mut out = MeshData::default();
-        for &k in &self.indices {
-            let k = k as usize;
-            if new_index[k] == UNUSED {
-                new_index[k] = out.positions.len() as u32;
-                out.positions.push(self.positions[k]);
-                out.normals.push(self.normals[k]);
-                out.data.push(self.data[k]);
-            }
+type VertexAt = ([f32; 3], [f32; 3], f64);
+
+/// The mesh over the nodes `indices` use (grid nodes, row-major), numbered in order of first
+/// use, at the quadtree's (snapped) `heights`.
+fn vertices(grid: &SurfaceGrid, map: &WorldMap, heights: &[f32], indices: &[u32]) -> MeshData {
+    const UNUSED: u32 = u32::MAX;
+    let n = grid.n;
+    let last = (n - 1) as f64;
+    let mut new_index = vec![UNUSED; n * n];
+    let mut mesh = MeshData {
+        indices: Vec::with_capacity(indices.len()),
+        ..MeshData::default()
+    };
+    for &k in indices {
+        let k = k as usize;
+        if new_index[k] == UNUSED {
+            new_index[k] = mesh.positions.len() as u32;
+            let (i, j) = (k % n, k / n);
+            // Indices hold only nodes on the surface, which have a vertex.
+            let (p, normal, s) = node(grid, map, i, j).unwrap_or_default();
+            mesh.positions.push([p[0], heights[k], p[2]]);
+            mesh.normals.push(normal);
+            let at = [i as f64 / last, j as f64 / last];
+            mesh.data.push([s as f32, at[0] as f32, at[1] as f32, 1.0]);
         }
-        out.indices = self
-            .indices
-            .iter()
-            .map(|&k| new_index[k as usize])
-            .collect();
-        out
+        mesh.indices.push(new_index[k]);
     }
+    mesh
 }
 
 /// The floor under the surface: the same grid flattened to world height `y`, facing up, with
@@ -361,17 +371,28 @@ mod tests {
     #[test]
     fn vertex_and_triangle_counts() {
         let (g, map) = grid("x^2 + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 16);
-        let m = surface_mesh(&g, &map, Density::Full);
-        assert_eq!(m.positions.len(), 256);
-        assert_eq!(m.indices.len(), 15 * 15 * 6);
-        assert!(m.positions.iter().flatten().all(|v| v.is_finite()));
+        let v = surface(&g, &map, Density::Full);
+        assert_eq!(v.mesh.positions.len(), 256);
+        assert_eq!(v.field.len(), 256);
+        assert_eq!(v.mesh.indices.len(), 15 * 15 * 6);
+        assert!(v.mesh.positions.iter().flatten().all(|v| v.is_finite()));
+    }
+
+    /// The vertex of `m` at grid node (i, j) of an `n × n` grid, from its data's place in
+    /// the domain.
+    fn vertex_at(m: &MeshData, n: usize, i: usize, j: usize) -> usize {
+        let last = (n - 1) as f32;
+        let found = m.data.iter().position(|d| {
+            (d[1] * last).round() as usize == i && (d[2] * last).round() as usize == j
+        });
+        found.expect("the node has a vertex")
     }
 
     #[test]
     fn normals_equal_the_exact_gradient_normal() {
         let d = Domain::new(-2.0, 2.0, -2.0, 2.0);
         let (g, map) = grid("x^2 + 3*y", d, 9);
-        let m = surface_mesh(&g, &map, Density::Full);
+        let m = surface(&g, &map, Density::Full).mesh;
         // At (1, −1): ∇f = (2, 3). Compare with the normal of the tangent plane built from
         // world-space tangents along x and y.
         let (i, j) = (6, 2);
@@ -384,7 +405,7 @@ mod tests {
             tx[0] * ty[1] - tx[1] * ty[0],
         ];
         let len = (cross[0] * cross[0] + cross[1] * cross[1] + cross[2] * cross[2]).sqrt();
-        let n = m.normals[j * 9 + i];
+        let n = m.normals[vertex_at(&m, 9, i, j)];
         for a in 0..3 {
             assert!(
                 (n[a] as f64 - cross[a] / len).abs() < 1e-6,
@@ -397,19 +418,21 @@ mod tests {
     #[test]
     fn holes_are_skipped() {
         let (g, map) = grid("ln(x)", Domain::new(-1.0, 1.0, -1.0, 1.0), 11);
-        let m = surface_mesh(&g, &map, Density::Full);
-        // Columns 0..=5 (x ≤ 0) are holes: only the 4 quad columns between x = 0.2 and 1 remain.
+        let m = surface(&g, &map, Density::Full).mesh;
+        // Columns 0..=5 (x ≤ 0) are holes: only the 4 quad columns between x = 0.2 and 1
+        // remain, and only their 5 columns of nodes have vertices.
         assert_eq!(m.indices.len(), 4 * 10 * 6);
-        for &k in &m.indices {
-            assert!(g.z[k as usize].is_finite());
+        assert_eq!(m.positions.len(), 5 * 11);
+        for d in &m.data {
+            let x = g.domain.x_at((d[1] * 10.0).round() as usize, 11);
+            assert!(x > 0.0, "a vertex at x = {x}");
         }
     }
 
     #[test]
     fn the_field_holds_each_nodes_height_fraction_and_normal() {
         let (g, map) = grid("ln(x) + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 11);
-        let m = surface_mesh(&g, &map, Density::default());
-        let texels = field(&m);
+        let texels = surface(&g, &map, Density::default()).field;
         for (k, t) in texels.iter().enumerate() {
             let (x, y) = (g.domain.x_at(k % 11, 11), g.domain.y_at(k / 11, 11));
             if x <= 0.0 {
@@ -428,30 +451,42 @@ mod tests {
     }
 
     #[test]
-    fn compacting_keeps_the_triangles_and_drops_unused_vertices() {
-        let (g, map) = grid("ln(x) + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 11);
-        let m = surface_mesh(&g, &map, Density::Full);
-        let c = m.clone().compact();
-        // x ≤ 0 is a hole: 5 of 11 columns of nodes are used.
-        assert_eq!(c.positions.len(), 5 * 11);
-        assert_eq!(c.indices.len(), m.indices.len());
-        for (a, b) in m.indices.iter().zip(&c.indices) {
-            let (a, b) = (*a as usize, *b as usize);
-            assert_eq!(
-                (m.positions[a], m.normals[a], m.data[a]),
-                (c.positions[b], c.normals[b], c.data[b])
+    fn each_vertex_is_its_nodes_point_height_and_normal() {
+        let d = Domain::new(-1.0, 1.0, -1.0, 1.0);
+        let (g, map) = grid("ln(x) + y^2", d, 11);
+        let m = surface(&g, &map, Density::Full).mesh;
+        for (k, (p, d)) in m.positions.iter().zip(&m.data).enumerate() {
+            let (i, j) = (
+                (d[1] * 10.0).round() as usize,
+                (d[2] * 10.0).round() as usize,
             );
+            let (x, y) = (g.domain.x_at(i, 11), g.domain.y_at(j, 11));
+            let f = x.ln() + y * y;
+            let at = map.world_from_landscape([x, y], f).unwrap();
+            assert!(
+                (0..3).all(|a| (p[a] - at[a]).abs() < 1e-5),
+                "{p:?} vs {at:?}"
+            );
+            let nor = map.normal(f, [1.0 / x, 2.0 * y]);
+            assert!((0..3).all(|a| (m.normals[k][a] - nor[a]).abs() < 1e-6));
+            assert!((d[0] as f64 - map.unclipped_fraction(f)).abs() < 1e-5);
         }
+        // Each used node once: 6 columns (x > 0) of 11 nodes.
+        assert_eq!(m.positions.len(), 5 * 11);
     }
 
     #[test]
     fn heights_are_clipped_to_the_robust_range() {
         let (g, mut map) = grid("x^2 + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 5);
         map.hi = map.lo + 0.5;
-        let m = surface_mesh(&g, &map, Density::Full);
+        let m = surface(&g, &map, Density::Full).mesh;
         let top = m.positions.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
         assert_eq!(top, map.height as f32);
-        assert_eq!(m.normals[0], [0.0, 1.0, 0.0], "clipped corners are flat");
+        assert_eq!(
+            m.normals[vertex_at(&m, 5, 0, 0)],
+            [0.0, 1.0, 0.0],
+            "clipped corners are flat"
+        );
     }
 
     #[test]
@@ -473,12 +508,18 @@ mod tests {
     fn vertex_data_carries_the_unclipped_height_and_the_point_in_the_domain() {
         let (g, mut map) = grid("x^2 + y^2", Domain::new(-1.0, 1.0, -1.0, 1.0), 5);
         map.hi = map.lo + 0.5;
-        let m = surface_mesh(&g, &map, Density::Full);
+        let m = surface(&g, &map, Density::Full).mesh;
         // Corner (−1, −1): f = 2 is 4× the clipped range of 0.5 above f = 0.
-        let d = m.data[0];
+        let d = m.data[vertex_at(&m, 5, 0, 0)];
         assert_eq!([d[1], d[2], d[3]], [0.0, 0.0, 1.0]);
-        // Node (3, 1) of 5 × 5: x = 0.5 (3/4 of the way), y = −0.5 (1/4).
-        assert_eq!([m.data[8][1], m.data[8][2]], [0.75, 0.25]);
+        // Node (3, 1) of 5 × 5: x = 0.5 (3/4 of the way), y = −0.5 (1/4); its vertex is there.
+        let k = vertex_at(&m, 5, 3, 1);
+        assert_eq!([m.data[k][1], m.data[k][2]], [0.75, 0.25]);
+        let p = map.landscape_from_world(m.positions[k]);
+        assert!(
+            (p[0] - 0.5).abs() < 1e-6 && (p[1] + 0.5).abs() < 1e-6,
+            "{p:?}"
+        );
         assert!((d[0] as f64 - (2.0 - map.lo) / 0.5).abs() < 1e-6, "{d:?}");
         assert!(d[0] > 1.0, "clipped tops are marked above 1");
         let floor = floor_mesh(&m, -0.2);

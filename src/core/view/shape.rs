@@ -9,7 +9,6 @@
 //! them per pixel from the full grid (the surface's field), so the mesh only carries the
 //! silhouette and the parallax.
 
-use super::MeshData;
 use rayon::prelude::*;
 
 /// Cells per side of the largest block drawn as two triangles: the tiles the quadtree
@@ -79,17 +78,42 @@ impl Leaf {
     }
 }
 
-/// The triangle indices of the mesh over `mesh.positions` (an `n × n` grid, row-major),
-/// snapping the heights of nodes that lie on a larger neighbour's edge onto that edge so the
-/// surface has no cracks. Holes (nodes whose data says so) are drawn open, cell by cell.
-pub fn triangulate(mesh: &mut MeshData, n: usize, density: Density) {
+/// The grid the quadtree reads: a world height per node (row-major, `n × n`) and the field,
+/// whose fourth channel is 0 in a hole.
+struct Nodes<'a> {
+    heights: &'a [f32],
+    field: &'a [[f32; 4]],
+    n: usize,
+}
+
+impl Nodes<'_> {
+    fn height(&self, i: usize, j: usize) -> f32 {
+        self.heights[j * self.n + i]
+    }
+
+    /// Whether node k is on the surface (not a hole).
+    fn exists(&self, k: usize) -> bool {
+        self.field[k][3] > 0.0
+    }
+}
+
+/// The triangle indices (grid nodes, row-major) of the surface over an `n × n` grid's
+/// `heights`, snapping the heights of nodes that lie on a larger neighbour's edge onto that
+/// edge so the surface has no cracks. Holes (nodes whose `field` texel is 0) are drawn open,
+/// cell by cell.
+pub fn triangulate(
+    heights: &mut [f32],
+    field: &[[f32; 4]],
+    n: usize,
+    density: Density,
+) -> Vec<u32> {
     let cells = n - 1;
     let (side, per_side) = match density {
         Density::Screen(_) => (TILE, cells.div_ceil(TILE)),
         Density::Full => (1, cells),
     };
     let tolerance = density.tolerance();
-    let grid = &*mesh;
+    let grid = Nodes { heights, field, n };
     let mut leaves: Vec<Leaf> = (0..per_side * per_side)
         .into_par_iter()
         .flat_map_iter(|t| {
@@ -102,43 +126,43 @@ pub fn triangulate(mesh: &mut MeshData, n: usize, density: Density) {
                 side,
             };
             let mut out = Vec::new();
-            split(tile, grid, n, tolerance, &mut out);
+            split(tile, &grid, tolerance, &mut out);
             out
         })
         .collect();
     // Larger leaves first: a node on a large leaf's edge is put on it before the smaller
     // leaves whose corners it is are used to place others.
     leaves.sort_by_key(|l| std::cmp::Reverse(l.side));
-    snap(&mut mesh.positions, &leaves, n);
+    snap(heights, &leaves, n);
+    let grid = Nodes { heights, field, n };
     let mut indices = Vec::with_capacity(leaves.len() * 6);
     for leaf in &leaves {
-        triangles(leaf, mesh, n, &mut indices);
+        triangles(leaf, &grid, &mut indices);
     }
-    mesh.indices = indices;
+    indices
 }
 
 /// Splits `leaf` until each part is drawn within `tolerance` by two triangles (or is one
 /// cell); a part with a hole in it is split down to cells.
-fn split(leaf: Leaf, mesh: &MeshData, n: usize, tolerance: f32, out: &mut Vec<Leaf>) {
-    if leaf.side <= 1 || fits(leaf, mesh, n, tolerance) {
+fn split(leaf: Leaf, grid: &Nodes, tolerance: f32, out: &mut Vec<Leaf>) {
+    if leaf.side <= 1 || fits(leaf, grid, tolerance) {
         out.push(leaf);
         return;
     }
     for child in leaf.children() {
-        split(child, mesh, n, tolerance, out);
+        split(child, grid, tolerance, out);
     }
 }
 
 /// Whether every node of the leaf exists and lies within `tolerance` of its two triangles.
-fn fits(leaf: Leaf, mesh: &MeshData, n: usize, tolerance: f32) -> bool {
+fn fits(leaf: Leaf, grid: &Nodes, tolerance: f32) -> bool {
     let (i0, j0, w, h) = (leaf.i0, leaf.j0, leaf.w, leaf.h);
-    let height = |i: usize, j: usize| mesh.positions[j * n + i][1];
-    let (a, b) = (height(i0, j0), height(i0 + w, j0));
-    let (c, d) = (height(i0, j0 + h), height(i0 + w, j0 + h));
+    let (a, b) = (grid.height(i0, j0), grid.height(i0 + w, j0));
+    let (c, d) = (grid.height(i0, j0 + h), grid.height(i0 + w, j0 + h));
     let (per_w, per_h) = (1.0 / w as f32, 1.0 / h as f32);
     for j in j0..=j0 + h {
         let ty = (j - j0) as f32 * per_h;
-        let row = j * n;
+        let row = j * grid.n;
         for i in i0..=i0 + w {
             let tx = (i - i0) as f32 * per_w;
             // The triangles [a, b, d] (tx ≥ ty) and [a, d, c], as `triangles` draws them.
@@ -147,7 +171,7 @@ fn fits(leaf: Leaf, mesh: &MeshData, n: usize, tolerance: f32) -> bool {
             } else {
                 a + ty * (c - a) + tx * (d - c)
             };
-            if !exists(mesh, row + i) || (drawn - mesh.positions[row + i][1]).abs() > tolerance {
+            if !grid.exists(row + i) || (drawn - grid.heights[row + i]).abs() > tolerance {
                 return false;
             }
         }
@@ -155,18 +179,13 @@ fn fits(leaf: Leaf, mesh: &MeshData, n: usize, tolerance: f32) -> bool {
     true
 }
 
-/// Whether grid node k is on the surface (not a hole's placeholder).
-fn exists(mesh: &MeshData, k: usize) -> bool {
-    mesh.data[k][3] > 0.0
-}
-
 /// Puts every node inside a leaf's edge onto that edge's straight line (the finer leaves
 /// beside it then meet it without a crack), larger leaves first.
-fn snap(positions: &mut [[f32; 3]], leaves: &[Leaf], n: usize) {
+fn snap(heights: &mut [f32], leaves: &[Leaf], n: usize) {
     let mut along = |first: usize, step: usize, len: usize| {
-        let (a, b) = (positions[first][1], positions[first + len * step][1]);
+        let (a, b) = (heights[first], heights[first + len * step]);
         for k in 1..len {
-            positions[first + k * step][1] = a + (k as f32 / len as f32) * (b - a);
+            heights[first + k * step] = a + (k as f32 / len as f32) * (b - a);
         }
     };
     for l in leaves.iter().filter(|l| l.side > 1) {
@@ -180,10 +199,10 @@ fn snap(positions: &mut [[f32; 3]], leaves: &[Leaf], n: usize) {
 
 /// A leaf's two triangles, counter-clockwise seen from above (+Y, with +y mapping to −Z); a
 /// triangle with a corner in a hole is left out.
-fn triangles(l: &Leaf, mesh: &MeshData, n: usize, out: &mut Vec<u32>) {
-    let finite = |k: usize| exists(mesh, k);
-    let a = l.j0 * n + l.i0;
-    let (b, c, d) = (a + l.w, a + l.h * n, a + l.h * n + l.w);
+fn triangles(l: &Leaf, grid: &Nodes, out: &mut Vec<u32>) {
+    let finite = |k: usize| grid.exists(k);
+    let a = l.j0 * grid.n + l.i0;
+    let (b, c, d) = (a + l.w, a + l.h * grid.n, a + l.h * grid.n + l.w);
     if finite(a) && finite(b) && finite(d) {
         out.extend([a, b, d].map(|k| k as u32));
     }

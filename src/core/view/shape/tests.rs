@@ -3,16 +3,32 @@
 
 use crate::core::expr::Formula;
 use crate::core::presets::ZScale;
+use crate::core::surface::SurfaceGrid;
 use crate::core::surface::{Domain, sample};
-use crate::core::view::{Density, MeshData, WorldMap, surface_mesh};
+use crate::core::view::{Density, WorldMap, on_nodes};
 
-fn meshes(src: &str, d: Domain, n: usize) -> (MeshData, MeshData) {
+/// The triangles over the grid's nodes (row-major) and the nodes' drawn heights.
+struct Drawn {
+    heights: Vec<f32>,
+    indices: Vec<u32>,
+}
+
+fn drawn(g: &SurfaceGrid, map: &WorldMap, density: Density) -> Drawn {
+    let mut nodes = on_nodes(g, map);
+    let indices = super::triangulate(&mut nodes.heights, &nodes.field, g.n, density);
+    Drawn {
+        heights: nodes.heights,
+        indices,
+    }
+}
+
+fn meshes(src: &str, d: Domain, n: usize) -> (Drawn, Drawn) {
     let f = Formula::parse(src).unwrap();
     let g = sample(&f, d, n, true);
     let map = WorldMap::new(d, &g.range, ZScale::Linear, 1.0);
     (
-        surface_mesh(&g, &map, Density::default()),
-        surface_mesh(&g, &map, Density::Full),
+        drawn(&g, &map, Density::default()),
+        drawn(&g, &map, Density::Full),
     )
 }
 
@@ -22,21 +38,21 @@ fn at(k: u32, n: usize) -> [f64; 2] {
 }
 
 /// The drawn height at grid point p, from the triangle that holds it (barycentric).
-fn drawn_height(m: &MeshData, n: usize, p: [f64; 2]) -> Option<f64> {
+fn drawn_height(m: &Drawn, n: usize, p: [f64; 2]) -> Option<f64> {
     m.indices.chunks_exact(3).find_map(|t| {
         let [a, b, c] = [at(t[0], n), at(t[1], n), at(t[2], n)];
         let det = (b[1] - c[1]) * (a[0] - c[0]) + (c[0] - b[0]) * (a[1] - c[1]);
         let wa = ((b[1] - c[1]) * (p[0] - c[0]) + (c[0] - b[0]) * (p[1] - c[1])) / det;
         let wb = ((c[1] - a[1]) * (p[0] - c[0]) + (a[0] - c[0]) * (p[1] - c[1])) / det;
         let wc = 1.0 - wa - wb;
-        let h = |k: u32| f64::from(m.positions[k as usize][1]);
+        let h = |k: u32| f64::from(m.heights[k as usize]);
         (wa >= -1e-9 && wb >= -1e-9 && wc >= -1e-9)
             .then(|| wa * h(t[0]) + wb * h(t[1]) + wc * h(t[2]))
     })
 }
 
 /// Twice the area (in cells) the triangles cover.
-fn area(m: &MeshData, n: usize) -> f64 {
+fn area(m: &Drawn, n: usize) -> f64 {
     m.indices
         .chunks_exact(3)
         .map(|t| {
@@ -71,8 +87,8 @@ fn the_drawn_shape_stays_within_the_tolerance_without_cracks() {
     let g = sample(&f, d, n, true);
     let map = WorldMap::new(d, &g.range, ZScale::Log, 1.0);
     let (needed, full) = (
-        surface_mesh(&g, &map, Density::default()),
-        surface_mesh(&g, &map, Density::Full),
+        drawn(&g, &map, Density::default()),
+        drawn(&g, &map, Density::Full),
     );
     let (coarse, fine) = (needed.indices.len(), full.indices.len());
     assert!(
@@ -85,7 +101,7 @@ fn the_drawn_shape_stays_within_the_tolerance_without_cracks() {
     );
     assert_eq!(area(&needed, n), area(&full, n));
     for k in 0..(n * n) as u32 {
-        let truth = f64::from(full.positions[k as usize][1]);
+        let truth = f64::from(full.heights[k as usize]);
         let drawn = drawn_height(&needed, n, at(k, n)).expect("every node is covered");
         assert!(
             (drawn - truth).abs() <= 2.0 * f64::from(Density::default().tolerance()) + 1e-6,
@@ -105,7 +121,7 @@ fn the_drawn_shape_stays_within_the_tolerance_without_cracks() {
                 let s = ((p[0] - a[0]) * (b[0] - a[0]) + (p[1] - a[1]) * (b[1] - a[1]))
                     / ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2));
                 if cross == 0.0 && s > 0.0 && s < 1.0 {
-                    let h = |k: u32| needed.positions[k as usize][1];
+                    let h = |k: u32| needed.heights[k as usize];
                     let on_edge = h(u) + s as f32 * (h(v) - h(u));
                     assert!((h(w) - on_edge).abs() < 1e-5, "a crack at {p:?}");
                 }
@@ -129,7 +145,7 @@ fn holes_and_bumps_are_drawn_cell_by_cell() {
         assert!(f.value([x, y]).is_finite(), "({x}, {y}) is in the hole");
     }
     let (needed, full) = meshes("sin(40*x)", d, 33);
-    let sorted = |m: &MeshData| {
+    let sorted = |m: &Drawn| {
         let mut t: Vec<&[u32]> = m.indices.chunks_exact(3).collect();
         t.sort();
         t.concat()
@@ -143,7 +159,7 @@ fn a_wider_view_gets_a_finer_mesh() {
     let d = Domain::new(-2.0, 2.0, -1.0, 3.0);
     let g = sample(&f, d, 192, true);
     let map = WorldMap::new(d, &g.range, ZScale::Log, 1.0);
-    let count = |density| surface_mesh(&g, &map, density).indices.len();
+    let count = |density| drawn(&g, &map, density).indices.len();
     let widths = [320, 1280, 3840].map(|w| count(Density::Screen(w)));
     assert!(
         widths[0] < widths[1] && widths[1] < widths[2] && widths[2] < count(Density::Full),
