@@ -27,7 +27,7 @@ pub use state::{Seen, probes};
 pub use update::{Note, Term, Terms, Update, scalar, term};
 pub use vector::VectorOptimizer;
 
-use crate::core::expr::Formula;
+use crate::core::expr::{Formula, scalar_reads};
 use state::State;
 
 /// What a step of any family is given: the kind, its hyperparameters and state, the point,
@@ -172,9 +172,7 @@ impl Optimizer {
         };
         s.t += 1;
         // Newton takes its own derivatives; the derivative-free methods take none.
-        // Three scalars, not a pair and an array: the branches' pair was merged in memory and
-        // its gradient read back with one wide load across two stores, a stalled forward.
-        let [loss, gx, gy] = if self.kind.is_first_order() {
+        let merged = if self.kind.is_first_order() {
             let (loss, [gx, gy]) = match known.filter(|_| seen.rows.is_none() && seen.fd == 0.0) {
                 Some(k) => {
                     seen.count(4);
@@ -186,6 +184,9 @@ impl Optimizer {
         } else {
             [f64::NAN; 3]
         };
+        // The branches merge in memory, one number a store; read back one number a load, as
+        // the gradient read as a pair with one wide load over two stores stalled its forward.
+        let [loss, gx, gy] = scalar_reads(&merged);
         let step = Step {
             kind: self.kind,
             h,
