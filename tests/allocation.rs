@@ -1,6 +1,7 @@
 //! A step allocates nothing, in any dimension: every optimizer on a 30-dimensional quadratic,
-//! and a network's training step with every optimizer (Newton's Hessian included), counted
-//! by an allocator that tallies this thread's calls.
+//! and a network's training step with every optimizer (Newton's Hessian included); a surface
+//! rebuild allocates only its field, its mesh and a few numbers per grid node. Counted by an
+//! allocator that tallies this thread's calls and bytes.
 
 use gradscape::core::net::{Net, Training, classes, widths};
 use gradscape::core::objective::Objective;
@@ -12,12 +13,18 @@ struct Counting;
 
 thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    static BYTES: Cell<u64> = const { Cell::new(0) };
+}
+
+fn tally(bytes: usize) {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    let _ = BYTES.try_with(|c| c.set(c.get() + bytes as u64));
 }
 
 // SAFETY: every call is passed to the system allocator unchanged; the count is a side note.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        tally(layout.size());
         // SAFETY: the caller's contract, passed on.
         unsafe { System.alloc(layout) }
     }
@@ -28,7 +35,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        tally(size);
         // SAFETY: the caller's contract, passed on.
         unsafe { System.realloc(ptr, layout, size) }
     }
@@ -42,6 +49,13 @@ fn allocations(f: impl FnOnce()) -> u64 {
     let before = ALLOCATIONS.with(Cell::get);
     f();
     ALLOCATIONS.with(Cell::get) - before
+}
+
+/// Bytes `f` asks for on this thread (a reallocation counts its new size), and its result.
+fn bytes<R>(f: impl FnOnce() -> R) -> (u64, R) {
+    let before = BYTES.with(Cell::get);
+    let r = f();
+    (BYTES.with(Cell::get) - before, r)
 }
 
 /// f = ½ Σ (i + 1)·xᵢ², with its gradient and Hessian.
@@ -129,4 +143,33 @@ fn a_network_trains_without_allocating() {
             assert_eq!(made, 0, "{kind}, batch {batch}");
         }
     }
+}
+
+#[test]
+fn a_surface_allocates_its_field_and_mesh_and_a_few_numbers_per_node() {
+    use gradscape::core::expr::Formula;
+    use gradscape::core::presets::ZScale;
+    use gradscape::core::surface::{Domain, sample};
+    use gradscape::core::view::{Density, WorldMap, surface};
+    let f = Formula::parse("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+    let d = Domain::new(-2.0, 2.0, -1.0, 3.0);
+    let n = 512;
+    let grid = sample(&f, d, n, true);
+    let map = WorldMap::new(d, &grid.range, ZScale::Log, 1.0);
+    let (asked, view) = bytes(|| surface(&grid, &map, Density::default()));
+    // Per node: the field's texel (16 bytes), a height (4) and a vertex number (4). The mesh
+    // grows by doubling, so its vectors ask for at most 4× their final length in all.
+    let m = &view.mesh;
+    let mesh = m.positions.len() * (12 + 12 + 16) + m.indices.len() * 4;
+    let bound = (n * n * (16 + 4 + 4) + 4 * mesh) as u64;
+    assert!(
+        asked <= bound,
+        "{asked} bytes for a {n}² surface (mesh {mesh}), over {bound}"
+    );
+    // Coarse: a 512² Rosenbrock keeps a small share of the grid's nodes.
+    assert!(
+        m.positions.len() * 4 < n * n,
+        "{} vertices",
+        m.positions.len()
+    );
 }

@@ -14,6 +14,9 @@ pub const WORLD_SIZE: f64 = 10.0;
 /// Height of the drawn z-range in world units at vertical scale 1.
 pub const WORLD_HEIGHT: f64 = 3.5;
 
+/// A mesh vertex: its world position, its normal and its unclipped height fraction.
+pub type VertexAt = ([f32; 3], [f32; 3], f64);
+
 /// Maps landscape points (x, y, f) to world positions and back.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WorldMap {
@@ -89,7 +92,7 @@ impl WorldMap {
     /// A mesh vertex at landscape point `p` where f is `f` with gradient `grad`: its world
     /// position, normal and unclipped height fraction, f's shape (a logarithm on the log
     /// scale) computed once for all three. None if anything is not finite.
-    pub fn vertex(&self, p: [f64; 2], f: f64, grad: [f64; 2]) -> Option<([f32; 3], [f32; 3], f64)> {
+    pub fn vertex(&self, p: [f64; 2], f: f64, grad: [f64; 2]) -> Option<VertexAt> {
         let shape = self.shape(f);
         let at = self.world_at(p, f, shape)?;
         Some((at, self.normal_at(f, shape, grad), self.unclipped_of(shape)))
@@ -278,8 +281,6 @@ fn node(grid: &SurfaceGrid, map: &WorldMap, i: usize, j: usize) -> Option<Vertex
     let g = grid.gradient.as_ref().map_or([0.0; 2], |g| g[j * n + i]);
     map.vertex(p, grid.at(i, j), g)
 }
-
-type VertexAt = ([f32; 3], [f32; 3], f64);
 
 /// The mesh over the nodes `indices` use (grid nodes, row-major), numbered in order of first
 /// use, at the quadtree's (snapped) `heights`.
