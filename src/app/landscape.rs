@@ -278,9 +278,9 @@ pub(super) fn rebuild(
 /// World height of the contour floor, just under the lowest point of the surface.
 pub const FLOOR_Y: f32 = -0.6;
 
-/// The field (`SurfaceView::field`) as a 32-bit float texture, a texel per grid node: read with
-/// `textureLoad` and interpolated in the shader (32-bit floats are not filterable everywhere,
-/// and 16 bits would step flat contours).
+/// The field (`SurfaceView::field`) as a 32-bit float texture, a texel per grid node: read
+/// with `textureLoad` and interpolated in the shader (32-bit floats are not filterable
+/// everywhere, and 16 bits would step flat contours).
 fn field_image(texels: &[[f32; 4]], n: usize) -> Image {
     use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
     // One copy of the texels' bytes (native order: every GPU target is little-endian).

@@ -68,8 +68,8 @@ pub struct SurfaceLook {
     #[texture(101)]
     #[sampler(102)]
     pub basins: Option<Handle<Image>>,
-    /// The surface's field (`SurfaceView::field`): height fraction and normal per grid node, read
-    /// per pixel.
+    /// The surface's field (`SurfaceView::field`): height fraction and normal per grid node,
+    /// read per pixel.
     #[texture(103, sample_type = "float", filterable = false)]
     pub field: Option<Handle<Image>>,
 }

@@ -20,7 +20,8 @@ mod program;
 mod torch;
 
 pub use jet::{Jet1, Jet2};
-pub use jit::{Compiled, scalar_reads};
+pub use jit::Compiled;
+pub(crate) use jit::scalar_reads;
 pub use lanes::{LANES, LaneSlots, Lanes};
 pub use parse::{FormulaError, MAX_LEN};
 pub use program::Program;
