@@ -195,6 +195,8 @@ fn optimizer_steps(c: &mut Criterion) {
 }
 
 fn mesh(c: &mut Criterion) {
+    // As the binary runs (`main.rs`): freed buffers kept for the next rebuild.
+    gradscape::core::memory::keep_freed_memory();
     let f = Formula::parse(ROSENBROCK).unwrap();
     let d = Domain::new(-2.0, 2.0, -1.0, 3.0);
     let mut group = c.benchmark_group("surface_rebuild_512");

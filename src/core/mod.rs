@@ -8,6 +8,7 @@ pub mod escape;
 pub mod expr;
 pub mod lanczos;
 pub mod landscape;
+pub mod memory;
 pub mod net;
 pub mod number;
 pub mod objective;
