@@ -300,12 +300,21 @@ impl Formula {
     /// f and the exact ∇f.
     #[inline(always)]
     pub fn gradient(&self, p: [f64; 2]) -> (f64, [f64; 2]) {
-        // The pair built in each branch: an array of three merged and read back as a value
-        // and a pair straddled two stores, a stalled forward (a tenth of a descent step).
-        let split = |[v, gx, gy]: [f64; 3]| (v, [gx, gy]);
+        let mut out = [0.0; 3];
+        self.gradient_into(p, &mut out);
+        let [v, gx, gy] = jit::scalar_reads(&out);
+        (v, [gx, gy])
+    }
+
+    /// `[f, ∂x, ∂y]` written to `out`, to be read with `scalar_reads`. Every branch writes
+    /// the caller's one buffer: results returned by value merged in memory at each branch
+    /// and were read back at each level, three stalled store-to-load round trips in a
+    /// descent step's critical path.
+    #[inline(always)]
+    pub(crate) fn gradient_into(&self, p: [f64; 2], out: &mut [f64; 3]) {
         match &self.over {
-            Some(over) => split(self.mean_gradient(over, p)),
-            None => split(self.gradient_at(p, &self.values)),
+            Some(over) => self.mean_gradient(over, p, out),
+            None => self.gradient_with(p, &self.values, out),
         }
     }
 
@@ -337,8 +346,8 @@ impl Formula {
     // `derivatives` too large to inline into an optimizer's step, and a plain formula's
     // Hessian cost 27 ns a point instead of 7.
     #[inline(never)]
-    fn mean_gradient(&self, over: &Over, p: [f64; 2]) -> [f64; 3] {
-        match over {
+    fn mean_gradient(&self, over: &Over, p: [f64; 2], out: &mut [f64; 3]) {
+        *out = match over {
             Over::Rows(data) => self.mean_on(0..data.rows(), |params| self.gradient_at(p, params)),
             Over::Network(stage) => {
                 let [v, gx, gy, ..] = stage.on_plane(p, 1);
@@ -369,14 +378,20 @@ impl Formula {
     /// [f, ∂x, ∂y] of the formula itself with these parameter values.
     #[inline(always)]
     fn gradient_at(&self, p: [f64; 2], params: &[f64]) -> [f64; 3] {
-        // Either back end writes `out`, read once after: an array returned by either of two
-        // calls was merged in memory and read back in pairs, a store-forwarding stall.
         let mut out = [0.0; 3];
-        match self.compiled() {
-            Some(c) => c.gradient_into(p[0], p[1], params, &mut out),
-            None => self.interpreted_gradient(p, params, &mut out),
-        }
+        self.gradient_with(p, params, &mut out);
         jit::scalar_reads(&out)
+    }
+
+    /// [f, ∂x, ∂y] of the formula itself into `out`: either back end writes it, to be read
+    /// once after (an array returned by either of two calls was merged in memory and read
+    /// back in pairs, a store-forwarding stall).
+    #[inline(always)]
+    fn gradient_with(&self, p: [f64; 2], params: &[f64], out: &mut [f64; 3]) {
+        match self.compiled() {
+            Some(c) => c.gradient_into(p[0], p[1], params, out),
+            None => self.interpreted_gradient(p, params, out),
+        }
     }
 
     /// The mean over these rows of `one` (the formula's value, gradient or Hessian with the

@@ -171,21 +171,20 @@ impl Optimizer {
             evals: std::cell::Cell::new(0),
         };
         s.t += 1;
-        // Newton takes its own derivatives; the derivative-free methods take none.
-        let merged = if self.kind.is_first_order() {
-            let (loss, [gx, gy]) = match known.filter(|_| seen.rows.is_none() && seen.fd == 0.0) {
-                Some(k) => {
+        // Newton takes its own derivatives; the derivative-free methods take none. Every
+        // branch writes this one buffer, read back once, one number a load: a gradient
+        // returned by value merged in memory at each branch, and a pair read with one wide
+        // load over two stores stalled its forward.
+        let mut merged = [f64::NAN; 3];
+        if self.kind.is_first_order() {
+            match known.filter(|_| seen.rows.is_none() && seen.fd == 0.0) {
+                Some((loss, [gx, gy])) => {
                     seen.count(4);
-                    k
+                    merged = [loss, gx, gy];
                 }
-                None => seen.gradient(x),
-            };
-            [loss, gx, gy]
-        } else {
-            [f64::NAN; 3]
-        };
-        // The branches merge in memory, one number a store; read back one number a load, as
-        // the gradient read as a pair with one wide load over two stores stalled its forward.
+                None => seen.gradient_into(x, &mut merged),
+            }
+        }
         let [loss, gx, gy] = scalar_reads(&merged);
         let step = Step {
             kind: self.kind,

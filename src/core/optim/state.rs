@@ -3,7 +3,7 @@
 
 use super::{Terms, annealing, cmaes, nelder_mead, pso};
 use crate::core::data::Batches;
-use crate::core::expr::Formula;
+use crate::core::expr::{Formula, scalar_reads};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -111,13 +111,25 @@ impl Seen<'_> {
     /// evaluate the point itself).
     #[inline(always)]
     pub fn gradient(&self, x: [f64; 2]) -> (f64, [f64; 2]) {
+        let mut out = [0.0; 3];
+        self.gradient_into(x, &mut out);
+        let [v, gx, gy] = scalar_reads(&out);
+        (v, [gx, gy])
+    }
+
+    /// [`Seen::gradient`] as `[f, ∂x, ∂y]` written to `out`, to be read with `scalar_reads`
+    /// (see `Formula::gradient_into`).
+    #[inline(always)]
+    pub(super) fn gradient_into(&self, x: [f64; 2], out: &mut [f64; 3]) {
         self.count(4);
         if self.fd > 0.0 {
-            return (f64::NAN, self.differences(x));
-        }
-        match self.rows {
-            Some(r) => self.f.gradient_on(x, r),
-            None => self.f.gradient(x),
+            let [gx, gy] = self.differences(x);
+            *out = [f64::NAN, gx, gy];
+        } else if let Some(r) = self.rows {
+            let (v, [gx, gy]) = self.f.gradient_on(x, r);
+            *out = [v, gx, gy];
+        } else {
+            self.f.gradient_into(x, out);
         }
     }
 
