@@ -354,15 +354,21 @@ const DIGITS: [KeyCode; 9] = [
 /// C clears the trails, 1–9 show or hide a racer.
 fn keys(
     keys: Res<ButtonInput<KeyCode>>,
+    presses: Res<super::sets::Presses>,
     mut sim: ResMut<Sim>,
     mut restart: MessageWriter<Restart>,
     mut racers: Query<(&Racer, &mut Trail, &mut Visibility)>,
 ) {
-    if keys.just_pressed(KeyCode::Space) {
+    // Each press counts: two quick taps of S on a slow machine are two steps.
+    if presses.count(&[KeyCode::Space]) % 2 == 1 {
         sim.playing = !sim.playing;
     }
     // While a lesson plays, → is its next beat (see `lesson`).
-    if keys.just_pressed(KeyCode::KeyS) || keys.just_pressed(KeyCode::ArrowRight) && !sim.directed {
+    let step_keys: &[KeyCode] = match sim.directed {
+        true => &[KeyCode::KeyS],
+        false => &[KeyCode::KeyS, KeyCode::ArrowRight],
+    };
+    for _ in 0..presses.count(step_keys) {
         sim.step_once();
     }
     if keys.just_pressed(KeyCode::KeyR) {

@@ -1,6 +1,8 @@
-//! The system sets every plugin orders itself by, and the run condition for keys: the layer
-//! beneath all plugins, importing none of them.
+//! The system sets every plugin orders itself by, the run condition for keys and each key's
+//! presses this frame: the layer beneath all plugins, importing none of them.
 
+use bevy::input::InputSystems;
+use bevy::input::keyboard::KeyboardInput;
 use bevy::prelude::*;
 
 /// Frame ordering, chained once: read input, step the simulation, rebuild what changed, draw.
@@ -19,6 +21,26 @@ pub fn keys_free(wants: Option<Res<bevy_egui::input::EguiWantsInput>>) -> bool {
     !wants.is_some_and(|w| w.wants_any_keyboard_input())
 }
 
+/// The keys that went down this frame, in order, one entry a press. At a few frames a second
+/// (software rendering, a classroom VM) two quick taps of S land in one frame, and
+/// `ButtonInput::just_pressed` reads them as one: a key that acts once a press counts here.
+/// A held key's repeats do not count.
+#[derive(Resource, Default)]
+pub struct Presses(Vec<KeyCode>);
+
+impl Presses {
+    /// How many times any of `keys` went down this frame.
+    pub fn count(&self, keys: &[KeyCode]) -> usize {
+        self.0.iter().filter(|k| keys.contains(k)).count()
+    }
+}
+
+fn count_presses(mut presses: ResMut<Presses>, mut keys: MessageReader<KeyboardInput>) {
+    presses.0.clear();
+    let down = keys.read().filter(|k| k.state.is_pressed() && !k.repeat);
+    presses.0.extend(down.map(|k| k.key_code));
+}
+
 /// Start-up order: the camera exists, then the scene is applied, then the first surface is
 /// built from whatever landscape that left, then everything that shows it is spawned.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,8 +51,15 @@ pub enum StartSet {
     Spawn,
 }
 
-/// Chains the start-up sets and the frame's sets once: input, simulation, rebuilds, drawing.
+/// Chains the start-up sets and the frame's sets once: input, simulation, rebuilds, drawing;
+/// and counts each frame's key presses where there is a keyboard.
 pub fn order(app: &mut App) {
+    app.init_resource::<Presses>().add_systems(
+        PreUpdate,
+        count_presses
+            .after(InputSystems)
+            .run_if(resource_exists::<ButtonInput<KeyCode>>),
+    );
     app.configure_sets(
         Startup,
         (

@@ -6,6 +6,8 @@ use crate::app::headless;
 use crate::core::landscape::Landscape as Launched;
 use crate::core::optim::run::{Status, StopRules};
 use crate::core::optim::{Hyper, Kind};
+use bevy::input::ButtonState;
+use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::time::TimeUpdateStrategy;
 use std::time::Duration;
 
@@ -774,4 +776,44 @@ fn a_network_racers_new_settings_reach_its_network() {
     .unwrap();
     alone.step();
     assert_eq!(l.training.theta, alone.theta);
+}
+
+#[test]
+fn two_taps_of_s_within_one_frame_are_two_steps() {
+    // At a few frames a second a quick double tap lands in one frame: down, up, down, up.
+    let mut app = race(
+        launched("two-wells"),
+        vec![spec(Kind::Momentum, 0.1, [-3.5, 2.0])],
+        1,
+    );
+    app.add_plugins(bevy::input::InputPlugin);
+    app.world_mut().resource_mut::<Sim>().playing = false;
+    app.update();
+    let steps = |app: &mut App| racers(app)[0].1.steps;
+    assert_eq!(steps(&mut app), 0);
+    let tap = |app: &mut App, code: KeyCode| {
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            app.world_mut().write_message(KeyboardInput {
+                key_code: code,
+                logical_key: Key::Character("s".into()),
+                state,
+                text: None,
+                repeat: false,
+                window: Entity::PLACEHOLDER,
+            });
+        }
+    };
+    tap(&mut app, KeyCode::KeyS);
+    tap(&mut app, KeyCode::KeyS);
+    app.update();
+    assert_eq!(steps(&mut app), 2, "two taps, two steps");
+    // S and → both step; Space twice in one frame leaves the race paused.
+    tap(&mut app, KeyCode::KeyS);
+    tap(&mut app, KeyCode::ArrowRight);
+    tap(&mut app, KeyCode::Space);
+    tap(&mut app, KeyCode::Space);
+    app.update();
+    app.update();
+    assert_eq!(steps(&mut app), 4);
+    assert!(!app.world().resource::<Sim>().playing);
 }
