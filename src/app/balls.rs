@@ -187,7 +187,9 @@ fn stalk(
     }
 }
 
-/// "diverged", "converged", "stalled" next to balls that stopped.
+/// "diverged", "converged", "stalled" next to balls that stopped. Racers stopped at one
+/// spot for one reason share one label, led by a dot in each one's colour: four racers at
+/// Rosenbrock's minimum made four "✓ converged" around it.
 fn status_labels(
     mut contexts: EguiContexts,
     camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
@@ -197,29 +199,71 @@ fn status_labels(
     let ctx = contexts.ctx_mut()?;
     let (camera, transform) = *camera;
     let mut labels = ViewLabels::new(ctx, "racer status", camera, transform, &mut placed);
-    for (racer, contact, visible) in &racers {
-        if racer.run.status.is_running() || !visible.get() {
-            continue;
-        }
-        let colour = match racer.run.status {
-            Status::Diverged(_) => egui::Color32::from_rgb(255, 110, 100),
-            _ => colour32(racer.color),
-        };
-        let text = match racer.run.status {
-            Status::Diverged(_) => "✕ diverged",
-            Status::Converged => "✓ converged",
-            _ => racer.run.status.label(),
-        };
-        labels.text(
-            contact.0,
-            egui::vec2(12.0, -14.0),
-            egui::Align2::LEFT_BOTTOM,
-            text,
-            13.0,
-            colour,
-        );
+    // Each stopped racer on screen: where, its status's words and its colour.
+    let stopped: Vec<(Vec3, egui::Pos2, &str, egui::Color32)> = racers
+        .iter()
+        .filter(|(r, _, visible)| !r.run.status.is_running() && visible.get())
+        .filter_map(|(r, contact, _)| {
+            let p = labels.screen(contact.0)?;
+            Some((contact.0, p, status_text(&r.run.status), colour32(r.color)))
+        })
+        .collect();
+    let spots: Vec<(egui::Pos2, &str)> = stopped.iter().map(|s| (s.1, s.2)).collect();
+    for group in same_spot(&spots) {
+        let (at, _, text, _) = stopped[group[0]];
+        let colours: Vec<egui::Color32> = group.iter().map(|&i| stopped[i].3).collect();
+        let job = status_job(text, &colours);
+        labels.job(at, egui::vec2(12.0, -14.0), egui::Align2::LEFT_BOTTOM, job);
     }
     Ok(())
+}
+
+const DIVERGED: &str = "✕ diverged";
+
+fn status_text(status: &Status) -> &'static str {
+    match status {
+        Status::Diverged(_) => DIVERGED,
+        Status::Converged => "✓ converged",
+        other => other.label(),
+    }
+}
+
+/// Labels with the same text less than 6 points apart on screen, grouped: each group lists
+/// its labels in order, the first where it stands.
+fn same_spot(spots: &[(egui::Pos2, &str)]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, (p, text)) in spots.iter().enumerate() {
+        let near = |g: &&mut Vec<usize>| {
+            let (q, t) = spots[g[0]];
+            t == *text && q.distance(*p) < 6.0
+        };
+        match groups.iter_mut().find(near) {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    groups
+}
+
+/// A status label: the racer's colour for one racer (red when diverged); for several, a dot
+/// in each one's colour, then the words (red when diverged, else light grey).
+fn status_job(text: &str, colours: &[egui::Color32]) -> egui::text::LayoutJob {
+    let font = egui::FontId::proportional(13.0);
+    let red = egui::Color32::from_rgb(255, 110, 100);
+    let words = match (text == DIVERGED, colours) {
+        (true, _) => red,
+        (false, [one]) => *one,
+        (false, _) => egui::Color32::from_gray(225),
+    };
+    let mut job = egui::text::LayoutJob::default();
+    if colours.len() > 1 {
+        for c in colours {
+            job.append("●", 0.0, egui::TextFormat::simple(font.clone(), *c));
+        }
+    }
+    let gap = if colours.len() > 1 { 4.0 } else { 0.0 };
+    job.append(text, gap, egui::TextFormat::simple(font, words));
+    job
 }
 
 /// Ball radius in world units at the default camera distance (the drawing plugin scales it).
@@ -303,5 +347,41 @@ pub(super) fn place_balls(
                 commands.entity(e).insert(Contact(at));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn racers_stopped_at_one_spot_for_one_reason_share_a_label_with_a_dot_each() {
+        let at = |x: f32, y: f32| egui::pos2(x, y);
+        let converged = status_text(&Status::Converged);
+        let diverged = status_text(&Status::Diverged("left the domain".into()));
+        let spots = [
+            (at(100.0, 100.0), converged),
+            (at(103.0, 98.0), converged),
+            (at(100.0, 100.0), diverged),
+            (at(130.0, 100.0), converged),
+            (at(99.0, 104.0), converged),
+        ];
+        assert_eq!(same_spot(&spots), vec![vec![0, 1, 4], vec![2], vec![3]]);
+
+        let (gold, blue) = (egui::Color32::GOLD, egui::Color32::LIGHT_BLUE);
+        let one = status_job(converged, &[gold]);
+        assert_eq!(one.text, "✓ converged");
+        assert_eq!(one.sections[0].format.color, gold);
+        let two = status_job(converged, &[gold, blue]);
+        assert_eq!(two.text, "●●✓ converged");
+        let colours: Vec<_> = two.sections.iter().map(|s| s.format.color).collect();
+        assert_eq!(colours, [gold, blue, egui::Color32::from_gray(225)]);
+        assert_eq!(two.sections[2].leading_space, 4.0);
+        let red = egui::Color32::from_rgb(255, 110, 100);
+        assert_eq!(status_job(diverged, &[gold]).sections[0].format.color, red);
+        assert_eq!(
+            status_job(diverged, &[gold, blue]).sections[2].format.color,
+            red
+        );
     }
 }

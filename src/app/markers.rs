@@ -1,7 +1,7 @@
 //! Critical-point markers: ▼ minima, ▲ maxima, ✕ saddles, ○ degenerate points, labelled;
 //! the global minimum in gold.
 
-use super::labels::{LabelOrder, Placed, ViewLabels, colour32};
+use super::labels::{GLYPH_AIR, LabelOrder, Placed, ViewLabels, colour32};
 use super::landscape::Surface;
 use super::racers::Racer;
 use super::sets::AppSet;
@@ -47,7 +47,10 @@ pub(super) fn plugin(app: &mut App) {
     .add_systems(Update, draw.in_set(AppSet::Present))
     .add_systems(
         EguiPrimaryContextPass,
-        labels_ui.in_set(LabelOrder::Markers),
+        (
+            keep_glyphs_clear.in_set(LabelOrder::Glyphs),
+            labels_ui.in_set(LabelOrder::Markers),
+        ),
     );
 }
 
@@ -110,32 +113,22 @@ fn draw(
         } else {
             colour(p.kind)
         };
-        let (c, s) = match (Some(i) == global, labelled[i], by_basin) {
-            (true, _, false) => (GOLD, 0.22),
-            (true, _, true) => (kind_colour, 0.22),
-            (false, true, _) => (kind_colour, 0.14),
-            (false, false, _) => (kind_colour, 0.06),
+        let global = Some(i) == global;
+        let c = if global && !by_basin {
+            GOLD
+        } else {
+            kind_colour
         };
+        let s = glyph_size(global, labelled[i]);
+        let [point, a, b, c2, d] = corners(p.kind, at, s);
         match p.kind {
-            // ▼ stands on its tip at a minimum; ▲ sits on its base at a maximum.
             CriticalKind::Minimum | CriticalKind::Maximum => {
-                let (point, across) = if p.kind == CriticalKind::Minimum {
-                    (at, at + Vec3::Y * 2.0 * s)
-                } else {
-                    (at + Vec3::Y * 2.0 * s, at)
-                };
-                gizmos.linestrip(
-                    [point, across + Vec3::X * s, across - Vec3::X * s, point],
-                    c,
-                );
-                gizmos.linestrip(
-                    [point, across + Vec3::Z * s, across - Vec3::Z * s, point],
-                    c,
-                );
+                gizmos.linestrip([point, a, b, point], c);
+                gizmos.linestrip([point, c2, d, point], c);
             }
             CriticalKind::Saddle => {
-                gizmos.line(at - Vec3::new(s, 0.0, s), at + Vec3::new(s, 0.0, s), c);
-                gizmos.line(at - Vec3::new(s, 0.0, -s), at + Vec3::new(s, 0.0, -s), c);
+                gizmos.line(a, b, c);
+                gizmos.line(c2, d, c);
             }
             CriticalKind::Degenerate => {
                 gizmos.circle(
@@ -146,6 +139,76 @@ fn draw(
             }
         }
     }
+}
+
+/// A glyph's size in world units: the global minimum's largest, labelled points' middling,
+/// the rest small (they show where things are without burying the surface).
+fn glyph_size(global: bool, labelled: bool) -> f32 {
+    match (global, labelled) {
+        (true, _) => 0.22,
+        (false, true) => 0.14,
+        (false, false) => 0.06,
+    }
+}
+
+/// Where a glyph of size `s` at `at` has its corners. ▼ stands on its tip at a minimum and
+/// ▲ sits on its base at a maximum: the tip or apex, then the ends of two crossed bars. A
+/// saddle's ✕: the centre, then the ends of its two strokes; a degenerate point's ○ lies
+/// within them.
+fn corners(kind: CriticalKind, at: Vec3, s: f32) -> [Vec3; 5] {
+    let up = Vec3::Y * 2.0 * s;
+    let (x, z) = (Vec3::X * s, Vec3::Z * s);
+    match kind {
+        CriticalKind::Minimum => [at, at + up + x, at + up - x, at + up + z, at + up - z],
+        CriticalKind::Maximum => [at + up, at + x, at - x, at + z, at - z],
+        CriticalKind::Saddle | CriticalKind::Degenerate => {
+            [at, at - x - z, at + x + z, at - x + z, at + x - z]
+        }
+    }
+}
+
+/// The labelled markers' glyphs at the landscape's points: index, where (a hair above the
+/// surface), kind and size.
+fn big_glyphs<'a>(
+    markers: &'a Markers,
+    surface: &'a Surface,
+    labelled: &'a [bool],
+) -> impl Iterator<Item = (usize, Vec3, f32)> + 'a {
+    let global = global_minimum(&markers.points);
+    markers.points.iter().enumerate().filter_map(move |(i, p)| {
+        let big = labelled[i] || Some(i) == global;
+        let w = surface.map.world_from_landscape(p.pos, p.value)?;
+        big.then(|| {
+            (
+                i,
+                Vec3::from(w) + Vec3::Y * 0.02,
+                glyph_size(Some(i) == global, labelled[i]),
+            )
+        })
+    })
+}
+
+/// No label covers a labelled marker's glyph (the global minimum's ▼ crossed the racers'
+/// "✓ converged" around it).
+fn keep_glyphs_clear(
+    mut contexts: EguiContexts,
+    markers: Res<Markers>,
+    surface: Res<Surface>,
+    racers: Query<&Racer>,
+    mut placed: ResMut<Placed>,
+    camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
+) -> Result {
+    if !markers.visible {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let (camera, transform) = *camera;
+    let labelled = labelled(&markers, &surface, &racers);
+    let mut labels = ViewLabels::new(ctx, "marker labels", camera, transform, &mut placed);
+    for (i, at, s) in big_glyphs(&markers, &surface, &labelled) {
+        labels.keep_clear(corners(markers.points[i].kind, at, s));
+    }
+    Ok(())
 }
 
 /// Short labels next to the markers, on the screen.
@@ -165,15 +228,9 @@ fn labels_ui(
     let global = global_minimum(&markers.points);
     let labelled = labelled(&markers, &surface, &racers);
     let mut labels = ViewLabels::new(ctx, "marker labels", camera, transform, &mut placed);
-    for (i, p) in markers
-        .points
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| labelled[*i])
-    {
-        let Some(w) = surface.map.world_from_landscape(p.pos, p.value) else {
-            continue;
-        };
+    let shown = big_glyphs(&markers, &surface, &labelled).filter(|(i, ..)| labelled[*i]);
+    for (i, at, s) in shown {
+        let p = &markers.points[i];
         let text = match (p.kind, Some(i) == global) {
             (CriticalKind::Minimum, true) => format!("global min {}", short(p.value)),
             (CriticalKind::Minimum, false) => format!("min {}", short(p.value)),
@@ -184,9 +241,18 @@ fn labels_ui(
         } else {
             colour(p.kind)
         };
+        // Below its own glyph's box, which is kept clear of labels: seen from above, a ▼'s
+        // bars reach below its tip.
+        let Some(tip) = labels.screen(at) else {
+            continue;
+        };
+        let lowest = corners(p.kind, at, s)
+            .iter()
+            .filter_map(|c| labels.screen(*c))
+            .fold(tip.y, |y, q| y.max(q.y));
         labels.text(
-            Vec3::from(w),
-            egui::vec2(10.0, 4.0),
+            at,
+            egui::vec2(10.0, (lowest - tip.y + GLYPH_AIR + 2.0).max(4.0)),
             egui::Align2::LEFT_TOP,
             text,
             12.0,
