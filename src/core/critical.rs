@@ -6,7 +6,7 @@
 
 use crate::core::expr::Formula;
 use crate::core::surface::Domain;
-use nalgebra::{Matrix2, SymmetricEigen, Vector2};
+use nalgebra::{Matrix2, Vector2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -55,9 +55,9 @@ impl CriticalPoint {
     }
 }
 
-/// Eigenvalues (ascending) of a symmetric 2×2 matrix.
+/// Eigenvalues (ascending) of a symmetric 2×2 matrix: Newton's closed form.
 pub fn eigenvalues(h: [[f64; 2]; 2]) -> [f64; 2] {
-    let e = SymmetricEigen::new(Matrix2::new(h[0][0], h[0][1], h[1][0], h[1][1])).eigenvalues;
+    let (e, _) = crate::core::eigen::eigen2(h[0][0], h[0][1], h[1][1]);
     [e[0].min(e[1]), e[0].max(e[1])]
 }
 

@@ -2,7 +2,28 @@
 //! optimizer that needs one every step (Newton's |H|, CMA-ES's C = B·D²·Bᵀ) allocates nothing:
 //! Householder reduction to tridiagonal form and the implicit QL algorithm, as EISPACK's
 //! `tred2` and `tql2` (Bowdler, Martin, Reinsch & Wilkinson, *Handbook for Automatic
-//! Computation* II, 1971). O(n³) time, n² + 2n numbers.
+//! Computation* II, 1971). O(n³) time, n² + 2n numbers. And the 2 × 2 case in closed form.
+
+/// The eigensystem of the symmetric 2 × 2 matrix [[a, b], [b, c]] by one Jacobi rotation
+/// (Golub & Van Loan, *Matrix Computations*, 4th ed., §8.5.2, `sym.schur2`): λ = (a − t·b,
+/// c + t·b) with eigenvectors (cs, −sn) and (sn, cs), where t = sn/cs is the smaller root of
+/// t² + 2θt − 1 = 0, θ = (c − a)/2b, taken without cancellation. Closed form, for Newton's 2D
+/// step and the critical points' classification: nalgebra's general eigensolver spent most
+/// of a 2D Newton step on a 2 × 2.
+#[inline]
+pub fn eigen2(a: f64, b: f64, c: f64) -> ([f64; 2], [f64; 2]) {
+    if b == 0.0 {
+        return ([a, c], [1.0, 0.0]);
+    }
+    // Halved before the difference, so that c − a cannot overflow.
+    let theta = (0.5 * c - 0.5 * a) / b;
+    let t = match (theta * theta).is_finite() {
+        true => theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt()),
+        false => 0.5 / theta,
+    };
+    let cs = 1.0 / (t * t + 1.0).sqrt();
+    ([a - t * b, c + t * b], [cs, t * cs])
+}
 
 /// A symmetric eigendecomposition A = V·diag(λ)·Vᵀ, eigenvalues ascending.
 #[derive(Debug, Clone)]

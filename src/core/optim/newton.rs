@@ -7,13 +7,13 @@
 //! H (nearly) singular:  x ← x − α·∇f  (a plain gradient step)
 //! ```
 //! The update's note says which case applied. One rule on H's eigenvalues ([`factors`]) for
-//! any dimension: a closed-form 2 × 2 eigensystem in 2D ([`eigen2`]); beyond, a dense
+//! any dimension: a closed-form 2 × 2 eigensystem in 2D (`eigen::eigen2`); beyond, a dense
 //! eigendecomposition of the n × n Hessian in buffers kept between steps (O(n³) time, n²
 //! numbers: about 1.4 s a step at n = 953).
 
 use super::vector::Search;
 use super::{Note, Step, Update, term, zip2};
-use crate::core::eigen::SymmetricEigen;
+use crate::core::eigen::{SymmetricEigen, eigen2};
 use crate::core::objective::Objective;
 
 pub(super) fn step(c: Step) -> Update {
@@ -92,25 +92,6 @@ fn newton_direction(a: f64, b: f64, c: f64, g: [f64; 2]) -> ([f64; 2], Option<No
         note,
         lambdas,
     )
-}
-
-/// The eigensystem of the symmetric H = [[a, b], [b, c]] by one Jacobi rotation (Golub &
-/// Van Loan, *Matrix Computations*, 4th ed., §8.5.2, `sym.schur2`): λ = (a − t·b, c + t·b)
-/// with eigenvectors (cs, −sn) and (sn, cs), where t = sn/cs is the smaller root of
-/// t² + 2θt − 1 = 0, θ = (c − a)/2b, taken without cancellation. Closed form, where
-/// nalgebra's general eigensolver spent most of a 2D Newton step on a 2 × 2.
-fn eigen2(a: f64, b: f64, c: f64) -> ([f64; 2], [f64; 2]) {
-    if b == 0.0 {
-        return ([a, c], [1.0, 0.0]);
-    }
-    // Halved before the difference, so that c − a cannot overflow.
-    let theta = (0.5 * c - 0.5 * a) / b;
-    let t = match (theta * theta).is_finite() {
-        true => theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt()),
-        false => 0.5 / theta,
-    };
-    let cs = 1.0 / (t * t + 1.0).sqrt();
-    ([a - t * b, c + t * b], [cs, t * cs])
 }
 
 /// What Newton keeps on n coordinates: the Hessian, its eigendecomposition and the factors,
