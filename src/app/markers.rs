@@ -6,6 +6,7 @@ use super::landscape::Surface;
 use super::racers::Racer;
 use super::sets::AppSet;
 use crate::core::critical::{self, CriticalKind, CriticalPoint};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
@@ -167,69 +168,80 @@ fn corners(kind: CriticalKind, at: Vec3, s: f32) -> [Vec3; 5] {
     }
 }
 
-/// The labelled markers' glyphs at the landscape's points: index, where (a hair above the
-/// surface), kind and size.
-fn big_glyphs<'a>(
-    markers: &'a Markers,
-    surface: &'a Surface,
-    labelled: &'a [bool],
-) -> impl Iterator<Item = (usize, Vec3, f32)> + 'a {
+/// A marker's glyph drawn large: the global minimum's and the labelled points'.
+struct Glyph {
+    /// Its index among the markers.
+    i: usize,
+    /// Where: a hair above the surface.
+    at: Vec3,
+    size: f32,
+    labelled: bool,
+}
+
+/// The glyphs drawn large, at the landscape's points.
+fn big_glyphs(markers: &Markers, surface: &Surface, labelled: &[bool]) -> Vec<Glyph> {
     let global = global_minimum(&markers.points);
-    markers.points.iter().enumerate().filter_map(move |(i, p)| {
-        let big = labelled[i] || Some(i) == global;
+    let big = |i: usize| labelled[i] || Some(i) == global;
+    let glyph = |(i, p): (usize, &CriticalPoint)| {
         let w = surface.map.world_from_landscape(p.pos, p.value)?;
-        big.then(|| {
-            (
-                i,
-                Vec3::from(w) + Vec3::Y * 0.02,
-                glyph_size(Some(i) == global, labelled[i]),
-            )
+        Some(Glyph {
+            i,
+            at: Vec3::from(w) + Vec3::Y * 0.02,
+            size: glyph_size(Some(i) == global, labelled[i]),
+            labelled: labelled[i],
         })
-    })
+    };
+    let points = markers.points.iter().enumerate();
+    points.filter(|(i, _)| big(*i)).filter_map(glyph).collect()
+}
+
+/// What the markers' label systems read: the points, the racers near them, and the camera
+/// and screen space the labels share.
+#[derive(SystemParam)]
+struct MarkerView<'w, 's> {
+    contexts: EguiContexts<'w, 's>,
+    markers: Res<'w, Markers>,
+    surface: Res<'w, Surface>,
+    racers: Query<'w, 's, &'static Racer>,
+    placed: ResMut<'w, Placed>,
+    camera: Single<'w, 's, (&'static Camera, &'static GlobalTransform), With<Camera3d>>,
+}
+
+impl MarkerView<'_, '_> {
+    /// The labelled markers' glyphs, with the points and a painter on the view; nothing
+    /// while the markers are hidden.
+    fn glyphs(&mut self) -> Result<Option<(Vec<Glyph>, &Markers, ViewLabels<'_>)>> {
+        if !self.markers.visible {
+            return Ok(None);
+        }
+        let ctx = self.contexts.ctx_mut()?;
+        let (camera, transform) = *self.camera;
+        let labelled = labelled(&self.markers, &self.surface, &self.racers);
+        let glyphs = big_glyphs(&self.markers, &self.surface, &labelled);
+        let labels = ViewLabels::new(ctx, "marker labels", camera, transform, &mut self.placed);
+        Ok(Some((glyphs, &self.markers, labels)))
+    }
 }
 
 /// No label covers a labelled marker's glyph (the global minimum's ▼ crossed the racers'
 /// "✓ converged" around it).
-fn keep_glyphs_clear(
-    mut contexts: EguiContexts,
-    markers: Res<Markers>,
-    surface: Res<Surface>,
-    racers: Query<&Racer>,
-    mut placed: ResMut<Placed>,
-    camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
-) -> Result {
-    if !markers.visible {
+fn keep_glyphs_clear(mut view: MarkerView) -> Result {
+    let Some((glyphs, markers, mut labels)) = view.glyphs()? else {
         return Ok(());
-    }
-    let ctx = contexts.ctx_mut()?;
-    let (camera, transform) = *camera;
-    let labelled = labelled(&markers, &surface, &racers);
-    let mut labels = ViewLabels::new(ctx, "marker labels", camera, transform, &mut placed);
-    for (i, at, s) in big_glyphs(&markers, &surface, &labelled) {
-        labels.keep_clear(corners(markers.points[i].kind, at, s));
+    };
+    for g in glyphs {
+        labels.keep_clear(corners(markers.points[g.i].kind, g.at, g.size));
     }
     Ok(())
 }
 
-/// Short labels next to the markers, on the screen.
-fn labels_ui(
-    mut contexts: EguiContexts,
-    markers: Res<Markers>,
-    surface: Res<Surface>,
-    racers: Query<&Racer>,
-    mut placed: ResMut<Placed>,
-    camera: Single<(&Camera, &GlobalTransform), With<Camera3d>>,
-) -> Result {
-    if !markers.visible {
+/// Short labels next to the labelled markers, below their glyphs.
+fn labels_ui(mut view: MarkerView) -> Result {
+    let Some((glyphs, markers, mut labels)) = view.glyphs()? else {
         return Ok(());
-    }
-    let ctx = contexts.ctx_mut()?;
-    let (camera, transform) = *camera;
+    };
     let global = global_minimum(&markers.points);
-    let labelled = labelled(&markers, &surface, &racers);
-    let mut labels = ViewLabels::new(ctx, "marker labels", camera, transform, &mut placed);
-    let shown = big_glyphs(&markers, &surface, &labelled).filter(|(i, ..)| labelled[*i]);
-    for (i, at, s) in shown {
+    for Glyph { i, at, size, .. } in glyphs.into_iter().filter(|g| g.labelled) {
         let p = &markers.points[i];
         let text = match (p.kind, Some(i) == global) {
             (CriticalKind::Minimum, true) => format!("global min {}", short(p.value)),
@@ -246,7 +258,7 @@ fn labels_ui(
         let Some(tip) = labels.screen(at) else {
             continue;
         };
-        let lowest = corners(p.kind, at, s)
+        let lowest = corners(p.kind, at, size)
             .iter()
             .filter_map(|c| labels.screen(*c))
             .fold(tip.y, |y, q| y.max(q.y));
