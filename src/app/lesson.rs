@@ -92,8 +92,9 @@ pub struct Director {
     from: Option<Pose>,
     /// A recording waits out the holds instead of waiting for clicks.
     pub recording: bool,
-    /// ← or → pressed, carried out in the next frame's playing.
-    pub cue: Option<Cue>,
+    /// ← and → presses (and the panel's buttons) in order, carried out in the next frame's
+    /// playing: two quick clicks of a presenter's clicker are two beats, at any frame rate.
+    pub cues: Vec<Cue>,
     /// A newly opened scene: its beats at 0 s fire in the next frame, once its racers exist.
     fresh: bool,
     /// Replay to this many beats fired in the next frame (after an edit).
@@ -287,17 +288,18 @@ fn play(mut stage: Stage) {
     if let Some(target) = stage.director.replay.take() {
         replay(&mut stage, target);
     }
-    match stage.director.cue.take() {
-        Some(Cue::Next) => next(&mut stage),
-        Some(Cue::Back) => {
-            let target = stage
-                .director
-                .lesson
-                .as_ref()
-                .map_or(0, Lesson::back_target);
-            replay(&mut stage, target);
+    for cue in std::mem::take(&mut stage.director.cues) {
+        match cue {
+            Cue::Next => next(&mut stage),
+            Cue::Back => {
+                let target = stage
+                    .director
+                    .lesson
+                    .as_ref()
+                    .map_or(0, Lesson::back_target);
+                replay(&mut stage, target);
+            }
         }
-        None => {}
     }
     // S (one step, paused) moves the lesson on by one race step's worth of ticks.
     let steps = std::mem::take(&mut stage.sim.pending);
@@ -657,15 +659,16 @@ fn aim(stage: &mut Stage) {
 }
 
 /// → or Page Down (a presenter's clicker) and ← or Page Up, while a lesson plays.
-fn keys(keys: Res<ButtonInput<KeyCode>>, mut director: ResMut<Director>) {
+fn keys(presses: Res<super::sets::Presses>, mut director: ResMut<Director>) {
     if director.lesson.is_none() {
         return;
     }
-    if keys.any_just_pressed([KeyCode::ArrowRight, KeyCode::PageDown]) {
-        director.cue = Some(Cue::Next);
-    }
-    if keys.any_just_pressed([KeyCode::ArrowLeft, KeyCode::PageUp]) {
-        director.cue = Some(Cue::Back);
+    for key in presses.in_order() {
+        match key {
+            KeyCode::ArrowRight | KeyCode::PageDown => director.cues.push(Cue::Next),
+            KeyCode::ArrowLeft | KeyCode::PageUp => director.cues.push(Cue::Back),
+            _ => {}
+        }
     }
 }
 

@@ -46,6 +46,31 @@ pub fn press_key(app: &mut App, code: KeyCode, letter: &str, state: bevy::input:
     app.update();
 }
 
+/// Each key tapped (down, then up) as bevy_winit writes them, all within one frame, then that
+/// frame: quick taps on a slow machine.
+#[cfg(test)]
+pub fn taps_in_one_frame(app: &mut App, codes: &[KeyCode]) {
+    for &code in codes {
+        for state in [
+            bevy::input::ButtonState::Pressed,
+            bevy::input::ButtonState::Released,
+        ] {
+            app.world_mut()
+                .write_message(bevy::input::keyboard::KeyboardInput {
+                    key_code: code,
+                    logical_key: bevy::input::keyboard::Key::Unidentified(
+                        bevy::input::keyboard::NativeKey::Unidentified,
+                    ),
+                    state,
+                    text: None,
+                    repeat: false,
+                    window: Entity::PLACEHOLDER,
+                });
+        }
+    }
+    app.update();
+}
+
 /// Settings for one launch of the app.
 pub struct Launch {
     pub landscape: Landscape,

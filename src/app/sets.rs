@@ -33,6 +33,11 @@ impl Presses {
     pub fn count(&self, keys: &[KeyCode]) -> usize {
         self.0.iter().filter(|k| keys.contains(k)).count()
     }
+
+    /// This frame's presses in the order they came.
+    pub fn in_order(&self) -> impl Iterator<Item = KeyCode> + '_ {
+        self.0.iter().copied()
+    }
 }
 
 fn count_presses(mut presses: ResMut<Presses>, mut keys: MessageReader<KeyboardInput>) {

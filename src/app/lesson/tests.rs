@@ -174,6 +174,26 @@ fn next_goes_beat_by_beat_and_back_replays_to_the_same_state() {
 }
 
 #[test]
+fn quick_clicks_within_one_frame_are_each_a_beat() {
+    let mut one_by_one = stage(false);
+    for _ in 0..3 {
+        key(&mut one_by_one, KeyCode::ArrowRight);
+    }
+    let third = state(&mut one_by_one);
+    let mut quick = stage(false);
+    let next = [KeyCode::PageDown, KeyCode::ArrowRight, KeyCode::PageDown];
+    crate::app::taps_in_one_frame(&mut quick, &next);
+    assert_eq!(state(&mut quick), third);
+    assert_eq!((third.0, third.1), (1800, 4));
+    // Back twice in one frame is two beats back, as two frames apart are.
+    key(&mut one_by_one, KeyCode::ArrowLeft);
+    key(&mut one_by_one, KeyCode::ArrowLeft);
+    crate::app::taps_in_one_frame(&mut quick, &[KeyCode::PageUp, KeyCode::ArrowLeft]);
+    assert_eq!(state(&mut quick), state(&mut one_by_one));
+    assert_eq!(state(&mut quick).1, 2);
+}
+
+#[test]
 fn a_beat_played_in_real_time_is_reached_in_the_state_the_keys_reach_it_in() {
     let mut keys = stage(false);
     for _ in 0..3 {

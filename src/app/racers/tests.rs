@@ -2,12 +2,10 @@
 
 use super::*;
 use crate::app::balls::{BALL_RADIUS, Contact, shown_point};
-use crate::app::headless;
+use crate::app::{headless, taps_in_one_frame};
 use crate::core::landscape::Landscape as Launched;
 use crate::core::optim::run::{Status, StopRules};
 use crate::core::optim::{Hyper, Kind};
-use bevy::input::ButtonState;
-use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::time::TimeUpdateStrategy;
 use std::time::Duration;
 
@@ -791,28 +789,16 @@ fn two_taps_of_s_within_one_frame_are_two_steps() {
     app.update();
     let steps = |app: &mut App| racers(app)[0].1.steps;
     assert_eq!(steps(&mut app), 0);
-    let tap = |app: &mut App, code: KeyCode| {
-        for state in [ButtonState::Pressed, ButtonState::Released] {
-            app.world_mut().write_message(KeyboardInput {
-                key_code: code,
-                logical_key: Key::Character("s".into()),
-                state,
-                text: None,
-                repeat: false,
-                window: Entity::PLACEHOLDER,
-            });
-        }
-    };
-    tap(&mut app, KeyCode::KeyS);
-    tap(&mut app, KeyCode::KeyS);
-    app.update();
+    taps_in_one_frame(&mut app, &[KeyCode::KeyS, KeyCode::KeyS]);
     assert_eq!(steps(&mut app), 2, "two taps, two steps");
     // S and → both step; Space twice in one frame leaves the race paused.
-    tap(&mut app, KeyCode::KeyS);
-    tap(&mut app, KeyCode::ArrowRight);
-    tap(&mut app, KeyCode::Space);
-    tap(&mut app, KeyCode::Space);
-    app.update();
+    let keys = [
+        KeyCode::KeyS,
+        KeyCode::ArrowRight,
+        KeyCode::Space,
+        KeyCode::Space,
+    ];
+    taps_in_one_frame(&mut app, &keys);
     app.update();
     assert_eq!(steps(&mut app), 4);
     assert!(!app.world().resource::<Sim>().playing);

@@ -221,14 +221,14 @@ pub fn lesson_ui(ui: &mut egui::Ui, director: &mut Director, form: &mut Authorin
     if director.lesson.is_some() {
         ui.horizontal(|ui| {
             if ui.button("◀ back").on_hover_text("← or Page Up").clicked() {
-                director.cue = Some(Cue::Back);
+                director.cues.push(Cue::Back);
             }
             if ui
                 .button("next ▶")
                 .on_hover_text("→ or Page Down")
                 .clicked()
             {
-                director.cue = Some(Cue::Next);
+                director.cues.push(Cue::Next);
             }
             ui.label(format!("beat {fired} of {} · {now:.1} s", beats.len()));
         });
