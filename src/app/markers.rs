@@ -106,36 +106,32 @@ fn draw(
             continue;
         };
         let at = Vec3::from(w) + Vec3::Y * 0.02;
-        // Unlabelled points are small glyphs: they show where things are without burying
-        // the surface.
-        let kind_colour = if by_basin {
+        let is_global = Some(i) == global;
+        let paint = if by_basin {
             let [r, g, b] = crate::core::atlas::basin_rgb(i).map(|c| c as f32);
             Color::srgb(r, g, b)
+        } else if is_global {
+            GOLD
         } else {
             colour(p.kind)
         };
-        let global = Some(i) == global;
-        let c = if global && !by_basin {
-            GOLD
-        } else {
-            kind_colour
-        };
-        let s = glyph_size(global, labelled[i]);
-        let [point, a, b, c2, d] = corners(p.kind, at, s);
+        let s = glyph_size(is_global, labelled[i]);
+        // The two bars of ▼ or ▲ from their apex, or the two strokes of ✕.
+        let [apex, a, b, c, d] = corners(p.kind, at, s);
         match p.kind {
             CriticalKind::Minimum | CriticalKind::Maximum => {
-                gizmos.linestrip([point, a, b, point], c);
-                gizmos.linestrip([point, c2, d, point], c);
+                gizmos.linestrip([apex, a, b, apex], paint);
+                gizmos.linestrip([apex, c, d, apex], paint);
             }
             CriticalKind::Saddle => {
-                gizmos.line(a, b, c);
-                gizmos.line(c2, d, c);
+                gizmos.line(a, b, paint);
+                gizmos.line(c, d, paint);
             }
             CriticalKind::Degenerate => {
                 gizmos.circle(
                     Isometry3d::new(at, Quat::from_rotation_x(std::f32::consts::FRAC_PI_2)),
                     s,
-                    c,
+                    paint,
                 );
             }
         }
