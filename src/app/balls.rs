@@ -245,20 +245,29 @@ fn same_spot(spots: &[(egui::Pos2, &str)]) -> Vec<Vec<usize>> {
     groups
 }
 
+/// Most dots a shared label shows; the rest are counted (a hundred racers at one minimum).
+const MAX_DOTS: usize = 8;
+
 /// A status label: the racer's colour for one racer (red when diverged); for several, a dot
-/// in each one's colour, then the words (red when diverged, else light grey).
+/// in each one's colour (at most [`MAX_DOTS`], then "+n"), then the words (red when
+/// diverged, else light grey).
 fn status_job(text: &str, colours: &[egui::Color32]) -> egui::text::LayoutJob {
     let font = egui::FontId::proportional(13.0);
     let red = egui::Color32::from_rgb(255, 110, 100);
+    let grey = egui::Color32::from_gray(225);
     let words = match (text == DIVERGED, colours) {
         (true, _) => red,
         (false, [one]) => *one,
-        (false, _) => egui::Color32::from_gray(225),
+        (false, _) => grey,
     };
     let mut job = egui::text::LayoutJob::default();
     if colours.len() > 1 {
-        for c in colours {
+        for c in colours.iter().take(MAX_DOTS) {
             job.append("●", 0.0, egui::TextFormat::simple(font.clone(), *c));
+        }
+        if colours.len() > MAX_DOTS {
+            let more = format!("+{}", colours.len() - MAX_DOTS);
+            job.append(&more, 2.0, egui::TextFormat::simple(font.clone(), grey));
         }
     }
     let gap = if colours.len() > 1 { 4.0 } else { 0.0 };
@@ -383,5 +392,9 @@ mod tests {
             status_job(diverged, &[gold, blue]).sections[2].format.color,
             red
         );
+        // A hundred racers at one minimum: eight dots, then the count of the rest.
+        let hundred = status_job(converged, &[blue; 100]);
+        assert_eq!(hundred.text, "●●●●●●●●+92✓ converged");
+        assert_eq!(hundred.sections.len(), 10);
     }
 }
