@@ -15,6 +15,10 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 pub struct Markers {
     pub points: Vec<CriticalPoint>,
     pub visible: bool,
+    /// Which points are labelled this frame, and their glyphs drawn large: found once a
+    /// frame (`label`) for the drawing and both label passes.
+    labelled: Vec<bool>,
+    big: Vec<Glyph>,
 }
 
 /// With more points than this, unlabelled saddles and maxima are not drawn and unlabelled
@@ -36,8 +40,8 @@ pub(super) fn plugin(app: &mut App) {
         },
     )
     .insert_resource(Markers {
-        points: Vec::new(),
         visible: true,
+        ..default()
     })
     .add_systems(
         Update,
@@ -45,7 +49,7 @@ pub(super) fn plugin(app: &mut App) {
             .after(super::landscape::rebuild)
             .run_if(resource_changed::<Surface>),
     )
-    .add_systems(Update, draw.in_set(AppSet::Present))
+    .add_systems(Update, (label, draw).chain().in_set(AppSet::Present))
     .add_systems(
         EguiPrimaryContextPass,
         (
@@ -74,17 +78,22 @@ fn colour(kind: CriticalKind) -> Color {
     }
 }
 
-/// Which markers are labelled this frame: the few that matter (see `critical::labelled`).
-fn labelled(markers: &Markers, surface: &Surface, racers: &Query<&Racer>) -> Vec<bool> {
+/// Which markers are labelled this frame, the few that matter (see `critical::labelled`),
+/// and their glyphs drawn large.
+fn label(mut markers: ResMut<Markers>, surface: Res<Surface>, racers: Query<&Racer>) {
+    if !markers.visible {
+        return;
+    }
     let near: Vec<[f64; 2]> = racers.iter().map(|r| r.run.pos).collect();
-    critical::labelled(&markers.points, &near, surface.map.domain)
+    let labelled = critical::labelled(&markers.points, &near, surface.map.domain);
+    markers.big = big_glyphs(&markers, &surface, &labelled);
+    markers.labelled = labelled;
 }
 
 fn draw(
     mut gizmos: Gizmos<MarkerGizmos>,
     markers: Res<Markers>,
     surface: Res<Surface>,
-    racers: Query<&Racer>,
     basins: Option<Res<super::basins::BasinMap>>,
 ) {
     // With the basin map shown, each point wears its basin's colour.
@@ -93,7 +102,7 @@ fn draw(
         return;
     }
     let global = global_minimum(&markers.points);
-    let labelled = labelled(&markers, &surface, &racers);
+    let labelled = &markers.labelled;
     let crowded = markers.points.len() > CROWDED;
     let mut minima = 0;
     for (i, p) in markers.points.iter().enumerate() {
@@ -165,6 +174,7 @@ fn corners(kind: CriticalKind, at: Vec3, s: f32) -> [Vec3; 5] {
 }
 
 /// A marker's glyph drawn large: the global minimum's and the labelled points'.
+#[derive(Clone, Copy)]
 struct Glyph {
     /// Its index among the markers.
     i: usize,
@@ -197,8 +207,6 @@ fn big_glyphs(markers: &Markers, surface: &Surface, labelled: &[bool]) -> Vec<Gl
 struct MarkerView<'w, 's> {
     contexts: EguiContexts<'w, 's>,
     markers: Res<'w, Markers>,
-    surface: Res<'w, Surface>,
-    racers: Query<'w, 's, &'static Racer>,
     placed: ResMut<'w, Placed>,
     camera: Single<'w, 's, (&'static Camera, &'static GlobalTransform), With<Camera3d>>,
 }
@@ -206,26 +214,24 @@ struct MarkerView<'w, 's> {
 impl MarkerView<'_, '_> {
     /// The labelled markers' glyphs, with the points and a painter on the view; nothing
     /// while the markers are hidden.
-    fn glyphs(&mut self) -> Result<Option<(Vec<Glyph>, &Markers, ViewLabels<'_>)>> {
+    fn glyphs(&mut self) -> Result<Option<(&Markers, ViewLabels<'_>)>> {
         if !self.markers.visible {
             return Ok(None);
         }
         let ctx = self.contexts.ctx_mut()?;
         let (camera, transform) = *self.camera;
-        let labelled = labelled(&self.markers, &self.surface, &self.racers);
-        let glyphs = big_glyphs(&self.markers, &self.surface, &labelled);
         let labels = ViewLabels::new(ctx, "marker labels", camera, transform, &mut self.placed);
-        Ok(Some((glyphs, &self.markers, labels)))
+        Ok(Some((&self.markers, labels)))
     }
 }
 
 /// No label covers a labelled marker's glyph (the global minimum's ▼ crossed the racers'
 /// "✓ converged" around it).
 fn keep_glyphs_clear(mut view: MarkerView) -> Result {
-    let Some((glyphs, markers, mut labels)) = view.glyphs()? else {
+    let Some((markers, mut labels)) = view.glyphs()? else {
         return Ok(());
     };
-    for g in glyphs {
+    for g in &markers.big {
         labels.keep_clear(corners(markers.points[g.i].kind, g.at, g.size));
     }
     Ok(())
@@ -233,11 +239,11 @@ fn keep_glyphs_clear(mut view: MarkerView) -> Result {
 
 /// Short labels next to the labelled markers, below their glyphs.
 fn labels_ui(mut view: MarkerView) -> Result {
-    let Some((glyphs, markers, mut labels)) = view.glyphs()? else {
+    let Some((markers, mut labels)) = view.glyphs()? else {
         return Ok(());
     };
     let global = global_minimum(&markers.points);
-    for Glyph { i, at, size, .. } in glyphs.into_iter().filter(|g| g.labelled) {
+    for &Glyph { i, at, size, .. } in markers.big.iter().filter(|g| g.labelled) {
         let p = &markers.points[i];
         let text = match (p.kind, Some(i) == global) {
             (CriticalKind::Minimum, true) => format!("global min {}", short(p.value)),
